@@ -1,0 +1,93 @@
+import type { Model } from 'sequelize';
+import { hashToken, isPlausibleToken } from './crypto.js';
+import type { DurinErrorId } from './errors.js';
+import type { DurinEvents } from './events.js';
+import type { DurinAuthToken, DurinModels } from './models/types.js';
+import { isExpired } from './time.js';
+import type { TokenLookup } from './tokenLookup.js';
+
+/**
+ * TokenAuthentication, DESIGN §5: one guard clause per numbered step, in durin's order.
+ * It decides and reports; the context keeps the outcome and the protected procedures throw.
+ */
+
+/** What the `Authorization` header says, before any query (§5 steps 1–3). */
+export type ParsedHeader =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'failed'; readonly error: DurinErrorId }
+  | { readonly kind: 'token'; readonly token: string };
+
+const ANONYMOUS: ParsedHeader = Object.freeze({ kind: 'anonymous' });
+// DRF splits the header with `bytes.split()`: runs of ASCII whitespace, ends trimmed.
+const ASCII_WHITESPACE = /[ \t\n\v\f\r]+/;
+
+export function parseAuthorizationHeader(header: string | null | undefined, prefix: string): ParsedHeader {
+  if (!header) return ANONYMOUS;
+  const parts = header.trim().split(ASCII_WHITESPACE);
+  // A header with another scheme is possibly for another backend: anonymous, never an error.
+  if (parts[0]!.toLowerCase() !== prefix.toLowerCase()) return ANONYMOUS;
+  if (parts.length === 1) return { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' };
+  if (parts.length > 2) return { kind: 'failed', error: 'HEADER_HAS_SPACES' };
+  return { kind: 'token', token: parts[1]! };
+}
+
+/** A verified token: the user and the AuthToken with `client` loaded. */
+export interface Verified<TUser> {
+  readonly user: TUser;
+  readonly auth: DurinAuthToken<TUser>;
+}
+
+/** The outcome of checking one digest (§5 steps 4–7). Database errors are thrown, never folded in. */
+export type Verification<TUser> =
+  | { readonly ok: true; readonly value: Verified<TUser> }
+  | { readonly ok: false; readonly error: DurinErrorId };
+
+export interface Authenticator<TUser> {
+  /** Steps 4–7 for a digest: one query, then expiry (deleting the row) and the active check. */
+  verifyDigest(tokenHash: string): Promise<Verification<TUser>>;
+  /** True when a verified token is still usable now (the cache's check on a hit). */
+  isStillValid(verified: Verified<TUser>): boolean;
+}
+
+export interface AuthenticatorDeps<TUser> {
+  readonly models: DurinModels;
+  readonly lookup: TokenLookup<TUser>;
+  readonly events: DurinEvents<TUser>;
+  readonly isUserActive: (user: TUser) => boolean | Promise<boolean>;
+}
+
+export function createAuthenticator<TUser extends Model>(deps: AuthenticatorDeps<TUser>): Authenticator<TUser> {
+  const { models, lookup, events, isUserActive } = deps;
+  return {
+    async verifyDigest(tokenHash) {
+      const found = await lookup(tokenHash);
+      if (!found) return { ok: false, error: 'TOKEN_INVALID' };
+      const { auth, user } = found;
+      if (isExpired(auth.expiry)) {
+        // Delete by id *and* digest: a rotation may have given this row a new token meanwhile.
+        await models.AuthToken.destroy({ where: { id: auth.id, tokenHash } });
+        events.emit('tokenExpired', { userId: auth.userId, clientName: auth.client.name });
+        return { ok: false, error: 'TOKEN_EXPIRED' };
+      }
+      if (!(await isUserActive(user))) return { ok: false, error: 'USER_INACTIVE' };
+      return { ok: true, value: { user, auth } };
+    },
+    isStillValid(verified) {
+      return !isExpired(verified.auth.expiry);
+    },
+  };
+}
+
+/** Steps 1–4's pre-query part: the digest to look up, or the failure, or anonymity. */
+export type TokenCandidate =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'failed'; readonly error: DurinErrorId }
+  | { readonly kind: 'digest'; readonly tokenHash: string };
+
+/** Parses the header and refuses overlong or non-printable tokens before any query. */
+export function tokenCandidate(header: string | null | undefined, prefix: string): TokenCandidate {
+  const parsed = parseAuthorizationHeader(header, prefix);
+  if (parsed.kind !== 'token') return parsed;
+  if (!isPlausibleToken(parsed.token)) return { kind: 'failed', error: 'TOKEN_INVALID' };
+  return { kind: 'digest', tokenHash: hashToken(parsed.token) };
+}

@@ -1,0 +1,89 @@
+import { UniqueConstraintError } from 'sequelize';
+import { DURATION_FORMS, parseDuration } from './duration.js';
+import { DurinConfigError } from './errors.js';
+import type { DurinClient, DurinModels } from './models/types.js';
+import { RATE_FORM, parseRate } from './rate.js';
+import type { ResolvedDurinSettings } from './settings.js';
+import type { DurinTokens } from './tokens.js';
+
+/**
+ * `durin.clients`: the API clients (web, mobile, cli, api...), each with its token TTL and rate.
+ * Input is validated here, so the router, the CLI and app code get the same messages.
+ */
+
+export interface CreateClientInput {
+  /** Unique, 1 to 64 characters. */
+  name: string;
+  /** Lifetime of the client's tokens: seconds or "14d". @default settings.defaultTokenTtl */
+  tokenTtl?: number | string;
+  /** Throttle rate such as "100/h"; empty or null for the default rate. */
+  throttleRate?: string | null;
+}
+
+export interface DurinClients {
+  create(input: CreateClientInput): Promise<DurinClient>;
+  get(name: string): Promise<DurinClient | null>;
+  /** Every client, by name. */
+  list(): Promise<DurinClient[]>;
+  /** Deletes a client and, by cascade, its tokens (evicted and reported as `tokenRevoked`). */
+  delete(name: string): Promise<boolean>;
+}
+
+const NAME_PATTERN = /^\S(?:.{0,62}\S)?$/u;
+
+/** Validates a client's fields; throws a `DurinConfigError` naming the field. */
+export function validateClientInput(input: CreateClientInput, defaultTtl: number) {
+  const { name } = input;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new DurinConfigError('trpc-durin: invalid client "name": it may not be blank');
+  }
+  if (name.length > 64 || !NAME_PATTERN.test(name)) {
+    throw new DurinConfigError(
+      `trpc-durin: invalid client "name": expected 1 to 64 characters without leading or trailing spaces (got ${JSON.stringify(name)})`,
+    );
+  }
+  const tokenTtl = input.tokenTtl === undefined ? defaultTtl : parseDuration(input.tokenTtl);
+  if (tokenTtl === null) {
+    throw new DurinConfigError(`trpc-durin: invalid client "tokenTtl": expected ${DURATION_FORMS} (got ${JSON.stringify(input.tokenTtl)})`);
+  }
+  const rawRate = input.throttleRate ?? '';
+  const rate = rawRate === '' ? null : parseRate(rawRate);
+  if (rawRate !== '' && rate === null) {
+    throw new DurinConfigError(`trpc-durin: invalid client "throttleRate": expected ${RATE_FORM} (got ${JSON.stringify(rawRate)})`);
+  }
+  return { name, tokenTtl, throttleRate: rate?.text ?? '' };
+}
+
+export function createClients<TUser>(
+  models: DurinModels,
+  settings: ResolvedDurinSettings,
+  tokens: DurinTokens<TUser>,
+): DurinClients {
+  const { Client } = models;
+  return {
+    async create(input) {
+      const values = validateClientInput(input, settings.defaultTokenTtl);
+      try {
+        return await Client.create(values);
+      } catch (error) {
+        if (error instanceof UniqueConstraintError) {
+          throw new DurinConfigError(`trpc-durin: a client named "${values.name}" already exists`);
+        }
+        throw error;
+      }
+    },
+    get(name) {
+      return Client.findOne({ where: { name } });
+    },
+    list() {
+      return Client.findAll({ order: [['name', 'ASC']] });
+    },
+    async delete(name) {
+      const client = await Client.findOne({ where: { name } });
+      if (!client) return false;
+      await tokens.revokeWhere({ clientId: client.id }, 'clientDeleted');
+      await client.destroy();
+      return true;
+    },
+  };
+}

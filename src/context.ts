@@ -1,0 +1,68 @@
+import type { Verification } from './authentication.js';
+import { tokenCandidate } from './authentication.js';
+import type { DurinErrorId } from './errors.js';
+import type { DurinAuthToken } from './models/types.js';
+import { readRequest, type DurinContextOptions } from './request.js';
+import type { ResolvedDurinSettings } from './settings.js';
+
+/**
+ * `createDurinContext` and `createCachedDurinContext` (DESIGN §3). They never throw for a bad
+ * token: the failure is kept on the context and raised by the protected procedures, so public
+ * procedures (login among them) keep working for a caller with a stale header.
+ */
+
+/** Why verification failed: a token problem, or the backend (then `cause` is the database error). */
+export interface DurinFailure {
+  readonly error: DurinErrorId;
+  readonly cause?: unknown;
+}
+
+/**
+ * What durin keeps for later in the request. It is an own property of the context, so an app
+ * that spreads durin's context into its own keeps it.
+ */
+export interface DurinRequestState {
+  /** The verification failure, or `null` when the caller is authenticated or anonymous. */
+  readonly failure: DurinFailure | null;
+  /** The caller's IP: the socket's, or `X-Forwarded-For`'s first address with `trustProxy`. */
+  readonly ip: string;
+  /** Sets a response header through the adapter (used for `Retry-After`). */
+  readonly setHeader: (name: string, value: string) => void;
+}
+
+/** The context durin's factories resolve to. */
+export interface DurinContext<TUser = unknown> {
+  /** The authenticated user (durin's `request.user`), or `null`. */
+  user: TUser | null;
+  /** The token the request came with, `client` loaded (durin's `request.auth`), or `null`. */
+  auth: DurinAuthToken<TUser> | null;
+  durin: DurinRequestState;
+}
+
+export type DurinContextFactory<TUser> = (options: DurinContextOptions) => Promise<DurinContext<TUser>>;
+
+export function createContextFactory<TUser>(
+  settings: ResolvedDurinSettings,
+  verify: (tokenHash: string) => Promise<Verification<TUser>>,
+): DurinContextFactory<TUser> {
+  return async function createDurinContext(options) {
+    const facts = readRequest(options, settings.trustProxy);
+    const candidate = tokenCandidate(facts.authorization, settings.authHeaderPrefix);
+    const context = (failure: DurinFailure | null, user: TUser | null = null, auth: DurinAuthToken<TUser> | null = null) => ({
+      user,
+      auth,
+      durin: { failure, ip: facts.ip, setHeader: facts.setHeader },
+    });
+    if (candidate.kind === 'anonymous') return context(null);
+    if (candidate.kind === 'failed') return context({ error: candidate.error });
+    let result: Verification<TUser>;
+    try {
+      result = await verify(candidate.tokenHash);
+    } catch (cause) {
+      // An outage is not "Invalid token.": it surfaces as INTERNAL_SERVER_ERROR and logs no one out.
+      return context({ error: 'AUTH_BACKEND_FAILED', cause });
+    }
+    if (!result.ok) return context({ error: result.error });
+    return context(null, result.value.user, result.value.auth);
+  };
+}

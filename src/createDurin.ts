@@ -1,0 +1,132 @@
+import type { Model, ModelStatic } from 'sequelize';
+import type { Sequelize } from 'sequelize-typescript';
+import { createAuthenticator } from './authentication.js';
+import { createTokenCache } from './cache.js';
+import { createClients } from './clients.js';
+import { createContextFactory } from './context.js';
+import { DurinConfigError } from './errors.js';
+import { createDurinEvents } from './events.js';
+import { defineModels } from './models/defineModels.js';
+import { createDurinTRPC, createProcedures } from './procedures.js';
+import { createDurinRouter } from './router/index.js';
+import { resolveSettings, type DurinSettings } from './settings.js';
+import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
+import { createThrottling } from './throttle/throttle.js';
+import { createTokenLookup } from './tokenLookup.js';
+import { createTokens } from './tokens.js';
+
+/** What `createDurin` takes (DESIGN §3). */
+export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
+  /** The app's Sequelize instance (sequelize-typescript's); durin adds its two models to it. */
+  sequelize: Sequelize;
+  /** The app's user model: any model with a primary key. */
+  userModel: ModelStatic<TUser>;
+  /** `login`'s credential check: the user, or `null` for wrong credentials. */
+  authenticateUser: (credentials: { username: string; password: string }) => Promise<TUser | null> | TUser | null;
+  /** Whether a user may authenticate. @default (user) => user.get('isActive') !== false */
+  isUserActive?: (user: TUser) => boolean | Promise<boolean>;
+  /** When set, `login` also returns `user: serializeUser(user)` (durin's USER_SERIALIZER). */
+  serializeUser?: (user: TUser) => TSerializedUser;
+  /** DESIGN §4; see the README's settings reference. */
+  settings?: DurinSettings;
+  /** Where throttle counters live. @default memoryThrottleStore() */
+  throttleStore?: ThrottleStore;
+}
+
+const defaultIsUserActive = (user: Model) => user.get('isActive') !== false;
+
+function checkOptions(options: DurinOptions<Model, unknown>): void {
+  const fail = (name: string, expected: string) => {
+    throw new DurinConfigError(`trpc-durin: invalid option "${name}": expected ${expected}`);
+  };
+  if (!options || typeof options !== 'object') fail('options', 'an object');
+  const { sequelize, userModel } = options;
+  if (!sequelize || typeof (sequelize as { addModels?: unknown }).addModels !== 'function') {
+    fail('sequelize', "a Sequelize instance from sequelize-typescript (new Sequelize(...) from 'sequelize-typescript')");
+  }
+  if (typeof userModel !== 'function' || typeof userModel.getAttributes !== 'function' || !userModel.primaryKeyAttribute) {
+    fail('userModel', 'a Sequelize model with a primary key, defined on the same Sequelize instance');
+  }
+  if (userModel.sequelize !== sequelize) fail('userModel', 'a model defined on the Sequelize instance passed as "sequelize"');
+  if (typeof options.authenticateUser !== 'function') fail('authenticateUser', 'a function ({ username, password }) => user | null');
+  for (const name of ['isUserActive', 'serializeUser'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'a function');
+  }
+  if (options.throttleStore !== undefined && typeof options.throttleStore?.hit !== 'function') {
+    fail('throttleStore', 'an object with a hit(key, window, at) method');
+  }
+}
+
+/**
+ * Builds durin for one app: models on its Sequelize instance, the context factories, the
+ * procedures to concat, the router to mount. Nothing is shared between two `createDurin` calls.
+ */
+export function createDurin<TUser extends Model, TSerializedUser = never>(options: DurinOptions<TUser, TSerializedUser>) {
+  checkOptions(options as unknown as DurinOptions<Model, unknown>);
+  const settings = resolveSettings(options.settings);
+  const { sequelize, userModel } = options;
+  const isUserActive = options.isUserActive ?? (defaultIsUserActive as (user: TUser) => boolean);
+  const userPk = userModel.primaryKeyAttribute;
+  const userId = (user: TUser) => user.get(userPk);
+
+  const models = defineModels(sequelize, userModel as unknown as ModelStatic<Model>);
+  const events = createDurinEvents<TUser>();
+  const authenticator = createAuthenticator<TUser>({
+    models,
+    lookup: createTokenLookup(sequelize, models, userModel),
+    events,
+    isUserActive,
+  });
+  const cache = createTokenCache(authenticator, settings);
+  const tokens = createTokens<TUser>({ models, settings, events, cache, userId });
+  const clients = createClients(models, settings, tokens);
+
+  const t = createDurinTRPC<TUser>();
+  const procedures = createProcedures(t);
+  const throttling = createThrottling(t, settings, options.throttleStore ?? memoryThrottleStore());
+  const router = createDurinRouter<TUser, TSerializedUser>({
+    t,
+    procedures,
+    models,
+    settings,
+    tokens,
+    events,
+    throttling,
+    authenticateUser: options.authenticateUser,
+    isUserActive,
+    serializeUser: options.serializeUser,
+  });
+
+  return {
+    /** The resolved settings (frozen). */
+    settings,
+    /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
+    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest),
+    /** CachedTokenAuthentication: the same, with the lookup memoized (DESIGN §6). */
+    createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify),
+    protectedProcedure: procedures.protectedProcedure,
+    allowClients: procedures.allowClients,
+    disallowClients: procedures.disallowClients,
+    throttle: throttling.throttle,
+    router,
+    models,
+    clients,
+    tokens: {
+      issue: tokens.issue,
+      renew: tokens.renew,
+      revoke: tokens.revoke,
+      revokeAll: tokens.revokeAll,
+      removeExpired: tokens.removeExpired,
+    },
+    events,
+    cache: { invalidate: cache.invalidate, clear: cache.clear },
+    /** Creates durin's tables if they do not exist (development and tests; production uses the migrations). */
+    async sync(): Promise<void> {
+      await models.Client.sync();
+      await models.AuthToken.sync();
+    },
+  };
+}
+
+/** The object `createDurin` returns. */
+export type Durin<TUser extends Model = Model, TSerializedUser = never> = ReturnType<typeof createDurin<TUser, TSerializedUser>>;

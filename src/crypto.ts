@@ -1,0 +1,34 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Token strings and their digests (DESIGN §2). Pure: no database, no request.
+ * Only the SHA-256 digest of a token is ever stored; the plaintext exists once, in the response
+ * that issues it.
+ */
+
+/** Longest prefix `settings.tokenPrefix` accepts. */
+export const MAX_TOKEN_PREFIX_LENGTH = 16;
+/** Longest token body `settings.tokenCharacterLength` accepts. */
+export const MAX_TOKEN_CHARACTER_LENGTH = 256;
+/**
+ * No token this package issues is longer than this, whatever the settings were when it was issued,
+ * so anything longer is refused before it is hashed or looked up (DESIGN §5).
+ */
+export const MAX_TOKEN_LENGTH = MAX_TOKEN_PREFIX_LENGTH + MAX_TOKEN_CHARACTER_LENGTH;
+
+/** `prefix` + `characterLength` lowercase hex characters from `crypto.randomBytes`. */
+export function generateToken(prefix: string, characterLength: number): string {
+  return prefix + randomBytes(characterLength / 2).toString('hex');
+}
+
+/** SHA-256 of the whole token (prefix included), as 64 lowercase hex characters. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+
+/** True when `token` could have been issued by this package: printable ASCII, not overlong. */
+export function isPlausibleToken(token: string): boolean {
+  return token.length <= MAX_TOKEN_LENGTH && PRINTABLE_ASCII.test(token);
+}

@@ -1,0 +1,122 @@
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+
+/**
+ * Every code and message a caller can see, in one table (better-auth's `error-codes.ts` pattern).
+ * Throw sites read `throw durinError('TOKEN_EXPIRED')`; no message literal appears anywhere else.
+ * The texts are durin's (reference §1.3–1.8) wherever durin has one.
+ */
+
+/** The machine-readable codes `durinErrorFormatter` puts in `error.data.durinCode`. */
+export const DURIN_ERROR_CODES = {
+  HEADER_MALFORMED: 'HEADER_MALFORMED',
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  USER_INACTIVE: 'USER_INACTIVE',
+  NOT_AUTHENTICATED: 'NOT_AUTHENTICATED',
+  CLIENT_FORBIDDEN: 'CLIENT_FORBIDDEN',
+  THROTTLED: 'THROTTLED',
+  CLIENT_NOT_SPECIFIED: 'CLIENT_NOT_SPECIFIED',
+  CLIENT_UNKNOWN: 'CLIENT_UNKNOWN',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  NOT_FOUND: 'NOT_FOUND',
+  SESSION_IS_CURRENT: 'SESSION_IS_CURRENT',
+  API_ACCESS_EXISTS: 'API_ACCESS_EXISTS',
+  API_ACCESS_NOT_CONFIGURED: 'API_ACCESS_NOT_CONFIGURED',
+  AUTH_BACKEND_FAILED: 'AUTH_BACKEND_FAILED',
+} as const;
+
+export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
+
+interface ErrorEntry {
+  readonly durinCode: DurinErrorCode;
+  readonly code: TRPC_ERROR_CODE_KEY;
+  readonly message: string;
+}
+
+/** The table of STYLE.md §6.3: id → durinCode, tRPC code, message. */
+export const DURIN_ERRORS = {
+  HEADER_NO_CREDENTIALS: { durinCode: 'HEADER_MALFORMED', code: 'UNAUTHORIZED', message: 'Invalid token header. No credentials provided.' },
+  HEADER_HAS_SPACES: { durinCode: 'HEADER_MALFORMED', code: 'UNAUTHORIZED', message: 'Invalid token header. Token string should not contain spaces.' },
+  TOKEN_INVALID: { durinCode: 'TOKEN_INVALID', code: 'UNAUTHORIZED', message: 'Invalid token.' },
+  TOKEN_EXPIRED: { durinCode: 'TOKEN_EXPIRED', code: 'UNAUTHORIZED', message: 'The given token has expired.' },
+  USER_INACTIVE: { durinCode: 'USER_INACTIVE', code: 'UNAUTHORIZED', message: 'User inactive or deleted.' },
+  NOT_AUTHENTICATED: { durinCode: 'NOT_AUTHENTICATED', code: 'UNAUTHORIZED', message: 'Authentication credentials were not provided.' },
+  CLIENT_FORBIDDEN: { durinCode: 'CLIENT_FORBIDDEN', code: 'FORBIDDEN', message: 'You do not have permission to perform this action.' },
+  THROTTLED: { durinCode: 'THROTTLED', code: 'TOO_MANY_REQUESTS', message: 'Request was throttled. Expected available in {wait}.' },
+  CLIENT_NOT_SPECIFIED: { durinCode: 'CLIENT_NOT_SPECIFIED', code: 'BAD_REQUEST', message: 'No client specified.' },
+  CLIENT_UNKNOWN: { durinCode: 'CLIENT_UNKNOWN', code: 'BAD_REQUEST', message: 'No client with that name.' },
+  INVALID_CREDENTIALS: { durinCode: 'INVALID_CREDENTIALS', code: 'BAD_REQUEST', message: 'Unable to log in with provided credentials.' },
+  SESSION_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
+  SESSION_IS_CURRENT: { durinCode: 'SESSION_IS_CURRENT', code: 'BAD_REQUEST', message: "Can't delete token if the request is authed with it. Use logout instead." },
+  API_ACCESS_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
+  API_ACCESS_EXISTS: { durinCode: 'API_ACCESS_EXISTS', code: 'CONFLICT', message: 'An API token was already issued to you.' },
+  API_ACCESS_NOT_CONFIGURED: { durinCode: 'API_ACCESS_NOT_CONFIGURED', code: 'PRECONDITION_FAILED', message: 'API access is not configured: set settings.apiAccessClientName.' },
+  API_ACCESS_CLIENT_MISSING: { durinCode: 'API_ACCESS_NOT_CONFIGURED', code: 'PRECONDITION_FAILED', message: 'API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).' },
+  AUTH_BACKEND_FAILED: { durinCode: 'AUTH_BACKEND_FAILED', code: 'INTERNAL_SERVER_ERROR', message: 'The token could not be verified: the authentication backend failed.' },
+} as const satisfies Record<string, ErrorEntry>;
+
+export type DurinErrorId = keyof typeof DURIN_ERRORS;
+
+/** The `cause` of every TRPCError durin throws: carries the `durinCode` for `durinErrorFormatter`. */
+export class DurinError extends Error {
+  override readonly name = 'DurinError';
+  constructor(
+    readonly durinCode: DurinErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The message of an error id, with `{name}` placeholders filled in. */
+export function durinMessage(id: DurinErrorId, params: Record<string, string | number> = {}): string {
+  return DURIN_ERRORS[id].message.replace(/\{(\w+)\}/g, (_, key: string) => String(params[key] ?? `{${key}}`));
+}
+
+/** DRF's wording of a throttle wait: "1 second", "N seconds". */
+export function formatWait(seconds: number): string {
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
+
+/** The TRPCError for an error id: `throw durinError('TOKEN_EXPIRED')`. */
+export function durinError(
+  id: DurinErrorId,
+  params?: Record<string, string | number>,
+  cause?: unknown,
+): TRPCError {
+  const entry = DURIN_ERRORS[id];
+  const message = durinMessage(id, params);
+  return new TRPCError({
+    code: entry.code,
+    message,
+    cause: new DurinError(entry.durinCode, message, cause === undefined ? undefined : { cause }),
+  });
+}
+
+/** The durin code behind a TRPCError durin threw, or `null` for any other error. */
+export function getDurinCode(error: unknown): DurinErrorCode | null {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  return cause instanceof DurinError ? cause.durinCode : null;
+}
+
+/**
+ * A tRPC `errorFormatter` that adds `data.durinCode`, so clients can tell "expired, log in again"
+ * from the rest. Compose it with your own formatter, or pass it as is:
+ * `initTRPC.create({ errorFormatter: durinErrorFormatter })`.
+ */
+export function durinErrorFormatter<TShape extends { data: object }>(opts: {
+  shape: TShape;
+  error: TRPCError;
+}): TShape & { data: TShape['data'] & { durinCode: DurinErrorCode | null } } {
+  return { ...opts.shape, data: { ...opts.shape.data, durinCode: getDurinCode(opts.error) } };
+}
+
+/**
+ * The error for bad input outside tRPC: settings, `clients.create`, the CLI. Its message is one
+ * sentence naming the field, e.g. `trpc-durin: invalid setting "tokenCharacterLength": ...`.
+ */
+export class DurinConfigError extends Error {
+  override readonly name = 'DurinConfigError';
+}

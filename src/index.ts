@@ -1,0 +1,41 @@
+/**
+ * trpc-durin: per-client, expiring token authentication for tRPC v11 on Sequelize.
+ * The public surface is this list; nothing else is exported.
+ */
+export { createDurin, type Durin, type DurinOptions } from './createDurin.js';
+export type { DurinContext, DurinFailure, DurinRequestState } from './context.js';
+export type { DurinContextOptions } from './request.js';
+export type { AuthenticatedContext } from './procedures.js';
+export {
+  DURIN_ERROR_CODES,
+  DURIN_ERRORS,
+  DurinConfigError,
+  DurinError,
+  durinErrorFormatter,
+  getDurinCode,
+  type DurinErrorCode,
+  type DurinErrorId,
+} from './errors.js';
+export { hashToken } from './crypto.js';
+export { parseDuration } from './duration.js';
+export { parseRate, type ThrottleRate } from './rate.js';
+export type { DurinSettings, ResolvedDurinSettings } from './settings.js';
+export type { DurinEvents, DurinEventMap, DurinRevokeReason } from './events.js';
+export type { DurinCache } from './cache.js';
+export type { DurinClients, CreateClientInput } from './clients.js';
+export type { DurinTokens, IssuedToken } from './tokens.js';
+export { memoryThrottleStore, type ThrottleStore, type ThrottleDecision, type ThrottleWindow, type MemoryThrottleStoreOptions } from './throttle/store.js';
+export type { ThrottleOptions } from './throttle/throttle.js';
+export type { LoginOutput } from './router/login.js';
+export type { DurinSession } from './router/sessions.js';
+export type { DurinApiAccess } from './router/apiAccess.js';
+export { AUTH_TOKEN_TABLE, CLIENT_TABLE } from './models/defineModels.js';
+export type {
+  DurinAuthToken,
+  DurinAuthTokenAttributes,
+  DurinAuthTokenModel,
+  DurinClient,
+  DurinClientAttributes,
+  DurinClientModel,
+  DurinModels,
+} from './models/types.js';

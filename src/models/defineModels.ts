@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import type { ModelStatic, Model as SequelizeModel } from 'sequelize';
+import { Column, DataType, Model, Table, type Sequelize } from 'sequelize-typescript';
+import type { DurinAuthTokenModel, DurinClientModel, DurinModels } from './types.js';
+
+/** Table names other tools read (DESIGN §2); they are durin's, so a Django database lines up. */
+export const CLIENT_TABLE = 'durin_client';
+export const AUTH_TOKEN_TABLE = 'durin_authtoken';
+const CLIENT_MODEL_NAME = 'DurinClient';
+const AUTH_TOKEN_MODEL_NAME = 'DurinAuthToken';
+
+/**
+ * Declares `Client` and `AuthToken` on the app's Sequelize instance and ties `AuthToken.user` to
+ * the app's user model. The classes are declared inside the function because "one model can only
+ * ever be associated to one Sequelize instance" (sequelize#15389); an instance that already has
+ * them (a second `createDurin` on it) gets the same classes back, as umzug's `getModel()` does.
+ */
+export function defineModels(sequelize: Sequelize, userModel: ModelStatic<SequelizeModel>): DurinModels {
+  if (sequelize.isDefined(CLIENT_MODEL_NAME) && sequelize.isDefined(AUTH_TOKEN_MODEL_NAME)) {
+    return {
+      Client: sequelize.model(CLIENT_MODEL_NAME) as unknown as DurinClientModel,
+      AuthToken: sequelize.model(AUTH_TOKEN_MODEL_NAME) as unknown as DurinAuthTokenModel,
+    };
+  }
+
+  @Table({ tableName: CLIENT_TABLE, modelName: CLIENT_MODEL_NAME, timestamps: false })
+  class Client extends Model {
+    @Column({ type: DataType.BIGINT, primaryKey: true, autoIncrement: true })
+    override id!: number;
+
+    @Column({ type: DataType.STRING(64), allowNull: false, unique: true })
+    name!: string;
+
+    @Column({ type: DataType.BIGINT, allowNull: false, field: 'token_ttl', validate: { min: 1 } })
+    tokenTtl!: number;
+
+    @Column({ type: DataType.STRING(64), allowNull: false, defaultValue: '', field: 'throttle_rate' })
+    throttleRate!: string;
+  }
+
+  @Table({
+    tableName: AUTH_TOKEN_TABLE,
+    modelName: AUTH_TOKEN_MODEL_NAME,
+    timestamps: false,
+    indexes: [{ name: 'durin_authtoken_user_client_unique', unique: true, fields: ['user_id', 'client_id'] }],
+  })
+  class AuthToken extends Model {
+    @Column({ type: DataType.BIGINT, primaryKey: true, autoIncrement: true })
+    override id!: number;
+
+    @Column({ type: DataType.CHAR(64), allowNull: false, unique: true, field: 'token_hash' })
+    tokenHash!: string;
+
+    @Column({ type: DataType.DATE(3), allowNull: false })
+    created!: Date;
+
+    @Column({ type: DataType.DATE(3), allowNull: false })
+    expiry!: Date;
+
+    // user_id and client_id come from the associations below.
+    userId!: unknown;
+    clientId!: number;
+  }
+
+  sequelize.addModels([Client, AuthToken]);
+
+  // `user_id` takes the type of the user model's primary key (belongsTo copies it) and cascades.
+  AuthToken.belongsTo(userModel, {
+    as: 'user',
+    foreignKey: { name: 'userId', field: 'user_id', allowNull: false },
+    onDelete: 'CASCADE',
+    onUpdate: 'CASCADE',
+  });
+  AuthToken.belongsTo(Client, {
+    as: 'client',
+    foreignKey: { name: 'clientId', field: 'client_id', allowNull: false },
+    onDelete: 'CASCADE',
+    onUpdate: 'CASCADE',
+  });
+
+  return {
+    Client: Client as unknown as DurinClientModel,
+    AuthToken: AuthToken as unknown as DurinAuthTokenModel,
+  };
+}

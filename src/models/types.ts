@@ -1,0 +1,52 @@
+import type { Model, ModelStatic } from 'sequelize';
+
+/**
+ * Public shapes of durin's two tables (DESIGN §2). The classes themselves are declared per
+ * Sequelize instance by `defineModels`, because a Sequelize model class belongs to one instance.
+ */
+
+export interface DurinClientAttributes {
+  id: number;
+  /** Unique name, e.g. "web", "mobile", "cli". */
+  name: string;
+  /** Lifetime of the client's tokens, in seconds. Column `token_ttl`. */
+  tokenTtl: number;
+  /** The client's throttle rate ("100/h"), or "" for the default. Column `throttle_rate`. */
+  throttleRate: string;
+}
+
+export type DurinClientCreationAttributes = Omit<DurinClientAttributes, 'id' | 'throttleRate'> &
+  Partial<Pick<DurinClientAttributes, 'id' | 'throttleRate'>>;
+
+/** A row of `durin_client`. */
+export interface DurinClient extends Model<DurinClientAttributes, DurinClientCreationAttributes>, DurinClientAttributes {}
+
+export interface DurinAuthTokenAttributes {
+  id: number;
+  /** SHA-256 hex of the whole token. The token itself is never stored. Column `token_hash`. */
+  tokenHash: string;
+  /** The owner's primary key. Column `user_id`. */
+  userId: unknown;
+  /** Column `client_id`. */
+  clientId: number;
+  created: Date;
+  expiry: Date;
+}
+
+export type DurinAuthTokenCreationAttributes = Omit<DurinAuthTokenAttributes, 'id'> & { id?: number };
+
+/** A row of `durin_authtoken`: what `ctx.auth` holds, with `client` loaded. */
+export interface DurinAuthToken<TUser = unknown>
+  extends Model<DurinAuthTokenAttributes, DurinAuthTokenCreationAttributes>,
+    DurinAuthTokenAttributes {
+  client: DurinClient;
+  user?: TUser;
+}
+
+export type DurinClientModel = ModelStatic<DurinClient>;
+export type DurinAuthTokenModel = ModelStatic<DurinAuthToken>;
+
+export interface DurinModels {
+  Client: DurinClientModel;
+  AuthToken: DurinAuthTokenModel;
+}

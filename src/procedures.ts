@@ -1,0 +1,66 @@
+import { initTRPC } from '@trpc/server';
+import type { DurinContext } from './context.js';
+import { DurinConfigError, durinError } from './errors.js';
+import type { DurinAuthToken } from './models/types.js';
+
+/**
+ * The concat-able procedures (DESIGN §3): `t.procedure.concat(durin.protectedProcedure)`.
+ * durin has its own `initTRPC` for them, as tRPC's docs prescribe for libraries; `concat` checks
+ * at compile time that the app's context includes durin's.
+ */
+
+export function createDurinTRPC<TUser>() {
+  return initTRPC.context<DurinContext<TUser>>().create();
+}
+
+export type DurinTRPC<TUser> = ReturnType<typeof createDurinTRPC<TUser>>;
+
+/** The authenticated part of the context: what `protectedProcedure` narrows to. */
+export interface AuthenticatedContext<TUser> {
+  user: TUser;
+  auth: DurinAuthToken<TUser>;
+}
+
+/** Throws the request's verification failure, or NOT_AUTHENTICATED when it is anonymous. */
+export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): AuthenticatedContext<TUser> {
+  const failure = ctx.durin?.failure;
+  if (failure) throw durinError(failure.error, undefined, failure.cause);
+  if (ctx.user === null || ctx.user === undefined || !ctx.auth) throw durinError('NOT_AUTHENTICATED');
+  return { user: ctx.user, auth: ctx.auth };
+}
+
+export function createProcedures<TUser>(t: DurinTRPC<TUser>) {
+  const protectedProcedure = t.procedure.use(async function durinIsAuthenticated({ ctx, next }) {
+    return next({ ctx: requireAuthenticated(ctx) });
+  });
+
+  const clientList = (helper: string, names: string[]): ReadonlySet<string> => {
+    if (names.length === 0) throw new DurinConfigError(`trpc-durin: ${helper}() needs at least one client name`);
+    for (const name of names) {
+      if (typeof name !== 'string' || name.length === 0 || name.length > 64) {
+        throw new DurinConfigError(`trpc-durin: ${helper}() got an invalid client name ${JSON.stringify(name)}`);
+      }
+    }
+    return new Set(names);
+  };
+
+  /** durin's AllowSpecificClients: only tokens of these clients pass. */
+  function allowClients(...names: string[]) {
+    const allowed = clientList('allowClients', names);
+    return protectedProcedure.use(async function durinAllowClients({ ctx, next }) {
+      if (!allowed.has(ctx.auth.client.name)) throw durinError('CLIENT_FORBIDDEN');
+      return next();
+    });
+  }
+
+  /** durin's DisallowSpecificClients: tokens of these clients are refused. */
+  function disallowClients(...names: string[]) {
+    const disallowed = clientList('disallowClients', names);
+    return protectedProcedure.use(async function durinDisallowClients({ ctx, next }) {
+      if (disallowed.has(ctx.auth.client.name)) throw durinError('CLIENT_FORBIDDEN');
+      return next();
+    });
+  }
+
+  return { protectedProcedure, allowClients, disallowClients };
+}

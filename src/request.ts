@@ -1,0 +1,92 @@
+/**
+ * Reads what durin needs from any adapter's context options (DESIGN §3): the `Authorization`
+ * header, the client IP and a way to set response headers. Standalone, express, fastify and
+ * next pass `{ req, res }` with node-style `req.headers`; fetch passes `{ req: Request, resHeaders }`;
+ * tests and custom servers may pass `{ headers }` with a `Headers` or a plain record.
+ */
+
+type HeaderRecord = Record<string, string | string[] | undefined>;
+interface HeadersLike {
+  get(name: string): string | null;
+}
+
+/** The options `createDurinContext` accepts: any adapter's, or `{ headers }`. */
+export type DurinContextOptions =
+  | {
+      req: {
+        headers: HeaderRecord | HeadersLike;
+        socket?: { remoteAddress?: string | undefined } | null;
+        ip?: string;
+      };
+      res?: unknown;
+      resHeaders?: HeadersLike & { set(name: string, value: string): void };
+      info?: unknown;
+    }
+  | {
+      headers: HeaderRecord | HeadersLike;
+      /** The caller's IP, when the server knows it. */
+      ip?: string;
+      resHeaders?: HeadersLike & { set(name: string, value: string): void };
+    };
+
+/** Request facts durin keeps on the context. */
+export interface RequestFacts {
+  readonly authorization: string | undefined;
+  readonly ip: string;
+  /** Sets a response header through the adapter, when there is a response to set it on. */
+  readonly setHeader: (name: string, value: string) => void;
+}
+
+function isHeadersLike(headers: unknown): headers is HeadersLike {
+  return typeof (headers as HeadersLike).get === 'function';
+}
+
+function readHeader(headers: HeaderRecord | HeadersLike, name: string): string | undefined {
+  if (isHeadersLike(headers)) return headers.get(name) ?? undefined;
+  const value = headers[name] ?? findCaseInsensitive(headers, name);
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function findCaseInsensitive(headers: HeaderRecord, name: string): string | string[] | undefined {
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() === name) return headers[key];
+  }
+  return undefined;
+}
+
+const ignoreHeader = () => {};
+
+function headerSetter(opts: Record<string, unknown>): (name: string, value: string) => void {
+  const resHeaders = opts.resHeaders as { set?: unknown } | undefined;
+  if (resHeaders && typeof resHeaders.set === 'function') {
+    return (name, value) => (resHeaders.set as (n: string, v: string) => void).call(resHeaders, name, value);
+  }
+  const res = opts.res as Record<string, unknown> | undefined;
+  if (res) {
+    // node's ServerResponse and express: setHeader; fastify's reply: header().
+    if (typeof res.setHeader === 'function') {
+      return (name, value) => {
+        if (!res.headersSent) (res.setHeader as (n: string, v: string) => void).call(res, name, value);
+      };
+    }
+    if (typeof res.header === 'function') {
+      return (name, value) => (res.header as (n: string, v: string) => void).call(res, name, value);
+    }
+  }
+  return ignoreHeader;
+}
+
+/** The first address of `X-Forwarded-For`: the client, as the first proxy saw it. */
+function forwardedFor(value: string | undefined): string | undefined {
+  const first = value?.split(',')[0]?.trim();
+  return first ? first : undefined;
+}
+
+export function readRequest(options: DurinContextOptions, trustProxy: boolean): RequestFacts {
+  const opts = options as Record<string, unknown>;
+  const req = opts.req as { headers: HeaderRecord | HeadersLike; socket?: { remoteAddress?: string }; ip?: string } | undefined;
+  const headers = req?.headers ?? (opts.headers as HeaderRecord | HeadersLike | undefined) ?? {};
+  const socketIp = req?.socket?.remoteAddress ?? (typeof opts.ip === 'string' ? opts.ip : undefined);
+  const ip = (trustProxy ? forwardedFor(readHeader(headers, 'x-forwarded-for')) : undefined) ?? socketIp ?? 'unknown';
+  return { authorization: readHeader(headers, 'authorization'), ip, setHeader: headerSetter(opts) };
+}

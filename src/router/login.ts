@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { durinError } from '../errors.js';
+import type { RouterDeps } from './deps.js';
+
+/**
+ * durin's LoginView (DESIGN §8): credentials first (missing or blank → BAD_REQUEST from the
+ * input schema, wrong or inactive → "Unable to log in with provided credentials."), then the
+ * client, then a token for (user, client), rotating the one it may already have.
+ */
+
+const required = (field: string) => ({
+  error: (issue: { input: unknown }) => (issue.input === undefined ? `${field}: This field is required.` : `${field}: Not a valid string.`),
+});
+
+export const loginInput = z.object({
+  username: z.string(required('username')).trim().min(1, 'username: This field may not be blank.').max(254, 'username: Ensure this field has no more than 254 characters.'),
+  // DRF keeps the password as typed (trim_whitespace=False).
+  password: z.string(required('password')).min(1, 'password: This field may not be blank.').max(1024, 'password: Ensure this field has no more than 1024 characters.'),
+  // Optional here so that "No client specified." comes after the credential checks, as in durin.
+  client: z.string().max(64).nullish(),
+});
+
+export interface LoginOutput<TSerializedUser> {
+  /** The token: shown this once, never stored. */
+  token: string;
+  expiry: Date;
+  /** `serializeUser(user)`, when the app configured it. */
+  user?: TSerializedUser;
+}
+
+export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
+  const { t, models, tokens, events, throttling, authenticateUser, isUserActive, serializeUser } = deps;
+  return t.procedure.input(loginInput).mutation(async function login({ ctx, input }): Promise<LoginOutput<TSerializedUser>> {
+    await throttling.enforceLogin(ctx, input.username);
+    const user = await authenticateUser({ username: input.username, password: input.password });
+    if (!user || !(await isUserActive(user))) throw durinError('INVALID_CREDENTIALS');
+    const clientName = input.client?.trim();
+    if (!clientName) throw durinError('CLIENT_NOT_SPECIFIED');
+    const client = await models.Client.findOne({ where: { name: clientName } });
+    if (!client) throw durinError('CLIENT_UNKNOWN');
+    const { token, auth } = await tokens.issue(user, client);
+    events.emit('userLoggedIn', { user, auth });
+    const output: LoginOutput<TSerializedUser> = { token, expiry: auth.expiry };
+    if (serializeUser) output.user = serializeUser(user);
+    return output;
+  });
+}

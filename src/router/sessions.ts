@@ -1,0 +1,55 @@
+import { Op, type WhereOptions } from 'sequelize';
+import { z } from 'zod';
+import { durinError } from '../errors.js';
+import type { DurinAuthToken, DurinAuthTokenAttributes } from '../models/types.js';
+import { isExpired } from '../time.js';
+import type { RouterDeps } from './deps.js';
+
+/** durin's TokenSessionsViewSet (DESIGN §8): the caller's tokens by id, never a token or digest. */
+
+export interface DurinSession {
+  id: number;
+  /** The client's name. */
+  client: string;
+  created: Date;
+  expiry: Date;
+  hasExpired: boolean;
+  /** True for the token this request came with. */
+  isCurrent: boolean;
+}
+
+export const revokeSessionInput = z.object({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+export function sessionsRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
+  const { t, procedures, models, settings, tokens } = deps;
+  const { protectedProcedure } = procedures;
+  const hiddenClient = settings.apiAccessExcludeFromSessions ? settings.apiAccessClientName : null;
+
+  return t.router({
+    list: protectedProcedure.query(async function listSessions({ ctx }): Promise<DurinSession[]> {
+      const where: WhereOptions = { userId: ctx.auth.userId };
+      if (hiddenClient) Object.assign(where, { '$client.name$': { [Op.ne]: hiddenClient } });
+      const rows = (await models.AuthToken.findAll({
+        where,
+        include: [{ model: models.Client, as: 'client', attributes: ['name'] }],
+        order: [['id', 'ASC']],
+      })) as DurinAuthToken[];
+      return rows.map((row) => ({
+        id: Number(row.id),
+        client: row.client.name,
+        created: row.created,
+        expiry: row.expiry,
+        hasExpired: isExpired(row.expiry),
+        isCurrent: Number(row.id) === Number(ctx.auth.id),
+      }));
+    }),
+
+    revoke: protectedProcedure.input(revokeSessionInput).mutation(async function revokeSession({ ctx, input }): Promise<void> {
+      if (input.id === Number(ctx.auth.id)) throw durinError('SESSION_IS_CURRENT');
+      const where: WhereOptions<DurinAuthTokenAttributes> = { id: input.id, userId: ctx.auth.userId };
+      const row = (await models.AuthToken.findOne({ where })) as DurinAuthToken<TUser> | null;
+      if (!row) throw durinError('SESSION_NOT_FOUND');
+      await tokens.revoke(row, 'sessionRevoked');
+    }),
+  });
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { MAX_TOKEN_CHARACTER_LENGTH, MAX_TOKEN_PREFIX_LENGTH } from './crypto.js';
+import { DURATION_FORMS, parseDuration } from './duration.js';
+import { DurinConfigError } from './errors.js';
+import { RATE_FORM, parseRate, type ThrottleRate } from './rate.js';
+
+/**
+ * DESIGN §4: durin's REST_DURIN, camelCased. One strict zod schema whose defaults are the §4 table;
+ * durations become seconds and rates become `{ count, seconds }` here, once, so no other code reads
+ * raw settings.
+ */
+
+function custom<T>(parse: (input: unknown) => T | null, expected: string) {
+  return z.unknown().transform((input, ctx): T => {
+    const value = parse(input);
+    if (value === null) {
+      ctx.addIssue({ code: 'custom', message: expected, input });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+const duration = custom(parseDuration, `expected ${DURATION_FORMS}`);
+const nullableRate = custom<ThrottleRate | 'off'>(
+  (input) => (input === null ? 'off' : parseRate(input)),
+  `expected null or ${RATE_FORM}`,
+);
+const rateOrNull = nullableRate.transform((rate) => (rate === 'off' ? null : rate));
+
+const schema = z.strictObject({
+  defaultTokenTtl: duration.default(86_400),
+  tokenCharacterLength: custom(
+    (v) => (Number.isInteger(v) && (v as number) % 2 === 0 && (v as number) >= 32 && (v as number) <= MAX_TOKEN_CHARACTER_LENGTH ? (v as number) : null),
+    `expected an even integer from 32 to ${MAX_TOKEN_CHARACTER_LENGTH}`,
+  ).default(64),
+  tokenPrefix: custom(
+    (v) => (typeof v === 'string' && v.length <= MAX_TOKEN_PREFIX_LENGTH && /^[\x21-\x7e]*$/.test(v) ? v : null),
+    `expected up to ${MAX_TOKEN_PREFIX_LENGTH} printable characters without spaces`,
+  ).default(''),
+  authHeaderPrefix: custom(
+    (v) => (typeof v === 'string' && /^[\x21-\x7e]{1,32}$/.test(v) ? v : null),
+    'expected one word of printable characters, such as "Token" or "Bearer"',
+  ).default('Token'),
+  tokenCacheTimeout: duration.default(60),
+  tokenCacheMax: custom(
+    (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null),
+    'expected a positive integer',
+  ).default(10_000),
+  apiAccessClientName: custom(
+    (v) => (v === null ? 'none' : typeof v === 'string' && v.length >= 1 && v.length <= 64 ? v : null),
+    'expected null or a client name of 1 to 64 characters',
+  )
+    .transform((v) => (v === 'none' ? null : v))
+    .default(null),
+  apiAccessExcludeFromSessions: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
+  defaultThrottleRate: rateOrNull.default(null),
+  loginThrottleRate: rateOrNull.default(parseRate('10/m')),
+  trustProxy: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
+});
+
+/** The settings an app passes to `createDurin` (every field optional; see the README's settings reference). */
+export type DurinSettings = {
+  /** TTL of a client created without one. @default "1d" */
+  defaultTokenTtl?: number | string;
+  /** Hex characters of a new token (even, 32..256). @default 64 */
+  tokenCharacterLength?: number;
+  /** Prepended to new tokens, for secret scanners, e.g. "drn_". @default "" */
+  tokenPrefix?: string;
+  /** The word before the token in `Authorization`, matched case-insensitively. @default "Token" */
+  authHeaderPrefix?: string;
+  /** Seconds a cached lookup lives. @default 60 */
+  tokenCacheTimeout?: number | string;
+  /** Most entries the token cache holds (least recently used go first). @default 10000 */
+  tokenCacheMax?: number;
+  /** The client whose token is the user's API key. @default null */
+  apiAccessClientName?: string | null;
+  /** Hide the API key's token from `sessions.list`. @default false */
+  apiAccessExcludeFromSessions?: boolean;
+  /** durin's `user_per_client` rate, e.g. "100/h"; null = no limit when the client has none. @default null */
+  defaultThrottleRate?: string | null;
+  /** Attempts per (IP, username) at `login`; null switches it off. @default "10/m" */
+  loginThrottleRate?: string | null;
+  /** Take the client IP from `X-Forwarded-For`. @default false */
+  trustProxy?: boolean;
+};
+
+/** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */
+export type ResolvedDurinSettings = Readonly<z.output<typeof schema>>;
+
+/** Validates and resolves settings; throws a `DurinConfigError` naming the first bad setting. */
+export function resolveSettings(settings: DurinSettings = {}): ResolvedDurinSettings {
+  if (settings === null || typeof settings !== 'object') {
+    throw new DurinConfigError('trpc-durin: invalid option "settings": expected an object');
+  }
+  const result = schema.safeParse(settings);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      throw new DurinConfigError(`trpc-durin: unknown setting "${issue.keys[0]}"`);
+    }
+    const name = String(issue.path[0]);
+    const got = (settings as Record<string, unknown>)[name];
+    throw new DurinConfigError(`trpc-durin: invalid setting "${name}": ${issue.message} (got ${describe(got)})`);
+  }
+  return Object.freeze(result.data);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}

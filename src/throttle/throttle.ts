@@ -1,0 +1,74 @@
+import type { DurinContext } from '../context.js';
+import { DurinConfigError, durinError, formatWait } from '../errors.js';
+import type { DurinTRPC } from '../procedures.js';
+import { RATE_FORM, parseRate, type ThrottleRate } from '../rate.js';
+import type { ResolvedDurinSettings } from '../settings.js';
+import { now } from '../time.js';
+import type { ThrottleStore, ThrottleWindow } from './store.js';
+
+/**
+ * durin's UserClientRateThrottle (DESIGN §7): key `user-<userId>.client-<clientId>`, rate from
+ * the client, else `defaultThrottleRate`, else no limit; anonymous callers by IP at the default.
+ * Over the limit: TOO_MANY_REQUESTS and `Retry-After`, set through the adapter's response.
+ */
+
+export interface ThrottleOptions {
+  /** Counter namespace: procedures with different scopes count separately. @default "user_per_client" */
+  scope?: string;
+  /** Rate for tokens whose client has none, and for anonymous callers. @default settings.defaultThrottleRate */
+  defaultRate?: string | null;
+}
+
+export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, store: ThrottleStore) {
+  // Client rates are validated when clients are created; parse each distinct text once.
+  const parsedRates = new Map<string, ThrottleRate | null>();
+  const clientRate = (text: string): ThrottleRate | null => {
+    let rate = parsedRates.get(text);
+    if (rate === undefined) {
+      rate = parseRate(text);
+      if (parsedRates.size > 1000) parsedRates.clear();
+      parsedRates.set(text, rate);
+    }
+    return rate;
+  };
+
+  /** Records a request and throws THROTTLED (with `Retry-After`) when it is over `window`. */
+  async function enforce(ctx: DurinContext<TUser>, key: string, window: ThrottleWindow | null): Promise<void> {
+    if (!window) return;
+    const decision = await store.hit(key, window, now());
+    if (decision.allowed) return;
+    ctx.durin.setHeader('Retry-After', String(decision.waitSeconds));
+    throw durinError('THROTTLED', { wait: formatWait(decision.waitSeconds) });
+  }
+
+  function throttle(options: ThrottleOptions = {}) {
+    const scope = options.scope ?? 'user_per_client';
+    if (typeof scope !== 'string' || !/^[\w.-]{1,64}$/.test(scope)) {
+      throw new DurinConfigError(`trpc-durin: invalid throttle option "scope": expected 1 to 64 letters, digits, "_", "." or "-" (got ${JSON.stringify(scope)})`);
+    }
+    let defaultRate = settings.defaultThrottleRate;
+    if (options.defaultRate !== undefined) {
+      defaultRate = options.defaultRate === null ? null : parseRate(options.defaultRate);
+      if (options.defaultRate !== null && defaultRate === null) {
+        throw new DurinConfigError(`trpc-durin: invalid throttle option "defaultRate": expected null or ${RATE_FORM} (got ${JSON.stringify(options.defaultRate)})`);
+      }
+    }
+    return t.procedure.use(async function durinThrottle({ ctx, next }) {
+      const auth = ctx.auth;
+      if (auth && ctx.user) {
+        const rate = (auth.client.throttleRate && clientRate(auth.client.throttleRate)) || defaultRate;
+        await enforce(ctx, `throttle_${scope}_user-${String(auth.userId)}.client-${auth.clientId}`, rate);
+      } else {
+        await enforce(ctx, `throttle_${scope}_${ctx.durin.ip}`, defaultRate);
+      }
+      return next();
+    });
+  }
+
+  /** The login throttle: attempts per (IP, username) at `loginThrottleRate`. */
+  async function enforceLogin(ctx: DurinContext<TUser>, username: string): Promise<void> {
+    await enforce(ctx, `throttle_login_${ctx.durin.ip}_${username}`, settings.loginThrottleRate);
+  }
+
+  return { throttle, enforceLogin };
+}

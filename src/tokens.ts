@@ -1,0 +1,152 @@
+import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import type { DurinCache } from './cache.js';
+import { generateToken, hashToken } from './crypto.js';
+import { DURATION_FORMS, parseDuration } from './duration.js';
+import { DurinConfigError } from './errors.js';
+import type { DurinEvents, DurinRevokeReason } from './events.js';
+import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from './models/types.js';
+import type { ResolvedDurinSettings } from './settings.js';
+import { addSeconds, now } from './time.js';
+
+/**
+ * Issuing, renewing and revoking tokens, with their events and cache evictions. Every way a token
+ * stops working goes through `revokeWhere`, so none can forget to evict or to emit `tokenRevoked`.
+ */
+
+export interface IssuedToken<TUser> {
+  /** The plaintext token: shown once, never stored. */
+  readonly token: string;
+  readonly auth: DurinAuthToken<TUser>;
+}
+
+export interface DurinTokens<TUser> {
+  /**
+   * Issues a token for (user, client). One token per (user, client), as in durin; since a digest
+   * cannot be handed back, an existing one is rotated: new secret, new expiry, same row.
+   */
+  issue(user: TUser, client: string | DurinClient, options?: { ttl?: number | string }): Promise<IssuedToken<TUser>>;
+  /** Moves a token's expiry to now + its client's TTL (durin's `renew_token`); `null` if it is gone. */
+  renew(auth: DurinAuthToken<TUser>): Promise<Date | null>;
+  /** Deletes tokens; resolves to how many rows went. */
+  revoke(auth: DurinAuthToken<TUser> | DurinAuthToken<TUser>[], reason?: DurinRevokeReason): Promise<number>;
+  /** Deletes every token of a user, on every client. */
+  revokeAll(user: TUser, reason?: DurinRevokeReason): Promise<number>;
+  /** Deletes tokens past their expiry; resolves to how many. For cron (`trpc-durin remove-expired-tokens`). */
+  removeExpired(): Promise<number>;
+  /** Deletes the tokens a `where` on `durin_authtoken` selects (the shared revocation path). */
+  revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
+}
+
+export interface TokenDeps<TUser> {
+  readonly models: DurinModels;
+  readonly settings: ResolvedDurinSettings;
+  readonly events: DurinEvents<TUser>;
+  readonly cache: DurinCache;
+  readonly userId: (user: TUser) => unknown;
+}
+
+const REVOKE_BATCH = 500;
+const ISSUE_ATTEMPTS = 3;
+
+export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> {
+  const { models, settings, events, cache, userId } = deps;
+  const { AuthToken, Client } = models;
+
+  const forget = (tokenHashes: string[], reason: DurinRevokeReason) => {
+    for (const tokenHash of tokenHashes) cache.invalidate(tokenHash);
+    events.emit('tokenRevoked', { tokenHashes, reason });
+  };
+
+  const withRelations = (auth: DurinAuthToken<TUser>, client: DurinClient, user: TUser) => {
+    for (const [name, value] of [['client', client], ['user', user]] as const) {
+      (auth as unknown as Record<string, unknown>)[name] = value;
+      (auth.dataValues as unknown as Record<string, unknown>)[name] = value;
+    }
+    return auth;
+  };
+
+  async function resolveClient(client: string | DurinClient): Promise<DurinClient> {
+    if (typeof client !== 'string') return client;
+    const found = await Client.findOne({ where: { name: client } });
+    if (!found) throw new DurinConfigError(`trpc-durin: no client named "${client}"`);
+    return found;
+  }
+
+  async function writeToken(ownerId: unknown, clientId: number, tokenHash: string, expiry: Date) {
+    for (let attempt = 1; ; attempt++) {
+      const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId } });
+      try {
+        if (!existing) {
+          const created = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created: new Date(now()), expiry });
+          return { auth: created as DurinAuthToken<TUser>, replaced: null };
+        }
+        // Compare-and-swap on the old digest: a concurrent rotation makes this update miss, and we retry.
+        const [count] = await AuthToken.update({ tokenHash, expiry }, { where: { id: existing.id, tokenHash: existing.tokenHash } });
+        if (count === 1) {
+          const auth = AuthToken.build({ ...existing.get({ plain: true }), tokenHash, expiry }, { isNewRecord: false, raw: true });
+          return { auth: auth as DurinAuthToken<TUser>, replaced: existing.tokenHash };
+        }
+      } catch (error) {
+        // Two first logins raced to insert the (user, client) row: the loser rotates the winner's.
+        if (!(error instanceof UniqueConstraintError) || attempt >= ISSUE_ATTEMPTS) throw error;
+      }
+      if (attempt >= ISSUE_ATTEMPTS) throw new Error('trpc-durin: could not issue a token: the row kept changing');
+    }
+  }
+
+  const tokens: DurinTokens<TUser> = {
+    async issue(user, clientOrName, options = {}) {
+      const client = await resolveClient(clientOrName);
+      const ttl = options.ttl === undefined ? Number(client.tokenTtl) : parseDuration(options.ttl);
+      if (ttl === null) throw new DurinConfigError(`trpc-durin: invalid option "ttl": expected ${DURATION_FORMS}`);
+      const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength);
+      const { auth, replaced } = await writeToken(userId(user), client.id, hashToken(token), addSeconds(now(), ttl));
+      if (replaced) forget([replaced], 'rotated');
+      withRelations(auth, client, user);
+      events.emit('tokenCreated', { auth, user });
+      return { token, auth };
+    },
+
+    async renew(auth) {
+      const client = auth.client ?? (await Client.findByPk(auth.clientId));
+      if (!client) return null;
+      const newExpiry = addSeconds(now(), Number(client.tokenTtl));
+      const [count] = await AuthToken.update({ expiry: newExpiry }, { where: { id: auth.id, tokenHash: auth.tokenHash } });
+      if (count !== 1) return null;
+      auth.setDataValue('expiry', newExpiry);
+      // The cached lookup holds the old expiry: evict, so the next request reads the new one.
+      cache.invalidate(auth.tokenHash);
+      events.emit('tokenRenewed', { auth, newExpiry });
+      return newExpiry;
+    },
+
+    async revoke(auth, reason = 'revoked') {
+      const list = Array.isArray(auth) ? auth : [auth];
+      if (list.length === 0) return 0;
+      return tokens.revokeWhere({ tokenHash: list.map((a) => a.tokenHash) }, reason);
+    },
+
+    async revokeAll(user, reason = 'logoutAll') {
+      return tokens.revokeWhere({ userId: userId(user) }, reason);
+    },
+
+    async removeExpired() {
+      return tokens.revokeWhere({ expiry: { [Op.lt]: new Date(now()) } }, 'removeExpired');
+    },
+
+    async revokeWhere(where, reason) {
+      const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash'], raw: true })) as unknown as Array<
+        Pick<DurinAuthTokenAttributes, 'tokenHash'>
+      >;
+      let removed = 0;
+      for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
+        const hashes = rows.slice(i, i + REVOKE_BATCH).map((row) => row.tokenHash);
+        removed += await AuthToken.destroy({ where: { tokenHash: hashes } });
+        forget(hashes, reason);
+      }
+      return removed;
+    },
+  };
+  return tokens;
+}
+

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { initTRPC } from '@trpc/server';
+import superjson from 'superjson';
+import { Column, DataType, Model, Table } from 'sequelize-typescript';
+import { createDurin, durinErrorFormatter, type DurinSettings, type DurinContextOptions } from '../../src/index.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+/**
+ * A small app wired the way the README tells users to: the app's own User model, durin's context
+ * spread into the app's, `protectedProcedure` concat-ed, durin's router mounted at `auth`.
+ */
+
+// Intentionally fast for tests (better-auth does the same); the example app uses scrypt.
+export const hashPassword = (password: string) => createHash('sha256').update(password).digest('hex');
+
+export function defineUser(db: TestDatabase) {
+  @Table({ tableName: 'app_user', timestamps: false })
+  class User extends Model {
+    @Column({ type: DataType.INTEGER, primaryKey: true, autoIncrement: true })
+    override id!: number;
+
+    @Column({ type: DataType.STRING(150), allowNull: false, unique: true })
+    username!: string;
+
+    @Column({ type: DataType.STRING(64), allowNull: false })
+    passwordHash!: string;
+
+    @Column({ type: DataType.BOOLEAN, allowNull: false, defaultValue: true })
+    isActive!: boolean;
+
+    @Column({ type: DataType.DATE(3), allowNull: true })
+    joinedAt!: Date | null;
+  }
+  db.sequelize.addModels([User]);
+  return User;
+}
+
+export interface TestAppOptions {
+  settings?: DurinSettings;
+  transformer?: 'superjson' | 'none';
+  serializeUser?: boolean;
+  /** An existing database (to build two apps on one), else a fresh one. */
+  db?: TestDatabase;
+}
+
+export async function createTestApp(options: TestAppOptions = {}) {
+  const db = options.db ?? (await createTestDatabase());
+  const User = defineUser(db);
+  const durin = createDurin({
+    sequelize: db.sequelize,
+    userModel: User,
+    authenticateUser: async ({ username, password }) => {
+      const user = await User.findOne({ where: { username } });
+      return user && user.passwordHash === hashPassword(password) ? user : null;
+    },
+    ...(options.serializeUser ? { serializeUser: (user: InstanceType<typeof User>) => ({ username: user.username }) } : {}),
+    settings: options.settings,
+  });
+  await User.sync();
+  await durin.sync();
+
+  // The DESIGN §3 sample: the app spreads durin's context into its own.
+  const createContext = async (opts: DurinContextOptions) => ({ ...(await durin.createDurinContext(opts)), db: db.sequelize });
+  const createCachedContext = async (opts: DurinContextOptions) => ({ ...(await durin.createCachedDurinContext(opts)), db: db.sequelize });
+  type Context = Awaited<ReturnType<typeof createContext>>;
+
+  const t = initTRPC.context<Context>().create({
+    ...(options.transformer === 'none' ? {} : { transformer: superjson }),
+    errorFormatter: durinErrorFormatter,
+  });
+  const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
+  const router = t.router({
+    auth: durin.router,
+    hello: t.procedure.query(({ ctx }) => ({ user: ctx.user ? (ctx.user as InstanceType<typeof User>).username : null })),
+    me: protectedProcedure.query(({ ctx }) => ({
+      id: ctx.user.id,
+      username: ctx.user.username,
+      client: ctx.auth.client.name,
+      tokenId: Number(ctx.auth.id),
+      isActive: ctx.user.isActive,
+      joinedAt: ctx.user.joinedAt,
+    })),
+    onlyWeb: t.procedure.concat(durin.allowClients('web')).query(() => 'only web'),
+    noWeb: t.procedure.concat(durin.disallowClients('web')).query(() => 'no web'),
+    throttled: protectedProcedure.concat(durin.throttle()).query(() => 'throttled'),
+    publicThrottled: t.procedure.concat(durin.throttle()).query(() => 'public throttled'),
+  });
+
+  let userCount = 0;
+  return {
+    db,
+    durin,
+    User,
+    router,
+    createContext,
+    createCachedContext,
+    transformer: options.transformer === 'none' ? undefined : superjson,
+    async createUser(fields: { username?: string; password?: string; isActive?: boolean; joinedAt?: Date } = {}) {
+      userCount += 1;
+      return User.create({
+        username: fields.username ?? `user${userCount}`,
+        passwordHash: hashPassword(fields.password ?? 'hunter2'),
+        isActive: fields.isActive ?? true,
+        joinedAt: fields.joinedAt ?? null,
+      });
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+export type TestRouter = TestApp['router'];

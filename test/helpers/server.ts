@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { createHTTPServer } from '@trpc/server/adapters/standalone';
+import type { TestApp, TestRouter } from './app.js';
+
+/**
+ * A real HTTP server on 127.0.0.1:0 around a test app, with the standalone adapter or the fetch
+ * adapter, and a real tRPC client that talks to it.
+ */
+export interface TestServerOptions {
+  adapter?: 'standalone' | 'fetch';
+  /** Use createCachedDurinContext instead of createDurinContext. */
+  cached?: boolean;
+}
+
+export interface TestServer {
+  readonly url: string;
+  /** A tRPC client that sends `Authorization: Token <token>` when given a token. */
+  client(token?: string | null, headers?: Record<string, string>): ReturnType<typeof createTRPCClient<TestRouter>>;
+  /** A raw HTTP call to a procedure, for status codes and headers. */
+  raw(path: string, init?: { headers?: Record<string, string>; method?: 'GET' | 'POST'; body?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function startTestServer(app: TestApp, options: TestServerOptions = {}): Promise<TestServer> {
+  const createContext = options.cached ? app.createCachedContext : app.createContext;
+  let server: Server;
+  if (options.adapter === 'fetch') {
+    server = createServer(async (req, res) => {
+      const url = `http://${req.headers.host}${req.url}`;
+      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
+      const request = new Request(url, { method: req.method, headers: req.headers as Record<string, string>, body });
+      const response = await fetchRequestHandler({ endpoint: '', req: request, router: app.router, createContext });
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
+  } else {
+    server = createHTTPServer({ router: app.router, createContext });
+  }
+  const url = await listen(server);
+
+  return {
+    url,
+    client(token, headers = {}) {
+      return createTRPCClient<TestRouter>({
+        links: [
+          httpLink({
+            url,
+            transformer: app.transformer,
+            headers: () => (token ? { authorization: `Token ${token}`, ...headers } : headers),
+          } as Parameters<typeof httpLink<TestRouter>>[0]),
+        ],
+      });
+    },
+    raw(path, init = {}) {
+      const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
+      const wrap = (value: unknown) => (app.transformer ? app.transformer.serialize(value) : value);
+      const query = method === 'GET' && init.body !== undefined ? `?input=${encodeURIComponent(JSON.stringify(wrap(init.body)))}` : '';
+      return fetch(`${url}/${path}${query}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...init.headers },
+        body: method === 'POST' ? JSON.stringify(wrap(init.body ?? null)) : undefined,
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+
+/** Awaits a promise that must reject with a TRPCClientError, and returns the error. */
+export async function waitError(promise: Promise<unknown>): Promise<TRPCClientError<TestRouter>> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return error as TRPCClientError<TestRouter>;
+    throw error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}

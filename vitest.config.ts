@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two database projects: every database test runs on SQLite (in memory) and, when
+ * DURIN_TEST_MYSQL_URL is set, on that MySQL/MariaDB server too. Pure tests (parsers, crypto,
+ * settings) run once, in `unit`.
+ */
+const databaseTests = ['test/**/*.test.ts'];
+const unitTests = ['test/unit/**/*.test.ts'];
+const exclude = [...unitTests, 'test/e2e/**', 'node_modules/**'];
+
+export default defineConfig({
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: unitTests } },
+      { extends: true, test: { name: 'sqlite', include: databaseTests, exclude, env: { DURIN_TEST_DB: 'sqlite' } } },
+      ...(process.env.DURIN_TEST_MYSQL_URL
+        ? [{ extends: true, test: { name: 'mysql', include: databaseTests, exclude, env: { DURIN_TEST_DB: 'mysql' } } }]
+        : []),
+    ],
+  },
+});

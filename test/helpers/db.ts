@@ -41,8 +41,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     dialect: 'mysql',
     statements,
     async close() {
-      await sequelize.query(`DROP DATABASE \`${name}\``).catch(() => {});
-      await sequelize.close();
+      await sequelize.close().catch(() => {});
+      // A fresh connection: the test may have closed or broken the app's on purpose.
+      const dropper = new Sequelize(url, { logging: false });
+      await dropper.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await dropper.close();
     },
   };
 }

@@ -17,7 +17,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: unitTests } },
       { extends: true, test: { name: 'sqlite', include: databaseTests, exclude, env: { DURIN_TEST_DB: 'sqlite' } } },
       ...(process.env.DURIN_TEST_MYSQL_URL
-        ? [{ extends: true, test: { name: 'mysql', include: databaseTests, exclude, env: { DURIN_TEST_DB: 'mysql' } } }]
+        ? [{ extends: true as const, test: { name: 'mysql', include: databaseTests, exclude, env: { DURIN_TEST_DB: 'mysql' } } }]
         : []),
     ],
   },

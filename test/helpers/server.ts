@@ -43,7 +43,7 @@ export async function startTestServer(app: TestApp, options: TestServerOptions =
     server = createServer(async (req, res) => {
       const url = `http://${req.headers.host}${req.url}`;
       const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
-      const request = new Request(url, { method: req.method, headers: req.headers as Record<string, string>, body });
+      const request = new Request(url, { method: req.method, headers: req.headers as Record<string, string>, body: body as BodyInit | undefined });
       const response = await fetchRequestHandler({ endpoint: '', req: request, router: app.router, createContext });
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));

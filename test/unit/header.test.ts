@@ -1,0 +1,24 @@
+import { describe, expect, test } from 'vitest';
+import { parseAuthorizationHeader, tokenCandidate } from '../../src/authentication.js';
+
+/** DESIGN §5 steps 1–3, in durin's (DRF's) words. */
+describe('parseAuthorizationHeader', () => {
+  test.each([
+    [undefined, { kind: 'anonymous' }],
+    ['', { kind: 'anonymous' }],
+    ['Bearer abc', { kind: 'anonymous' }],
+    ['Baerer abc', { kind: 'anonymous' }],
+    ['Token', { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' }],
+    ['  token  ', { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' }],
+    ['Token abc typo', { kind: 'failed', error: 'HEADER_HAS_SPACES' }],
+    ['Token abc', { kind: 'token', token: 'abc' }],
+    ['tOkEn \t abc ', { kind: 'token', token: 'abc' }],
+  ])('%j → %o', (header, expected) => {
+    expect(parseAuthorizationHeader(header, 'Token')).toEqual(expected);
+  });
+
+  test('a non-ASCII space is not a separator (DRF splits on ASCII whitespace)', () => {
+    expect(parseAuthorizationHeader('Token a\u00a0b', 'Token')).toEqual({ kind: 'token', token: 'a\u00a0b' });
+    expect(tokenCandidate('Token a\u00a0b', 'Token')).toEqual({ kind: 'failed', error: 'TOKEN_INVALID' });
+  });
+});

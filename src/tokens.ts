@@ -72,13 +72,14 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     return found;
   }
 
-  async function writeToken(ownerId: unknown, clientId: number, tokenHash: string, expiry: Date) {
+  async function writeToken(row: { ownerId: unknown; clientId: number; tokenHash: string; created: Date; expiry: Date }) {
+    const { ownerId, clientId, tokenHash, created, expiry } = row;
     for (let attempt = 1; ; attempt++) {
       const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId } });
       try {
         if (!existing) {
-          const created = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created: new Date(now()), expiry });
-          return { auth: created as DurinAuthToken<TUser>, replaced: null };
+          const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry });
+          return { auth: inserted as DurinAuthToken<TUser>, replaced: null };
         }
         // Compare-and-swap on the old digest: a concurrent rotation makes this update miss, and we retry.
         const [count] = await AuthToken.update({ tokenHash, expiry }, { where: { id: existing.id, tokenHash: existing.tokenHash } });
@@ -100,7 +101,14 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       const ttl = options.ttl === undefined ? Number(client.tokenTtl) : parseDuration(options.ttl);
       if (ttl === null) throw new DurinConfigError(`trpc-durin: invalid option "ttl": expected ${DURATION_FORMS}`);
       const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength);
-      const { auth, replaced } = await writeToken(userId(user), client.id, hashToken(token), addSeconds(now(), ttl));
+      const at = now();
+      const { auth, replaced } = await writeToken({
+        ownerId: userId(user),
+        clientId: client.id,
+        tokenHash: hashToken(token),
+        created: new Date(at),
+        expiry: addSeconds(at, ttl),
+      });
       if (replaced) forget([replaced], 'rotated');
       withRelations(auth, client, user);
       events.emit('tokenCreated', { auth, user });

@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createExampleApp, DEMO_CLIENTS, DEMO_USER } from './app.js';
+import { buildWeb, PUBLIC_DIR } from './build-web.js';
+import { openDatabase } from './db.js';
+
+/**
+ * The example app's HTTP server: tRPC (standalone adapter) at the root, so procedures are
+ * `POST /auth.login`, `GET /me`..., and the web page at `GET /` with its script and styles.
+ *
+ *   npm start                       # SQLite file under example-app/data/, port 3000
+ *   PORT=4000 DURIN_CACHE=1 npm start
+ *   DATABASE_URL=mysql://user:password@127.0.0.1:3306/durin_example npm start
+ */
+
+export interface ExampleServerOptions {
+  /** @default PORT, else 3000; 0 picks a free port. */
+  port?: number;
+  /** @default all interfaces */
+  host?: string;
+  /** `sqlite:<path>` or `mysql://...`. @default DATABASE_URL, else example-app/data/example.sqlite */
+  databaseUrl?: string;
+  /** createCachedDurinContext instead of createDurinContext. @default DURIN_CACHE=1 */
+  cache?: boolean;
+}
+
+// The page's files: the only paths that are not tRPC procedures.
+const STATIC_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+async function serveStatic(res: ServerResponse, entry: { file: string; type: string }, head: boolean) {
+  const body = await readFile(join(PUBLIC_DIR, entry.file));
+  res.writeHead(200, {
+    'content-type': entry.type,
+    'content-length': body.length,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  });
+  res.end(head ? undefined : body);
+}
+
+export async function startExampleServer(options: ExampleServerOptions = {}) {
+  const { sequelize, description } = openDatabase(options.databaseUrl ?? process.env.DATABASE_URL);
+  const cache = options.cache ?? process.env.DURIN_CACHE === '1';
+  const app = createExampleApp(sequelize, { cache });
+  const migrations = await app.setUpDatabase();
+  await buildWeb();
+
+  const trpc = createHTTPHandler({
+    router: app.router,
+    createContext: app.createContext,
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error);
+    },
+  });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const entry = STATIC_FILES[path];
+    if (entry && (req.method === 'GET' || req.method === 'HEAD')) {
+      serveStatic(res, entry, req.method === 'HEAD').catch((error: unknown) => {
+        console.error(error);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+      return;
+    }
+    trpc(req, res);
+  });
+
+  const port = options.port ?? Number(process.env.PORT ?? 3000);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost';
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    port: address.port,
+    database: description,
+    /** The migrations this start applied (none when the database was up to date). */
+    migrations,
+    cache,
+    app,
+    sequelize,
+    server,
+    async close(): Promise<void> {
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      await sequelize.close();
+    },
+  };
+}
+
+async function main() {
+  const running = await startExampleServer();
+  const clients = DEMO_CLIENTS.map((c) => `${c.name}${c.throttleRate ? ` (throttled ${c.throttleRate})` : ''}`).join(', ');
+  const login = JSON.stringify({ json: { username: DEMO_USER.username, password: DEMO_USER.password, client: 'web' } });
+  console.log(
+    [
+      '',
+      `  trpc-durin example app: ${running.url}`,
+      '',
+      `  Demo user:  ${DEMO_USER.username} / ${DEMO_USER.password}`,
+      `  Clients:    ${clients}; API keys on api`,
+      `  Database:   ${running.database}${running.migrations.length ? ` (applied ${running.migrations.join(', ')})` : ''}`,
+      `  Context:    ${running.cache ? 'createCachedDurinContext (DURIN_CACHE=1)' : 'createDurinContext (DURIN_CACHE=1 for the cached one)'}`,
+      '',
+      `  Open ${running.url} in a browser, run \`npm run walkthrough\`, or:`,
+      `    curl -s -X POST ${running.url}/auth.login -H 'content-type: application/json' -d '${login}'`,
+      `    curl -s ${running.url}/me -H 'authorization: Token <token>'`,
+      '',
+    ].join('\n'),
+  );
+  const stop = () => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(`The example app could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

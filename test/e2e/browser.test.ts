@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Sequelize } from 'sequelize-typescript';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startExampleServer } from '../../example-app/server.js';
+
+/**
+ * The example app's page in headless Chromium (Debian's `chromium` package, driven by
+ * playwright-core): log in, see the session, revoke it from a second login, watch the first page
+ * get "Invalid token." on its next call, log out. A screenshot after login goes to test-results/e2e/.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Background networking off: this machine's closed network refuses Chromium's own connections.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const OUTPUT_DIR = join(process.cwd(), 'test-results', 'e2e');
+
+let server: Awaited<ReturnType<typeof startExampleServer>>;
+let browser: Browser;
+let database: { url: string; drop(): Promise<void> };
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+/**
+ * A fresh database: a temporary SQLite file, or with DURIN_TEST_DB=mysql a new database on the
+ * server of DURIN_TEST_MYSQL_URL (as in the main suite), dropped afterwards.
+ */
+async function createDatabase(): Promise<typeof database> {
+  const mysqlUrl = process.env.DURIN_TEST_MYSQL_URL;
+  if (process.env.DURIN_TEST_DB === 'mysql') {
+    if (!mysqlUrl) throw new Error('DURIN_TEST_DB=mysql needs DURIN_TEST_MYSQL_URL');
+    const name = `durin_e2e_${randomBytes(6).toString('hex')}`;
+    const admin = new Sequelize(mysqlUrl, { logging: false });
+    await admin.query(`CREATE DATABASE \`${name}\``);
+    const url = new URL(mysqlUrl);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      async drop() {
+        await admin.query(`DROP DATABASE \`${name}\``);
+        await admin.close();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'durin-e2e-'));
+  return { url: `sqlite:${join(dir, 'example.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+beforeAll(async () => {
+  database = await createDatabase();
+  server = await startExampleServer({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: database.url,
+    cache: process.env.DURIN_CACHE === '1',
+  });
+  // launch() gives the browser a fresh, temporary user-data-dir of its own.
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await database?.drop();
+});
+
+// Each test starts with no browser open and no token issued.
+beforeEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+  pageErrors.length = 0;
+  const demo = await server.app.User.findOne({ where: { username: 'demo' } });
+  await server.app.durin.tokens.revokeAll(demo!);
+});
+
+/** A page in a browser context of its own: its own sessionStorage, so its own login. */
+async function openPage(): Promise<Page> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(server.url);
+  await page.locator('#login-form').waitFor();
+  return page;
+}
+
+async function logIn(page: Page, client: 'web' | 'mobile' | 'cli') {
+  await page.getByLabel('Username').fill('demo');
+  await page.getByLabel('Password').fill('demo-password');
+  await page.getByLabel('Client').selectOption(client);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#app-view').waitFor({ state: 'visible' });
+  await page.locator('#notice', { hasText: `on the ${client} client` }).waitFor();
+}
+
+const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? '').trim();
+const sessionRow = (page: Page, client: string) => page.locator(`#session-rows tr[data-client="${client}"]`);
+const tokenCount = () => server.app.durin.models.AuthToken.count();
+
+describe('the example page in Chromium', () => {
+  it('logs in, sees its session, is revoked from a second login, and logs out', async () => {
+    // 1. First browser: log in on the web client and see who we are and the session.
+    const first = await openPage();
+    await logIn(first, 'web');
+    expect(await text(first, '#me-username')).toContain('demo');
+    expect(await text(first, '#me-client')).toBe('web');
+    await sessionRow(first, 'web').waitFor();
+    expect(await first.locator('#session-rows tr').count()).toBe(1);
+    expect(await sessionRow(first, 'web').textContent()).toContain('this page');
+    await first.screenshot({ path: join(OUTPUT_DIR, 'after-login.png'), fullPage: true });
+
+    // Client permissions, as the web client sees them.
+    await first.getByRole('button', { name: 'onlyWeb' }).click();
+    await first.locator('#try-result', { hasText: 'only the web client' }).waitFor();
+    await first.getByRole('button', { name: 'noWeb', exact: true }).click();
+    await first.locator('#try-result', { hasText: 'FORBIDDEN: You do not have permission to perform this action.' }).waitFor();
+
+    // 2. Second browser: log in on mobile; both sessions are listed; revoke the first browser's.
+    const second = await openPage();
+    await logIn(second, 'mobile');
+    await sessionRow(second, 'web').waitFor();
+    expect(await sessionRow(second, 'mobile').textContent()).toContain('this page');
+    await sessionRow(second, 'web').getByRole('button', { name: 'Revoke' }).click();
+    await second.locator('#notice', { hasText: '(web) revoked.' }).waitFor();
+    expect(await second.locator('#session-rows tr').count()).toBe(1);
+
+    // 3. The first browser's next call is refused: "Invalid token.", and it is back at the login form.
+    await first.getByRole('button', { name: 'Reload' }).click();
+    await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
+    await first.locator('#login-view').waitFor({ state: 'visible' });
+    expect(await first.locator('#app-view').isHidden()).toBe(true);
+
+    // 4. The second browser refreshes its token, creates an API key (shown once) that works, revokes it.
+    await second.getByRole('button', { name: 'Refresh token' }).click();
+    await second.locator('#notice', { hasText: 'Token refreshed' }).waitFor();
+    await second.getByRole('button', { name: 'Create API key' }).click();
+    await second.locator('#api-key-new').waitFor({ state: 'visible' });
+    const apiKey = await text(second, '#api-key-token');
+    expect(apiKey).toMatch(/^[0-9a-f]{64}$/);
+    await second.locator('#api-key-status', { hasText: 'You have an API key (client api)' }).waitFor();
+    const viaKey = await fetch(`${server.url}/me`, { headers: { authorization: `Token ${apiKey}` } });
+    expect(viaKey.status).toBe(200);
+    expect(((await viaKey.json()) as { result: { data: { json: { client: string } } } }).result.data.json.client).toBe('api');
+    await second.getByRole('button', { name: 'Revoke API key' }).click();
+    await second.locator('#api-key-status', { hasText: 'You have no API key.' }).waitFor();
+    expect(await second.locator('#api-key-new').isHidden()).toBe(true);
+
+    // 5. Log out: back at the login form, and no token is left in the database.
+    await second.getByRole('button', { name: 'Log out', exact: true }).click();
+    await second.locator('#login-view').waitFor({ state: 'visible' });
+    await second.locator('#notice', { hasText: 'Logged out' }).waitFor();
+    expect(await tokenCount()).toBe(0);
+
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('logs out everywhere: the other browser gets "Invalid token." on its next call', async () => {
+    const first = await openPage();
+    await logIn(first, 'web');
+    const second = await openPage();
+    await logIn(second, 'cli');
+    expect(await tokenCount()).toBe(2);
+
+    await second.getByRole('button', { name: 'Log out everywhere' }).click();
+    await second.locator('#notice', { hasText: 'Logged out everywhere' }).waitFor();
+    expect(await tokenCount()).toBe(0);
+
+    await first.getByRole('button', { name: 'Refresh token' }).click();
+    await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
+    await first.locator('#login-view').waitFor({ state: 'visible' });
+
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a failed login and keeps the form', async () => {
+    const page = await openPage();
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#error', { hasText: 'Unable to log in with provided credentials.' }).waitFor({ state: 'visible' });
+    expect(await page.locator('#login-view').isVisible()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});

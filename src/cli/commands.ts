@@ -1,0 +1,147 @@
+import { formatDuration } from '../duration.js';
+import { createCliDurin } from './createCliDurin.js';
+import type { CliDatabase } from './database.js';
+import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
+import { USER_KEY_TYPES, migrate, type UserKeyTypeName } from './migrate.js';
+
+/**
+ * The commands of DESIGN §9. Each one reads its flags and calls the public API (umzug for
+ * `migrate`, `durin.clients.*` and `durin.tokens.*` for the rest), as umzug's CLI actions do.
+ */
+
+export interface CliOption {
+  readonly type: 'string' | 'boolean';
+  /** The value's placeholder in the help, e.g. "DURATION". */
+  readonly value?: string;
+  readonly help: string;
+}
+
+export interface CommandInput {
+  readonly db: CliDatabase;
+  /** The NAME argument, for commands that take one. */
+  readonly name: string;
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly print: (line: string) => void;
+}
+
+export interface CliCommand {
+  readonly name: string;
+  /** The positional argument's placeholder, for commands that take one. */
+  readonly argument?: 'NAME';
+  readonly summary: string;
+  readonly details: readonly string[];
+  readonly options: Readonly<Record<string, CliOption>>;
+  /** Whether the command may create the database (only `migrate`). */
+  readonly createsDatabase?: boolean;
+  /** Checks the flags before anything connects. */
+  readonly check?: (values: CommandInput['values']) => void;
+  run(input: CommandInput): Promise<void>;
+}
+
+const KEY_TYPE_NAMES = Object.keys(USER_KEY_TYPES).join(', ');
+
+/** A bare number of seconds ("3600") is a duration too, as in DESIGN §4. */
+const asDuration = (value: string) => (/^\d+$/.test(value) ? Number(value) : value);
+
+/** Left-aligned columns, two spaces apart. */
+function formatTable(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
+}
+
+export const COMMANDS: readonly CliCommand[] = [
+  {
+    name: 'migrate',
+    summary: "Create or update durin's tables (durin_client, durin_authtoken).",
+    details: [
+      'Runs the pending migrations of trpc-durin/migrations with umzug, recorded in SequelizeMeta; a second run applies nothing.',
+      "durin_authtoken.user_id references your user table with ON DELETE CASCADE and takes its key's type, read from the table.",
+      'If the user table does not exist yet, the key is --user-key-type and the reference waits for the table your app creates.',
+    ],
+    options: {
+      'user-table': { type: 'string', value: 'NAME', help: 'the user table tokens belong to (default: users)' },
+      'user-key': { type: 'string', value: 'NAME', help: 'its primary key column (default: id)' },
+      'user-key-type': { type: 'string', value: 'TYPE', help: `${KEY_TYPE_NAMES}: the key's type while the table does not exist (default: integer)` },
+    },
+    createsDatabase: true,
+    check(values) {
+      const type = values['user-key-type'];
+      if (typeof type === 'string' && !Object.hasOwn(USER_KEY_TYPES, type)) fail(CLI_ERRORS.badUserKeyType(type, KEY_TYPE_NAMES));
+    },
+    async run({ db, values, print }) {
+      const userTable = (values['user-table'] as string | undefined) ?? 'users';
+      const userKey = (values['user-key'] as string | undefined) ?? 'id';
+      const userKeyType = ((values['user-key-type'] as string | undefined) ?? 'integer') as UserKeyTypeName;
+      await migrate(db, { userTable, userKey, userKeyType }, print);
+    },
+  },
+  {
+    name: 'create-client',
+    argument: 'NAME',
+    summary: 'Create a client (1 to 64 characters) and print "Client NAME created!".',
+    details: ['Without --token-ttl the client gets 1d (defaultTokenTtl\'s default: the CLI does not read your app\'s settings).'],
+    options: {
+      'token-ttl': { type: 'string', value: 'DURATION', help: 'lifetime of its tokens: seconds, or 45s, 30m, 12h, 14d (default: 1d)' },
+      'throttle-rate': { type: 'string', value: 'RATE', help: 'its throttle rate, e.g. 100/h or 10/minute (default: none, so the app\'s defaultThrottleRate)' },
+    },
+    async run({ db, name, values, print }) {
+      const tokenTtl = values['token-ttl'] as string | undefined;
+      await createCliDurin(db.sequelize).clients.create({
+        name,
+        ...(tokenTtl === undefined ? {} : { tokenTtl: asDuration(tokenTtl) }),
+        throttleRate: (values['throttle-rate'] as string | undefined) ?? '',
+      });
+      print(CLI_OUTPUT.clientCreated(name));
+    },
+  },
+  {
+    name: 'list-clients',
+    summary: 'List the clients by name: token TTL and throttle rate ("-" for the default).',
+    details: [],
+    options: { json: { type: 'boolean', help: 'print [{ name, tokenTtl (seconds), throttleRate (or null) }] as JSON, for jq' } },
+    async run({ db, values, print }) {
+      const clients = await createCliDurin(db.sequelize).clients.list();
+      if (values.json) {
+        const rows = clients.map((c) => ({ name: c.name, tokenTtl: Number(c.tokenTtl), throttleRate: c.throttleRate || null }));
+        print(JSON.stringify(rows, null, 2));
+        return;
+      }
+      if (clients.length === 0) {
+        print(CLI_OUTPUT.noClients());
+        return;
+      }
+      const rows = clients.map((c) => [c.name, formatDuration(Number(c.tokenTtl)), c.throttleRate || '-']);
+      for (const line of formatTable([['NAME', 'TOKEN TTL', 'THROTTLE RATE'], ...rows])) print(line);
+    },
+  },
+  {
+    name: 'delete-client',
+    argument: 'NAME',
+    summary: 'Delete a client and, with it, every token issued on it.',
+    details: ['Caches in running servers keep a deleted token for at most settings.tokenCacheTimeout.'],
+    options: {},
+    async run({ db, name, print }) {
+      const durin = createCliDurin(db.sequelize);
+      let revoked = 0;
+      durin.events.on('tokenRevoked', ({ tokenHashes }) => {
+        revoked += tokenHashes.length;
+      });
+      if (!(await durin.clients.delete(name))) fail(CLI_ERRORS.noClient(name));
+      print(CLI_OUTPUT.clientDeleted(name, revoked));
+    },
+  },
+  {
+    name: 'remove-expired-tokens',
+    summary: 'Delete the tokens past their expiry and print how many (run it from cron).',
+    details: [],
+    options: {},
+    async run({ db, print }) {
+      print(CLI_OUTPUT.expiredRemoved(await createCliDurin(db.sequelize).tokens.removeExpired()));
+    },
+  },
+];
+
+/** The command named `name`, or `undefined`. */
+export function findCommand(name: string): CliCommand | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}

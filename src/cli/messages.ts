@@ -1,0 +1,56 @@
+import { DurinConfigError } from '../errors.js';
+
+/**
+ * Every line the CLI prints, in one place. Errors are one sentence, prefixed `trpc-durin: `, and
+ * thrown as `DurinConfigError` (the error for bad input outside tRPC); `run.ts` prints the message.
+ */
+
+const HELP_HINT = 'run "trpc-durin --help"';
+
+export const CLI_ERRORS = {
+  noCommand: () => `no command given; ${HELP_HINT}`,
+  unknownCommand: (name: string) => `unknown command "${name}"; ${HELP_HINT} for the list`,
+  unknownOption: (option: string, command: string) =>
+    `unknown option "${option}" for ${command}; run "trpc-durin help ${command}"`,
+  unknownGlobalOption: (option: string) => `unknown option "${option}"; ${HELP_HINT}`,
+  noValueAllowed: (option: string) => `option "${option}" takes no value`,
+  missingValue: (option: string) => `option "${option}" needs a value, e.g. ${option}=VALUE`,
+  missingName: (command: string) => `${command} needs a client NAME, e.g. "trpc-durin ${command} web"`,
+  extraArgument: (command: string, argument: string) => `unexpected argument "${argument}" for ${command}`,
+  badUserKeyType: (value: string, allowed: string) => `invalid --user-key-type "${value}": expected one of ${allowed}`,
+  noDatabaseUrl: () => 'DATABASE_URL is not set; set it to sqlite:<path> or mysql://user:pass@host:port/db',
+  badDatabaseUrl: (scheme: string) =>
+    `DATABASE_URL must be sqlite:<path> or mysql://user:pass@host:port/db (got a "${scheme}" URL)`,
+  inMemorySqlite: () => 'DATABASE_URL points to an in-memory SQLite database, which would vanish when the command exits; use sqlite:<path>',
+  noDatabaseName: () => 'DATABASE_URL names no database: use mysql://user:pass@host:port/db',
+  noSqliteFile: (path: string) => `the SQLite database ${path} does not exist; run "trpc-durin migrate" to create it`,
+  unreachable: (where: string, reason: string) => `cannot connect to the database at ${where}: ${reason}`,
+  noDurinTables: (table: string) => `table "${table}" does not exist: run "trpc-durin migrate" first`,
+  noUserTable: (table: string) =>
+    `table "${table}" does not exist: durin_authtoken references it, so create your app's user table first`,
+  noUserKey: (table: string, key: string) => `table "${table}" has no column "${key}"; pass --user-key NAME`,
+  noClient: (name: string) => `no client named "${name}"`,
+  migrationFailed: (name: string, reason: string) => `migration ${name} failed: ${reason}`,
+  unexpected: (reason: string) => `unexpected error: ${reason}`,
+} as const;
+
+export const CLI_OUTPUT = {
+  clientCreated: (name: string) => `Client ${name} created!`,
+  clientDeleted: (name: string, tokens: number) => `Client ${name} deleted; ${plural(tokens, 'token')} revoked.`,
+  noClients: () => 'No clients. Create one with "trpc-durin create-client NAME".',
+  expiredRemoved: (count: number) => `Removed ${plural(count, 'expired token')}.`,
+  migrationApplied: (name: string) => `Applied ${name}.`,
+  upToDate: () => "No migrations to apply: durin's tables are up to date.",
+  userTableMissing: (table: string, key: string, type: string) =>
+    `Note: table "${table}" does not exist yet; durin_authtoken.user_id references ${table}.${key} as ${type}, ` +
+    `so give ${table}.${key} that type (or rerun with --user-table, --user-key, --user-key-type).`,
+} as const;
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Throws the one-line error `trpc-durin: <message>`. */
+export function fail(message: string): never {
+  throw new DurinConfigError(`trpc-durin: ${message}`);
+}

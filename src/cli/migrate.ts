@@ -1,0 +1,77 @@
+import { DataTypes, QueryTypes, type DataType } from 'sequelize';
+import { SequelizeStorage, Umzug } from 'umzug';
+import { createDurinMigrations } from '../migrations/index.js';
+import type { CliDatabase } from './database.js';
+import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
+
+/** `--user-key-type` values: the key type to assume while the user table does not exist yet. */
+export const USER_KEY_TYPES = {
+  integer: DataTypes.INTEGER,
+  bigint: DataTypes.BIGINT,
+  uuid: DataTypes.UUID,
+  string: DataTypes.STRING,
+} as const;
+
+export type UserKeyTypeName = keyof typeof USER_KEY_TYPES;
+
+export interface MigrateOptions {
+  readonly userTable: string;
+  readonly userKey: string;
+  readonly userKeyType: UserKeyTypeName;
+}
+
+/**
+ * The exact type of the user table's key, or `null` when the table does not exist yet. Read from
+ * the database because a foreign key must match it exactly (MySQL also compares signedness and
+ * collation), which a flag could only guess.
+ */
+async function readUserKeyType(db: CliDatabase, table: string, key: string): Promise<DataType | null> {
+  const queryInterface = db.sequelize.getQueryInterface();
+  if (!(await queryInterface.tableExists(table))) return null;
+  if (db.dialect === 'sqlite') {
+    const column = (await queryInterface.describeTable(table))[key];
+    return column ? column.type : fail(CLI_ERRORS.noUserKey(table, key));
+  }
+  const [column] = await db.sequelize.query<{ type: string; collation: string | null }>(
+    'SELECT COLUMN_TYPE AS type, COLLATION_NAME AS collation FROM information_schema.COLUMNS ' +
+      'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+    { replacements: [table, key], type: QueryTypes.SELECT },
+  );
+  if (!column) fail(CLI_ERRORS.noUserKey(table, key));
+  return column.collation ? `${column.type} COLLATE ${column.collation}` : column.type;
+}
+
+/**
+ * `trpc-durin migrate`: runs durin's pending migrations with umzug, recorded in SequelizeMeta
+ * (umzug's and sequelize-cli's default table), so a second run applies nothing. The foreign key to
+ * the user table is always created. When that table does not exist yet, it points at the table the
+ * app will create: SQLite allows that as is; MySQL does with FOREIGN_KEY_CHECKS off for this
+ * session (as mysqldump does), and enforces it once the table exists. A note says so.
+ */
+export async function migrate(db: CliDatabase, options: MigrateOptions, print: (line: string) => void): Promise<void> {
+  const keyType = await readUserKeyType(db, options.userTable, options.userKey);
+  const umzug = new Umzug({
+    migrations: createDurinMigrations({
+      userTable: options.userTable,
+      userKey: options.userKey,
+      userKeyType: keyType ?? USER_KEY_TYPES[options.userKeyType],
+    }),
+    context: db.sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize: db.sequelize }),
+    logger: undefined,
+  });
+  if ((await umzug.pending()).length === 0) {
+    print(CLI_OUTPUT.upToDate());
+    return;
+  }
+  const deferForeignKey = keyType === null;
+  if (deferForeignKey) {
+    print(CLI_OUTPUT.userTableMissing(options.userTable, options.userKey, options.userKeyType.toUpperCase()));
+    if (db.dialect === 'mysql') await db.sequelize.query('SET FOREIGN_KEY_CHECKS = 0');
+  }
+  try {
+    for (const { name } of await umzug.up()) print(CLI_OUTPUT.migrationApplied(name));
+  } finally {
+    if (deferForeignKey && db.dialect === 'mysql') await db.sequelize.query('SET FOREIGN_KEY_CHECKS = 1');
+  }
+}

@@ -1,0 +1,57 @@
+import { DataTypes, type DataType, type QueryInterface } from 'sequelize';
+
+/**
+ * durin's `0001_initial` (with 0002's BIGINT ids and throttle_rate folded in): the two tables of
+ * DESIGN §2. A migration is history, so the table and index names are written out here rather
+ * than imported from the models: renaming something later takes a new migration, not an edit.
+ * The statements and their order are the ones `durin.sync()` runs (create, create, add the
+ * unique index), so both paths leave the same schema; test/migrations.test.ts compares them.
+ */
+
+/** The app's user table that `durin_authtoken.user_id` references. */
+export interface DurinUserReference {
+  readonly table: string;
+  readonly key: string;
+  /** The key's type: a Sequelize data type, or a raw SQL type such as "INT(10) UNSIGNED". */
+  readonly keyType: DataType;
+}
+
+/** A migration in umzug's shape: `{ name, up({ context }), down({ context }) }`, context = QueryInterface. */
+export interface DurinMigration {
+  readonly name: string;
+  up(params: { context: QueryInterface }): Promise<void>;
+  down(params: { context: QueryInterface }): Promise<void>;
+}
+
+const CASCADE = { onDelete: 'CASCADE', onUpdate: 'CASCADE' } as const;
+
+/** `durin_0001_initial` for the given user table. */
+export function initialMigration(user: DurinUserReference): DurinMigration {
+  return {
+    name: 'durin_0001_initial',
+    async up({ context: queryInterface }) {
+      await queryInterface.createTable('durin_client', {
+        id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+        name: { type: DataTypes.STRING(64), allowNull: false, unique: true },
+        token_ttl: { type: DataTypes.BIGINT, allowNull: false },
+        throttle_rate: { type: DataTypes.STRING(64), allowNull: false, defaultValue: '' },
+      });
+      await queryInterface.createTable('durin_authtoken', {
+        id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+        token_hash: { type: DataTypes.CHAR(64), allowNull: false, unique: true },
+        created: { type: DataTypes.DATE(3), allowNull: false },
+        expiry: { type: DataTypes.DATE(3), allowNull: false },
+        user_id: { type: user.keyType, allowNull: false, references: { model: user.table, key: user.key }, ...CASCADE },
+        client_id: { type: DataTypes.BIGINT, allowNull: false, references: { model: 'durin_client', key: 'id' }, ...CASCADE },
+      });
+      await queryInterface.addIndex('durin_authtoken', ['user_id', 'client_id'], {
+        name: 'durin_authtoken_user_client_unique',
+        unique: true,
+      });
+    },
+    async down({ context: queryInterface }) {
+      await queryInterface.dropTable('durin_authtoken');
+      await queryInterface.dropTable('durin_client');
+    },
+  };
+}

@@ -59,7 +59,7 @@ export function createClients<TUser>(
   settings: ResolvedDurinSettings,
   tokens: DurinTokens<TUser>,
 ): DurinClients {
-  const { Client } = models;
+  const { Client, AuthToken } = models;
   return {
     async create(input) {
       const values = validateClientInput(input, settings.defaultTokenTtl);
@@ -79,10 +79,17 @@ export function createClients<TUser>(
       return Client.findAll({ order: [['name', 'ASC']] });
     },
     async delete(name) {
-      const client = await Client.findOne({ where: { name } });
-      if (!client) return false;
-      await tokens.revokeWhere({ clientId: client.id }, 'clientDeleted');
-      await client.destroy();
+      // In one transaction with the client row locked, so that a token issued meanwhile cannot
+      // leave by the cascade without being evicted and reported.
+      const removed = await Client.sequelize!.transaction(async (transaction) => {
+        const client = await Client.findOne({ where: { name }, lock: transaction.LOCK.UPDATE, transaction });
+        if (!client) return null;
+        const rows = await AuthToken.findAll({ where: { clientId: client.id }, attributes: ['tokenHash'], raw: true, transaction });
+        await client.destroy({ transaction }); // ON DELETE CASCADE takes the tokens
+        return rows.map((row) => row.tokenHash);
+      });
+      if (removed === null) return false;
+      tokens.forget(removed, 'clientDeleted');
       return true;
     },
   };

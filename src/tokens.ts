@@ -33,6 +33,8 @@ export interface DurinTokens<TUser> {
   revokeAll(user: TUser, reason?: DurinRevokeReason): Promise<number>;
   /** Deletes tokens past their expiry; resolves to how many. For cron (`trpc-durin remove-expired-tokens`). */
   removeExpired(): Promise<number>;
+  /** Evicts and reports tokens the database already removed (by cascade): the end of every revocation. */
+  forget(tokenHashes: string[], reason: DurinRevokeReason): void;
   /** Deletes the tokens a `where` on `durin_authtoken` selects (the shared revocation path). */
   revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
 }
@@ -53,6 +55,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
   const { AuthToken, Client } = models;
 
   const forget = (tokenHashes: string[], reason: DurinRevokeReason) => {
+    if (tokenHashes.length === 0) return;
     for (const tokenHash of tokenHashes) cache.invalidate(tokenHash);
     events.emit('tokenRevoked', { tokenHashes, reason });
   };
@@ -141,6 +144,8 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     async removeExpired() {
       return tokens.revokeWhere({ expiry: { [Op.lt]: new Date(now()) } }, 'removeExpired');
     },
+
+    forget,
 
     async revokeWhere(where, reason) {
       const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash'], raw: true })) as unknown as Array<

@@ -34,35 +34,43 @@ export function createTokenCache<TUser>(
   authenticator: Authenticator<TUser>,
   settings: Pick<ResolvedDurinSettings, 'tokenCacheTimeout' | 'tokenCacheMax'>,
 ): TokenCache<TUser> {
+  // One Rejection per error id, made on first use: a flood of random tokens then allocates no Error
+  // and captures no stack trace per miss. They carry nothing but the id and are never mutated.
+  const rejections = new Map<DurinErrorId, Rejection>();
+  const rejection = (error: DurinErrorId) => {
+    let found = rejections.get(error);
+    if (!found) rejections.set(error, (found = new Rejection(error)));
+    return found;
+  };
   const memoized = memoize(
     async (tokenHash: string): Promise<Verified<TUser>> => {
       const result = await authenticator.verifyDigest(tokenHash);
-      if (!result.ok) throw new Rejection(result.error);
+      if (!result.ok) throw rejection(result.error);
       return result.value;
     },
     {
       promise: true,
       primitive: true,
       length: 1,
+      // settings.ts caps the timeout at 24 days: memoizee's timers are setTimeouts.
       maxAge: settings.tokenCacheTimeout * 1000,
       max: settings.tokenCacheMax,
     },
   );
-  // Bumped by every eviction: a lookup that was in flight when its token was revoked must not
-  // put the revoked state back into the cache when it lands.
-  let generation = 0;
-
+  // A lookup in flight when its token is revoked does not put the revoked state back: memoizee's
+  // promise mode drops a result whose entry was deleted before it resolved.
   return {
     async verify(tokenHash) {
-      const startedAt = generation;
       let value: Verified<TUser>;
       try {
         value = await memoized(tokenHash);
       } catch (error) {
+        // memoizee drops a rejected promise only on the next tick: until then a caller that goes on
+        // without I/O (a retry, a loop) would get the same failure back. Drop it now.
+        memoized.delete(tokenHash);
         if (error instanceof Rejection) return { ok: false, error: error.error };
-        throw error; // a database failure: memoizee has already dropped it
+        throw error; // a database failure: never cached, so an outage logs no one out
       }
-      if (startedAt !== generation) memoized.delete(tokenHash);
       if (!authenticator.isStillValid(value)) {
         // durin serves expired tokens from cache; §6 re-checks, and the uncached path deletes the
         // row and fires tokenExpired.
@@ -72,11 +80,9 @@ export function createTokenCache<TUser>(
       return { ok: true, value };
     },
     invalidate(tokenHash) {
-      generation++;
       memoized.delete(tokenHash);
     },
     clear() {
-      generation++;
       memoized.clear();
     },
   };

@@ -24,7 +24,7 @@ export type { DurinEvents, DurinEventMap, DurinRevokeReason } from './events.js'
 export type { DurinCache } from './cache.js';
 export type { DurinClients, CreateClientInput } from './clients.js';
 export type { DurinTokens, IssuedToken } from './tokens.js';
-export { memoryThrottleStore, type ThrottleStore, type ThrottleDecision, type ThrottleWindow, type MemoryThrottleStoreOptions } from './throttle/store.js';
+export { memoryThrottleStore, type MemoryThrottleStore, type MemoryThrottleStoreOptions, type ThrottleDecision, type ThrottleStore, type ThrottleWindow } from './throttle/store.js';
 export type { ThrottleOptions } from './throttle/throttle.js';
 export type { LoginOutput } from './router/login.js';
 export type { DurinSession } from './router/sessions.js';

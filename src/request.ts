@@ -21,6 +21,8 @@ export type DurinContextOptions =
       res?: unknown;
       resHeaders?: HeadersLike & { set(name: string, value: string): void };
       info?: unknown;
+      /** The caller's IP, for adapters without a socket (fetch): `{ ...opts, ip }`. */
+      ip?: string;
     }
   | {
       headers: HeaderRecord | HeadersLike;
@@ -86,7 +88,8 @@ export function readRequest(options: DurinContextOptions, trustProxy: boolean): 
   const opts = options as Record<string, unknown>;
   const req = opts.req as { headers: HeaderRecord | HeadersLike; socket?: { remoteAddress?: string }; ip?: string } | undefined;
   const headers = req?.headers ?? (opts.headers as HeaderRecord | HeadersLike | undefined) ?? {};
-  const socketIp = req?.socket?.remoteAddress ?? (typeof opts.ip === 'string' ? opts.ip : undefined);
+  // An explicit `ip` wins (fetch has no socket); then the socket's; then the framework's `req.ip`.
+  const socketIp = (typeof opts.ip === 'string' ? opts.ip : undefined) ?? req?.socket?.remoteAddress ?? req?.ip;
   const ip = (trustProxy ? forwardedFor(readHeader(headers, 'x-forwarded-for')) : undefined) ?? socketIp ?? 'unknown';
   return { authorization: readHeader(headers, 'authorization'), ip, setHeader: headerSetter(opts) };
 }

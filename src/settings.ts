@@ -21,6 +21,9 @@ function custom<T>(parse: (input: unknown) => T | null, expected: string) {
   });
 }
 
+/** memoizee's `maxAge` is a `setTimeout`, which takes at most 2^31 - 1 ms (24.8 days). */
+const MAX_CACHE_TIMEOUT_SECONDS = 24 * 86_400;
+
 const duration = custom(parseDuration, `expected ${DURATION_FORMS}`);
 const nullableRate = custom<ThrottleRate | 'off'>(
   (input) => (input === null ? 'off' : parseRate(input)),
@@ -42,7 +45,13 @@ const schema = z.strictObject({
     (v) => (typeof v === 'string' && /^[\x21-\x7e]{1,32}$/.test(v) ? v : null),
     'expected one word of printable characters, such as "Token" or "Bearer"',
   ).default('Token'),
-  tokenCacheTimeout: duration.default(60),
+  tokenCacheTimeout: custom(
+    (v) => {
+      const seconds = parseDuration(v);
+      return seconds !== null && seconds <= MAX_CACHE_TIMEOUT_SECONDS ? seconds : null;
+    },
+    `expected ${DURATION_FORMS}, up to 24 days`,
+  ).default(60),
   tokenCacheMax: custom(
     (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null),
     'expected a positive integer',

@@ -61,6 +61,11 @@ describe('createDurinContext options', () => {
     expect(resHeaders.get('retry-after')).toBe('5');
   });
 
+  test('an explicit ip wins, for adapters without a socket (fetch)', async () => {
+    const ctx = await app.durin.createDurinContext({ req: new Request('http://x/'), resHeaders: new Headers(), ip: '203.0.113.7' });
+    expect(ctx.durin.ip).toBe('203.0.113.7');
+  });
+
   test('the client IP comes from the socket; X-Forwarded-For is ignored without trustProxy', async () => {
     const ctx = await app.durin.createDurinContext({ req: { headers: { 'x-forwarded-for': '1.2.3.4' }, socket: { remoteAddress: '10.0.0.9' } } });
     expect(ctx.durin.ip).toBe('10.0.0.9');

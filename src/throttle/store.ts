@@ -23,8 +23,15 @@ export interface ThrottleStore {
 }
 
 export interface MemoryThrottleStoreOptions {
-  /** Most keys kept; past it, expired keys are swept, then the oldest dropped. @default 100000 */
+  /** Most keys kept; past it, idle keys are dropped, then the least recently hit ones (1% at a time). @default 100000 */
   maxKeys?: number;
+}
+
+/** The default store: synchronous, and it tells how many keys it holds. */
+export interface MemoryThrottleStore extends ThrottleStore {
+  hit(key: string, window: ThrottleWindow, at: number): ThrottleDecision;
+  /** Keys currently held (at most `maxKeys`). */
+  readonly size: number;
 }
 
 interface Log {
@@ -36,21 +43,36 @@ interface Log {
 const ALLOWED: ThrottleDecision = Object.freeze({ allowed: true });
 const SWEEP_EVERY = 1000;
 
-/** The default store: a sliding log per key in a `Map`, bounded by `maxKeys`. */
-export function memoryThrottleStore(options: MemoryThrottleStoreOptions = {}): ThrottleStore & { readonly size: number } {
+const isIdle = (log: Log, at: number) => {
+  const newest = log.stamps[log.stamps.length - 1];
+  return newest === undefined || newest <= at - log.windowMs;
+};
+
+/**
+ * The default store: a sliding log per key in a `Map`, bounded by `maxKeys`. The map is kept in
+ * least-recently-hit order (a hit moves its key to the end), so making room for a new key looks
+ * only at the front: idle keys there go first, then the least recently hit live ones. A full store
+ * therefore costs amortized O(1) per new key, never a scan of every key (an attacker can mint keys:
+ * random usernames at login, addresses behind `trustProxy`).
+ */
+export function memoryThrottleStore(options: MemoryThrottleStoreOptions = {}): MemoryThrottleStore {
   const maxKeys = options.maxKeys ?? 100_000;
   const logs = new Map<string, Log>();
   let hitsSinceSweep = 0;
 
+  // Forget every idle key once per max(SWEEP_EVERY, keys) hits: amortized O(1) per hit.
   const sweep = (at: number) => {
     hitsSinceSweep = 0;
+    for (const [key, log] of logs) if (isIdle(log, at)) logs.delete(key);
+  };
+
+  // Room for new keys: idle keys at the front go, then the least recently hit live ones, down to
+  // 99% of maxKeys. One pass serves many new keys: each pass must step over the slots the Map
+  // keeps for deleted entries, which a pass per new key would do over and over.
+  const makeRoom = (at: number) => {
+    const target = maxKeys - Math.max(1, Math.floor(maxKeys / 100));
     for (const [key, log] of logs) {
-      const newest = log.stamps[log.stamps.length - 1];
-      if (newest === undefined || newest <= at - log.windowMs) logs.delete(key);
-    }
-    // Still full of live keys: drop the oldest (Map keeps insertion order).
-    for (const key of logs.keys()) {
-      if (logs.size < maxKeys) break;
+      if (logs.size <= target && !isIdle(log, at)) break;
       logs.delete(key);
     }
   };
@@ -60,23 +82,29 @@ export function memoryThrottleStore(options: MemoryThrottleStoreOptions = {}): T
       return logs.size;
     },
     hit(key, window, at) {
-      if (++hitsSinceSweep >= SWEEP_EVERY || (logs.size >= maxKeys && !logs.has(key))) sweep(at);
+      if (++hitsSinceSweep >= SWEEP_EVERY && hitsSinceSweep >= logs.size) sweep(at);
       const windowMs = window.seconds * 1000;
       let log = logs.get(key);
-      if (!log) {
+      if (log) {
+        logs.delete(key); // re-inserted below, at the most recently hit end
+      } else {
+        if (logs.size >= maxKeys) makeRoom(at);
         log = { windowMs, stamps: [] };
-        logs.set(key, log);
       }
+      logs.set(key, log);
       log.windowMs = windowMs;
       const stamps = log.stamps;
       let expired = 0;
       while (expired < stamps.length && stamps[expired]! <= at - windowMs) expired++;
       if (expired > 0) stamps.splice(0, expired);
       if (stamps.length >= window.count) {
-        // DRF: (duration - (now - oldest)) / (num_requests - len(history) + 1), rounded up.
-        const remainingMs = windowMs - (at - stamps[0]!);
-        const available = window.count - stamps.length + 1;
-        return { allowed: false, waitSeconds: Math.max(1, Math.ceil(remainingMs / available / 1000)) };
+        // Allowed again once all but count - 1 requests have left the window, i.e. when the one at
+        // stamps[length - count] does. With a full log (length === count) this is DRF's
+        // (duration - (now - oldest)) / (num_requests - len(history) + 1); DRF's formula divides by
+        // zero or a negative number when the log holds more than the rate (a lowered rate, or two
+        // throttles sharing a scope with different rates), this does not.
+        const freedAt = stamps[stamps.length - window.count]! + windowMs;
+        return { allowed: false, waitSeconds: Math.max(1, Math.ceil((freedAt - at) / 1000)) };
       }
       stamps.push(at);
       return ALLOWED;

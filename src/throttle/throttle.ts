@@ -19,6 +19,15 @@ export interface ThrottleOptions {
   defaultRate?: string | null;
 }
 
+/**
+ * The username as the login throttle counts it: case and accents folded. MySQL's default
+ * collations compare 'JOHN' and 'jöhn' equal to 'john', so an app's `findOne({ where: { username } })`
+ * logs them all in as one user; counted apart, each spelling would get a fresh budget.
+ */
+export function loginKey(username: string): string {
+  return username.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+}
+
 export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, store: ThrottleStore) {
   // Client rates are validated when clients are created; parse each distinct text once.
   const parsedRates = new Map<string, ThrottleRate | null>();
@@ -67,7 +76,7 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
 
   /** The login throttle: attempts per (IP, username) at `loginThrottleRate`. */
   async function enforceLogin(ctx: DurinContext<TUser>, username: string): Promise<void> {
-    await enforce(ctx, `throttle_login_${ctx.durin.ip}_${username}`, settings.loginThrottleRate);
+    await enforce(ctx, `throttle_login_${ctx.durin.ip}_${loginKey(username)}`, settings.loginThrottleRate);
   }
 
   return { throttle, enforceLogin };

@@ -2,7 +2,7 @@ import type { Verification } from './authentication.js';
 import { tokenCandidate } from './authentication.js';
 import type { DurinErrorId } from './errors.js';
 import type { DurinAuthToken } from './models/types.js';
-import { readRequest, type DurinContextOptions } from './request.js';
+import { readRequest, type DurinContextOptions, type RequestFacts } from './request.js';
 import type { ResolvedDurinSettings } from './settings.js';
 
 /**
@@ -41,6 +41,16 @@ export interface DurinContext<TUser = unknown> {
 
 export type DurinContextFactory<TUser> = (options: DurinContextOptions) => Promise<DurinContext<TUser>>;
 
+/** The context for one request; a plain function, so no closure is made per request. */
+function contextFor<TUser>(
+  facts: RequestFacts,
+  failure: DurinFailure | null,
+  user: TUser | null = null,
+  auth: DurinAuthToken<TUser> | null = null,
+): DurinContext<TUser> {
+  return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader } };
+}
+
 export function createContextFactory<TUser>(
   settings: ResolvedDurinSettings,
   verify: (tokenHash: string) => Promise<Verification<TUser>>,
@@ -48,21 +58,16 @@ export function createContextFactory<TUser>(
   return async function createDurinContext(options) {
     const facts = readRequest(options, settings.trustProxy);
     const candidate = tokenCandidate(facts.authorization, settings.authHeaderPrefix);
-    const context = (failure: DurinFailure | null, user: TUser | null = null, auth: DurinAuthToken<TUser> | null = null) => ({
-      user,
-      auth,
-      durin: { failure, ip: facts.ip, setHeader: facts.setHeader },
-    });
-    if (candidate.kind === 'anonymous') return context(null);
-    if (candidate.kind === 'failed') return context({ error: candidate.error });
+    if (candidate.kind === 'anonymous') return contextFor<TUser>(facts, null);
+    if (candidate.kind === 'failed') return contextFor<TUser>(facts, { error: candidate.error });
     let result: Verification<TUser>;
     try {
       result = await verify(candidate.tokenHash);
     } catch (cause) {
       // An outage is not "Invalid token.": it surfaces as INTERNAL_SERVER_ERROR and logs no one out.
-      return context({ error: 'AUTH_BACKEND_FAILED', cause });
+      return contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause });
     }
-    if (!result.ok) return context({ error: result.error });
-    return context(null, result.value.user, result.value.auth);
+    if (!result.ok) return contextFor<TUser>(facts, { error: result.error });
+    return contextFor(facts, null, result.value.user, result.value.auth);
   };
 }

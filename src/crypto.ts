@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
@@ -21,10 +22,16 @@ export function generateToken(prefix: string, characterLength: number): string {
   return prefix + randomBytes(characterLength / 2).toString('hex');
 }
 
+// `crypto.hash` (Node 20.12+, 21.7+) is the one-shot form: no Hash object per call, about twice as
+// fast for a token-sized input, and every request hashes its token (a cache hit included).
+// `engines` allows older Node 20 releases, which get `createHash`. Same digest either way.
+const oneShotHash = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash;
+
 /** SHA-256 of the whole token (prefix included), as 64 lowercase hex characters. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export const hashToken: (token: string) => string =
+  typeof oneShotHash === 'function'
+    ? (token) => oneShotHash('sha256', token, 'hex')
+    : (token) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 

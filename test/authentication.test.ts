@@ -52,7 +52,27 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
       expect(app.db.statements[0]).toMatch(/JOIN/);
     });
 
-    test('gives the user model its real attribute types (booleans, dates)', async () => {
+    test('is one statement for the driver too (no hidden PRAGMA on SQLite)', async () => {
+      const { token } = await issue();
+      if (app.db.dialect !== 'sqlite') return expect(app.db.dialect).toBe('mysql');
+      const connection = (await (app.db.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<Record<string, (...a: unknown[]) => unknown>> }).getConnection({})) as Record<string, (...a: unknown[]) => unknown>;
+      const calls: string[] = [];
+      const originals = { all: connection.all!, run: connection.run!, get: connection.get!, exec: connection.exec! };
+      for (const [name, original] of Object.entries(originals)) {
+        connection[name] = function (this: unknown, sql: unknown, ...rest: unknown[]) {
+          calls.push(String(sql));
+          return original.call(this, sql, ...rest);
+        };
+      }
+      try {
+        await server.client(token).me.query();
+      } finally {
+        Object.assign(connection, originals);
+      }
+      expect(calls).toHaveLength(1);
+    });
+
+    test('gives the user model its real attribute types (booleans, dates) and its virtual attributes', async () => {
       const joinedAt = new Date('2024-02-03T04:05:06.789Z');
       const client = await app.durin.clients.create({ name: unique('client') });
       const user = await app.createUser({ joinedAt });
@@ -60,6 +80,7 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
       const me = await server.client(token).me.query();
       expect(me.isActive).toBe(true);
       expect(me.joinedAt).toEqual(joinedAt);
+      expect(me.handle).toBe(`@${user.username}`);
     });
 
     test('prefix is matched case-insensitively and whitespace runs are one separator', async () => {

@@ -36,6 +36,21 @@ describe('createDurinContext options', () => {
     expect(ctx.durin.failure).toBeNull();
   });
 
+  test('resolves real model instances: unchanged, savable, reloadable, equal to a finder\'s', async () => {
+    const ctx = await app.durin.createDurinContext({ headers: { authorization: authorization() } });
+    const user = ctx.user as InstanceType<TestApp['User']>;
+    const fromFinder = await app.User.findByPk(user.id);
+    expect(user.get({ plain: true })).toEqual(fromFinder!.get({ plain: true }));
+    expect(user.changed()).toBe(false);
+    expect(ctx.auth!.isNewRecord).toBe(false);
+    user.joinedAt = new Date('2020-01-01T00:00:00.000Z');
+    expect(user.changed()).toEqual(['joinedAt']);
+    await user.save();
+    expect((await app.User.findByPk(user.id))!.joinedAt).toEqual(new Date('2020-01-01T00:00:00.000Z'));
+    await ctx.auth!.reload();
+    expect(ctx.auth!.client.name).toBe('web');
+  });
+
   test('keeps a failure on the context instead of throwing', async () => {
     const ctx = await app.durin.createDurinContext({ headers: { authorization: 'Token nope' } });
     expect(ctx).toMatchObject({ user: null, auth: null, durin: { failure: { error: 'TOKEN_INVALID' } } });

@@ -30,6 +30,15 @@ export function defineUser(db: TestDatabase) {
 
     @Column({ type: DataType.DATE(3), allowNull: true })
     joinedAt!: Date | null;
+
+    // A virtual attribute has no column: the token lookup must not select it.
+    @Column({
+      type: DataType.VIRTUAL,
+      get(this: Model) {
+        return `@${this.getDataValue('username')}`;
+      },
+    })
+    handle!: string;
   }
   db.sequelize.addModels([User]);
   return User;
@@ -79,6 +88,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
       tokenId: Number(ctx.auth.id),
       isActive: ctx.user.isActive,
       joinedAt: ctx.user.joinedAt,
+      handle: ctx.user.handle,
     })),
     onlyWeb: t.procedure.concat(durin.allowClients('web')).query(() => 'only web'),
     noWeb: t.procedure.concat(durin.disallowClients('web')).query(() => 'no web'),

@@ -1,0 +1,239 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { createHTTPServer, type CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { QueryTypes } from 'sequelize';
+import { Sequelize } from 'sequelize-typescript';
+import superjson from 'superjson';
+import { durinErrorFormatter } from '../src/index.js';
+import { createBenchDurin, defineUser, sha256, type BenchUser } from './app.js';
+
+/**
+ * One benchmark server: a standalone tRPC server on 127.0.0.1 serving the same query, `me`,
+ * behind one authentication mode. run.ts forks one per mode (so autocannon never shares an event
+ * loop with the server) and talks to it over IPC: `ready` with the port, then `stats`,
+ * `resetStatements`, `clearCache` and `exit` (a clean exit, so `--cpu-prof` writes its profile).
+ */
+
+export type ServerMode = 'baseline' | 'raw' | 'token' | 'cached' | AnalysisMode;
+/**
+ * Not part of the default run; for `--modes` when working out what separates `cached` from
+ * `baseline`: `baselineMiddleware` is baseline plus one trivial tRPC middleware that passes a ctx
+ * (what protectedProcedure costs in tRPC itself), `cachedNoMiddleware` is cached's context with the
+ * resolver reading ctx.user directly (what durin's context costs without the middleware).
+ */
+export type AnalysisMode = 'baselineMiddleware' | 'cachedNoMiddleware';
+
+export interface ServerConfig {
+  mode: ServerMode;
+  dialect: 'sqlite' | 'mysql';
+  /** SQLite: the database file. MySQL: the connection URL. */
+  database: string;
+}
+
+export interface ServerStats {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  /** SQL statements run since the last `resetStatements`. */
+  statements: number;
+  /** The last statement run, for the report. */
+  lastStatement: string | null;
+  /**
+   * Statements the driver was asked to run since the last `resetStatements`, counted on the
+   * driver's own methods: Sequelize's `logging` does not see what its dialect code sends on its
+   * own (the SQLite dialect's `PRAGMA table_info`, for one).
+   */
+  driverStatements: number;
+  /** Requests served so far, and the process's CPU time (user + system, µs, all threads) so far. */
+  requests: number;
+  cpuUs: number;
+}
+
+// tsx turns on source-mapped stack traces; a compiled deployment runs without them. Sequelize's
+// SQLite query reads `new Error().stack` on every query (sequelize/lib/dialects/sqlite/query.js,
+// `errForStack.stack`), which costs far more with source maps: keep them off, as in production.
+process.setSourceMapsEnabled(false);
+
+const config = JSON.parse(process.env.BENCH_SERVER ?? 'null') as ServerConfig | null;
+if (!config || !process.send) throw new Error('bench/server.ts is started by bench/run.ts (fork, BENCH_SERVER)');
+
+let statements = 0;
+let lastStatement: string | null = null;
+const logging = (sql: string) => {
+  statements++;
+  lastStatement = sql;
+};
+let driverStatements = 0;
+{
+  // The same module instances Sequelize loads (it requires the dialect module by name).
+  const require = createRequire(import.meta.url);
+  const count = (proto: Record<string, unknown>, names: string[]) => {
+    for (const name of names) {
+      const original = proto[name] as (...args: unknown[]) => unknown;
+      proto[name] = function (this: unknown, ...args: unknown[]) {
+        driverStatements++;
+        return original.apply(this, args);
+      };
+    }
+  };
+  if (config.dialect === 'sqlite') {
+    count(require('sqlite3').Database.prototype, ['all', 'run', 'get', 'each', 'exec']);
+  } else {
+    count(Object.getPrototypeOf(require('mysql2').Connection.prototype), ['query', 'execute']);
+  }
+}
+const pool = { max: 5 }; // the same in every mode
+const sequelize =
+  config.dialect === 'sqlite'
+    ? new Sequelize({ dialect: 'sqlite', storage: config.database, logging, pool })
+    : new Sequelize(config.database, { logging, pool });
+const User = defineUser(sequelize);
+const durin = createBenchDurin(sequelize, User);
+
+// What every mode answers: the same small object, built from the authenticated user and token.
+const me = (user: { id: number; username: string }, client: string) => ({ id: user.id, username: user.username, client });
+
+function baselineApp() {
+  const createContext = async (_opts: CreateHTTPContextOptions) => ({});
+  const t = initTRPC.context<typeof createContext>().create({ transformer: superjson });
+  // The same answer without authentication: the limit every mode is measured against.
+  const router = t.router({ me: t.procedure.query(() => me({ id: 1, username: 'user1' }, 'bench')) });
+  return { router, createContext };
+}
+
+/**
+ * `raw`, the floor for any SQL-backed check: hash the header's token, run one parametrized query
+ * joining the token row (by token_hash) with its user and client, and nothing else. It selects the
+ * same columns durin's lookup does, and binds the same way (`bind`, prepared on mysql2).
+ */
+const RAW_SQL =
+  'SELECT t.id AS t_id, t.token_hash AS t_token_hash, t.created AS t_created, t.expiry AS t_expiry,' +
+  ' t.user_id AS t_user_id, t.client_id AS t_client_id,' +
+  ' c.id AS c_id, c.name AS c_name, c.token_ttl AS c_token_ttl, c.throttle_rate AS c_throttle_rate,' +
+  ' u.id AS u_id, u.username AS u_username, u.passwordHash AS u_passwordHash, u.isActive AS u_isActive, u.joinedAt AS u_joinedAt' +
+  ' FROM durin_authtoken t' +
+  ' INNER JOIN durin_client c ON c.id = t.client_id' +
+  ' INNER JOIN app_user u ON u.id = t.user_id' +
+  ' WHERE t.token_hash = $1';
+
+interface RawRow {
+  u_id: number;
+  u_username: string;
+  c_name: string;
+}
+
+function rawApp() {
+  const createContext = async ({ req }: CreateHTTPContextOptions) => ({ req });
+  const t = initTRPC.context<typeof createContext>().create({ transformer: superjson });
+  const rawAuth = t.middleware(async function rawAuth({ ctx, next }) {
+    const header = ctx.req.headers.authorization;
+    if (!header || !header.startsWith('Token ')) throw new TRPCError({ code: 'UNAUTHORIZED' });
+    const rows = await sequelize.query<RawRow>(RAW_SQL, { bind: [sha256(header.slice(6))], type: QueryTypes.SELECT });
+    const row = rows[0];
+    if (!row) throw new TRPCError({ code: 'UNAUTHORIZED' });
+    return next({ ctx: { user: { id: row.u_id, username: row.u_username }, client: row.c_name } });
+  });
+  const router = t.router({ me: t.procedure.use(rawAuth).query(({ ctx }) => me(ctx.user, ctx.client)) });
+  return { router, createContext };
+}
+
+function baselineMiddlewareApp() {
+  const createContext = async (_opts: CreateHTTPContextOptions) => ({});
+  const t = initTRPC.context<typeof createContext>().create({ transformer: superjson });
+  const pass = t.middleware(async function pass({ next }) {
+    return next({ ctx: { user: { id: 1, username: 'user1' }, client: 'bench' } });
+  });
+  const router = t.router({ me: t.procedure.use(pass).query(({ ctx }) => me(ctx.user, ctx.client)) });
+  return { router, createContext };
+}
+
+function cachedNoMiddlewareApp() {
+  const createContext = async (opts: CreateHTTPContextOptions) => ({ ...(await durin.createCachedDurinContext(opts)), db: sequelize });
+  const t = initTRPC.context<typeof createContext>().create({ transformer: superjson, errorFormatter: durinErrorFormatter });
+  const router = t.router({
+    me: t.procedure.query(({ ctx }) => {
+      if (!ctx.user || !ctx.auth) throw new TRPCError({ code: 'UNAUTHORIZED' });
+      return me(ctx.user as BenchUser, ctx.auth.client.name);
+    }),
+  });
+  return { router, createContext };
+}
+
+/** `token` and `cached`: wired as DESIGN §3 and test/helpers/app.ts wire an app. */
+function durinApp(cached: boolean) {
+  const factory = cached ? durin.createCachedDurinContext : durin.createDurinContext;
+  const createContext = async (opts: CreateHTTPContextOptions) => ({ ...(await factory(opts)), db: sequelize });
+  const t = initTRPC.context<typeof createContext>().create({ transformer: superjson, errorFormatter: durinErrorFormatter });
+  const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
+  const router = t.router({ me: protectedProcedure.query(({ ctx }) => me(ctx.user as BenchUser, ctx.auth.client.name)) });
+  return { router, createContext };
+}
+
+function buildApp(mode: ServerMode) {
+  switch (mode) {
+    case 'baseline':
+      return baselineApp();
+    case 'raw':
+      return rawApp();
+    case 'token':
+      return durinApp(false);
+    case 'cached':
+      return durinApp(true);
+    case 'baselineMiddleware':
+      return baselineMiddlewareApp();
+    case 'cachedNoMiddleware':
+      return cachedNoMiddlewareApp();
+  }
+}
+
+const { router, createContext } = buildApp(config.mode);
+const server = createHTTPServer({ router: router as never, createContext: createContext as never });
+let requests = 0;
+server.on('request', () => {
+  requests++;
+});
+
+async function stats(): Promise<ServerStats> {
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, statements, lastStatement, driverStatements, requests, cpuUs: cpu.user + cpu.system };
+}
+
+process.on('message', (message: { id: number; cmd: string }) => {
+  const reply = (result: unknown) => process.send!({ id: message.id, result });
+  switch (message.cmd) {
+    case 'stats':
+      void stats().then(reply);
+      break;
+    case 'resetStatements':
+      statements = 0;
+      driverStatements = 0;
+      lastStatement = null;
+      reply(null);
+      break;
+    case 'clearCache':
+      durin.cache.clear();
+      reply(null);
+      break;
+    case 'gc':
+      (globalThis as { gc?: () => void }).gc?.();
+      void stats().then(reply);
+      break;
+    case 'exit':
+      server.closeAllConnections();
+      server.close(() => {
+        void sequelize.close().finally(() => {
+          reply(null);
+          // A normal exit, so `node --cpu-prof` writes the profile.
+          setImmediate(() => process.exit(0));
+        });
+      });
+      break;
+  }
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.send!({ ready: true, port: (server.address() as AddressInfo).port, pid: process.pid });
+});

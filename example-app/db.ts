@@ -21,7 +21,8 @@ export function openDatabase(databaseUrl?: string): OpenedDatabase {
 
   if (url.startsWith('sqlite:')) {
     // As the trpc-durin CLI reads it: sqlite:<path> or sqlite://<path>, relative to the current
-    // directory (sqlite:///abs/path is absolute); sqlite::memory: for a throwaway database.
+    // directory (sqlite:///abs/path is absolute). Unlike the CLI, the app also takes
+    // sqlite::memory: for a throwaway database.
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!path) throw new Error('DATABASE_URL: expected sqlite:<path>, e.g. sqlite:example-app/data/example.sqlite');
     const storage = path === ':memory:' ? path : resolve(path);

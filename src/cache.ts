@@ -1,6 +1,7 @@
 import memoize from 'memoizee';
 import type { Authenticator, Verification, Verified } from './authentication.js';
 import type { DurinErrorId } from './errors.js';
+import type { TokenLiveness } from './liveness.js';
 import type { ResolvedDurinSettings } from './settings.js';
 
 /**
@@ -30,10 +31,17 @@ class Rejection extends Error {
   }
 }
 
-export function createTokenCache<TUser>(
-  authenticator: Authenticator<TUser>,
-  settings: Pick<ResolvedDurinSettings, 'tokenCacheTimeout' | 'tokenCacheMax'>,
-): TokenCache<TUser> {
+export interface TokenCacheDeps<TUser> {
+  readonly authenticator: Authenticator<TUser>;
+  readonly settings: Pick<ResolvedDurinSettings, 'tokenCacheTimeout' | 'tokenCacheMax'>;
+  /** Revocations and renewals, local and remote, evict here. */
+  readonly liveness: TokenLiveness;
+  /** True while the cache must not be trusted (the §11 bus is not known healthy): every lookup goes to the database. */
+  readonly bypass?: () => boolean;
+}
+
+export function createTokenCache<TUser>(deps: TokenCacheDeps<TUser>): TokenCache<TUser> {
+  const { authenticator, settings, liveness, bypass } = deps;
   // One Rejection per error id, made on first use: a flood of random tokens then allocates no Error
   // and captures no stack trace per miss. They carry nothing but the id and are never mutated.
   const rejections = new Map<DurinErrorId, Rejection>();
@@ -59,8 +67,13 @@ export function createTokenCache<TUser>(
   );
   // A lookup in flight when its token is revoked does not put the revoked state back: memoizee's
   // promise mode drops a result whose entry was deleted before it resolved.
+  liveness.subscribe(function evictChangedTokens(message) {
+    if (message.type === 'revoked') for (const tokenHash of message.tokenHashes) memoized.delete(tokenHash);
+    else if (message.type === 'renewed') memoized.delete(message.tokenHash);
+  });
   return {
     async verify(tokenHash) {
+      if (bypass?.()) return authenticator.verifyDigest(tokenHash);
       let value: Verified<TUser>;
       try {
         value = await memoized(tokenHash);

@@ -2,10 +2,12 @@ import type { Model, ModelStatic } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { createAuthenticator } from './authentication.js';
 import { createTokenCache } from './cache.js';
+import type { DurinCacheBus, DurinComponent } from './cacheBus.js';
 import { createClients } from './clients.js';
 import { createContextFactory } from './context.js';
 import { DurinConfigError } from './errors.js';
-import { createDurinEvents } from './events.js';
+import { createDurinEvents, reportListenerError } from './events.js';
+import { createTokenLiveness } from './liveness.js';
 import { defineModels } from './models/defineModels.js';
 import { createDurinTRPC, createProcedures } from './procedures.js';
 import { createDurinRouter } from './router/index.js';
@@ -31,6 +33,8 @@ export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
   settings?: DurinSettings;
   /** Where throttle counters live. @default memoryThrottleStore() */
   throttleStore?: ThrottleStore;
+  /** Tells every process of a revocation (§11), e.g. `redisCacheBus(redis)`. @default none: this process only */
+  cacheBus?: DurinCacheBus;
 }
 
 const defaultIsUserActive = (user: Model) => user.get('isActive') !== false;
@@ -55,6 +59,10 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
   if (options.throttleStore !== undefined && typeof options.throttleStore?.hit !== 'function') {
     fail('throttleStore', 'an object with a hit(key, window, at) method');
   }
+  const bus = options.cacheBus;
+  if (bus !== undefined && (typeof bus?.connect !== 'function' || typeof bus.publish !== 'function' || typeof bus.close !== 'function')) {
+    fail('cacheBus', 'an object with connect(link), publish(message), healthy and close(), such as redisCacheBus(redis)');
+  }
 }
 
 /**
@@ -71,14 +79,42 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
 
   const models = defineModels(sequelize, userModel as unknown as ModelStatic<Model>);
   const events = createDurinEvents<TUser>();
+  const liveness = createTokenLiveness((error) => reportListenerError(events, 'liveness', error));
+  const bus = options.cacheBus;
   const authenticator = createAuthenticator<TUser>({
     models,
     lookup: createTokenLookup(sequelize, models, userModel),
     events,
     isUserActive,
   });
-  const cache = createTokenCache(authenticator, settings);
-  const tokens = createTokens<TUser>({ models, settings, events, cache, userId });
+  const cache = createTokenCache({ authenticator, settings, liveness, bypass: bus ? () => !bus.healthy : undefined });
+  const tokens = createTokens<TUser>({ models, settings, events, liveness, userId });
+
+  // Health of the shared components (§11): `degraded` once per outage, `recovered` once after it.
+  const down = new Set<DurinComponent>();
+  const health = {
+    degraded(component: DurinComponent, error: unknown) {
+      if (down.has(component)) return;
+      down.add(component);
+      events.emit('degraded', { component, error });
+    },
+    recovered(component: DurinComponent) {
+      if (!down.delete(component)) return;
+      events.emit('recovered', { component });
+    },
+  };
+  if (bus) {
+    liveness.setPublisher(bus);
+    bus.connect({
+      ...health,
+      deliver: (message) => liveness.deliver(message),
+      // Messages may have been missed while the bus was down: nothing cached before is trusted.
+      healthChanged: (healthy) => {
+        if (healthy) cache.clear();
+      },
+    });
+  }
+  let closed: Promise<void> | null = null;
   const clients = createClients(models, settings, tokens);
 
   const t = createDurinTRPC<TUser>();
@@ -120,6 +156,19 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     },
     events,
     cache: { invalidate: cache.invalidate, clear: cache.clear },
+    /**
+     * Ends what durin started (the bus's subscriber and timers, the cache's entries) so the process
+     * can exit; the app's own Redis client and Sequelize stay the app's to close. Safe to call twice.
+     */
+    close(): Promise<void> {
+      closed ??= (async () => {
+        liveness.setPublisher(null);
+        liveness.clear();
+        cache.clear();
+        await bus?.close();
+      })();
+      return closed;
+    },
     /** Creates durin's tables if they do not exist (development and tests; production uses the migrations). */
     async sync(): Promise<void> {
       await models.Client.sync();

@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
+import type { DurinComponent } from './cacheBus.js';
 import type { DurinAuthToken } from './models/types.js';
 
 /**
  * durin's signals as a typed, EventEmitter-compatible object (DESIGN §3). Listeners run
- * synchronously, right after the database write they describe; an exception in a listener
- * propagates to the procedure that caused the event.
+ * synchronously, right after the database write they describe. A listener that throws never
+ * interrupts or half-undoes that operation: its error is emitted as `listenerError`, or written
+ * to `console.error` when nothing listens to that.
  */
 
 /** Why tokens were revoked, as `tokenRevoked` reports it. */
@@ -31,6 +33,12 @@ export interface DurinEventMap<TUser = unknown> {
   userLoggedIn: [{ user: TUser; auth: DurinAuthToken<TUser> }];
   /** `logout` or `logoutAll` succeeded. */
   userLoggedOut: [{ user: TUser; all: boolean }];
+  /** A shared component lost its backend (§11): once per outage; durin goes on in a fallback mode. */
+  degraded: [{ component: DurinComponent; error: unknown }];
+  /** That component has its backend back. */
+  recovered: [{ component: DurinComponent }];
+  /** A listener of `event` threw; the operation that fired it went on regardless. */
+  listenerError: [{ event: string; error: unknown }];
 }
 
 type Listener<TArgs extends unknown[]> = (...args: TArgs) => void;
@@ -45,6 +53,35 @@ export interface DurinEvents<TUser = unknown> {
   removeAllListeners(event?: keyof DurinEventMap<TUser>): this;
 }
 
+/** An emitter whose `emit` calls every listener even when one throws, and reports what they threw. */
+class DurinEmitter extends EventEmitter {
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const listeners = this.rawListeners(event) as Array<(...a: unknown[]) => unknown>;
+    if (listeners.length === 0) return false;
+    for (const listener of listeners) {
+      try {
+        listener.apply(this, args);
+      } catch (error) {
+        this.reportListenerError(String(event), error);
+      }
+    }
+    return true;
+  }
+
+  reportListenerError(event: string, error: unknown): void {
+    if (event !== 'listenerError' && this.listenerCount('listenerError') > 0) {
+      this.emit('listenerError', { event, error });
+      return;
+    }
+    console.error(`trpc-durin: a "${event}" listener threw:`, error);
+  }
+}
+
 export function createDurinEvents<TUser>(): DurinEvents<TUser> {
-  return new EventEmitter() as unknown as DurinEvents<TUser>;
+  return new DurinEmitter() as unknown as DurinEvents<TUser>;
+}
+
+/** Reports an error thrown by code durin calls back (a listener of the liveness hub, say). */
+export function reportListenerError(events: DurinEvents<unknown>, event: string, error: unknown): void {
+  (events as unknown as DurinEmitter).reportListenerError(event, error);
 }

@@ -1,9 +1,9 @@
 import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
-import type { DurinCache } from './cache.js';
 import { generateToken, hashToken } from './crypto.js';
 import { DURATION_FORMS, parseDuration } from './duration.js';
 import { DurinConfigError } from './errors.js';
 import type { DurinEvents, DurinRevokeReason } from './events.js';
+import type { TokenLiveness } from './liveness.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from './models/types.js';
 import type { ResolvedDurinSettings } from './settings.js';
 import { addSeconds, now } from './time.js';
@@ -43,7 +43,8 @@ export interface TokenDeps<TUser> {
   readonly models: DurinModels;
   readonly settings: ResolvedDurinSettings;
   readonly events: DurinEvents<TUser>;
-  readonly cache: DurinCache;
+  /** Where every revocation and renewal is reported: the cache, the streams and the bus listen there. */
+  readonly liveness: TokenLiveness;
   readonly userId: (user: TUser) => unknown;
 }
 
@@ -51,12 +52,12 @@ const REVOKE_BATCH = 500;
 const ISSUE_ATTEMPTS = 3;
 
 export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> {
-  const { models, settings, events, cache, userId } = deps;
+  const { models, settings, events, liveness, userId } = deps;
   const { AuthToken, Client } = models;
 
   const forget = (tokenHashes: string[], reason: DurinRevokeReason) => {
     if (tokenHashes.length === 0) return;
-    for (const tokenHash of tokenHashes) cache.invalidate(tokenHash);
+    liveness.publish({ type: 'revoked', tokenHashes });
     events.emit('tokenRevoked', { tokenHashes, reason });
   };
 
@@ -125,8 +126,8 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       const [count] = await AuthToken.update({ expiry: newExpiry }, { where: { id: auth.id, tokenHash: auth.tokenHash } });
       if (count !== 1) return null;
       auth.setDataValue('expiry', newExpiry);
-      // The cached lookup holds the old expiry: evict, so the next request reads the new one.
-      cache.invalidate(auth.tokenHash);
+      // The cached lookup holds the old expiry: the cache evicts it, so the next request reads the new one.
+      liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: newExpiry.getTime() });
       events.emit('tokenRenewed', { auth, newExpiry });
       return newExpiry;
     },

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { Authenticator, Verification, Verified } from '../../src/authentication.js';
 import { createTokenCache } from '../../src/cache.js';
+import { createTokenLiveness } from '../../src/liveness.js';
 import { resolveSettings } from '../../src/settings.js';
 
 /**
@@ -65,11 +66,15 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+const fail = (error: unknown) => {
+  throw error;
+};
+
 describe('createTokenCache', () => {
   test('a success is looked up once, then served from memory', async () => {
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     const first = await cache.verify('a');
     const second = await cache.verify('a');
     expect(first.ok && second.ok).toBe(true);
@@ -79,7 +84,7 @@ describe('createTokenCache', () => {
   test('concurrent lookups of one digest share one query', async () => {
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     const results = await Promise.all(Array.from({ length: 20 }, () => cache.verify('a')));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(s.calls).toEqual(['a']);
@@ -87,7 +92,7 @@ describe('createTokenCache', () => {
 
   test('failures are never cached: each one is looked up again', async () => {
     const s = scriptedAuthenticator();
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     expect(await cache.verify('nope')).toEqual({ ok: false, error: 'TOKEN_INVALID' });
     expect(await cache.verify('nope')).toEqual({ ok: false, error: 'TOKEN_INVALID' });
     expect(s.calls).toEqual(['nope', 'nope']);
@@ -99,7 +104,7 @@ describe('createTokenCache', () => {
   test('a backend failure is thrown, not cached, and not a token failure', async () => {
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     const outage = new Error('connection lost');
     s.failWith(outage);
     await expect(cache.verify('a')).rejects.toBe(outage);
@@ -113,7 +118,7 @@ describe('createTokenCache', () => {
     vi.setSystemTime(Date.UTC(2030, 0, 1));
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + 1000 });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     expect((await cache.verify('a')).ok).toBe(true);
     vi.setSystemTime(Date.now() + 1001);
     expect(await cache.verify('a')).toEqual({ ok: false, error: 'TOKEN_EXPIRED' });
@@ -125,7 +130,7 @@ describe('createTokenCache', () => {
     vi.setSystemTime(Date.UTC(2030, 0, 1));
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + 1000 });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     await cache.verify('a');
     s.rows.set('a', { expiry: Date.now() + HOUR }); // another process refreshed it
     vi.setSystemTime(Date.now() + 2000);
@@ -139,7 +144,7 @@ describe('createTokenCache', () => {
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + HOUR });
     s.rows.set('b', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     await cache.verify('a');
     await cache.verify('b');
     cache.invalidate('a');
@@ -155,7 +160,7 @@ describe('createTokenCache', () => {
   test('a lookup in flight when its token is revoked does not put it back in the cache', async () => {
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     const release = s.hold();
     const inFlight = cache.verify('a'); // has read the row; its answer is held
     s.rows.delete('a');
@@ -172,7 +177,7 @@ describe('createTokenCache', () => {
     // after both must look the token up again and refuse it.
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     const release = s.hold();
     const stale = cache.verify('a'); // reads the row before the revocation
     s.rows.delete('a');
@@ -191,7 +196,7 @@ describe('createTokenCache', () => {
     const at = vi.getMockedSystemTime()?.getTime() ?? Date.now();
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: at + 1000 });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     const release = s.hold();
     const old = cache.verify('a'); // reads the old expiry
     s.rows.set('a', { expiry: at + HOUR }); // refreshed
@@ -211,7 +216,7 @@ describe('createTokenCache', () => {
   test('a lookup in flight across a revocation does not leave a later failure cached', async () => {
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings());
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings(), liveness: createTokenLiveness(fail) });
     const release = s.hold();
     const first = cache.verify('a');
     cache.invalidate('a');
@@ -228,7 +233,7 @@ describe('createTokenCache', () => {
   test('holds at most tokenCacheMax successes, least recently used out first', async () => {
     const s = scriptedAuthenticator();
     for (const name of ['a', 'b', 'c', 'd']) s.rows.set(name, { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings({ tokenCacheMax: 3 }));
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings({ tokenCacheMax: 3 }), liveness: createTokenLiveness(fail) });
     for (const name of ['a', 'b', 'c', 'd']) await cache.verify(name);
     await new Promise((resolve) => setImmediate(resolve)); // memoizee's LRU catches up on the next tick
     s.calls.length = 0;
@@ -241,7 +246,7 @@ describe('createTokenCache', () => {
   test('failed lookups take no place in the LRU: a full cache keeps its entries through a spray', async () => {
     const s = scriptedAuthenticator();
     for (const name of ['a', 'b', 'c']) s.rows.set(name, { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings({ tokenCacheMax: 3 }));
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings({ tokenCacheMax: 3 }), liveness: createTokenLiveness(fail) });
     for (const name of ['a', 'b', 'c']) await cache.verify(name);
     for (let i = 0; i < 2000; i++) await cache.verify(`random-${i}`);
     s.calls.length = 0;
@@ -252,7 +257,7 @@ describe('createTokenCache', () => {
   test('a successful entry leaves after tokenCacheTimeout', async () => {
     const s = scriptedAuthenticator();
     s.rows.set('a', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache(s.authenticator, settings({ tokenCacheTimeout: 1 }));
+    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings({ tokenCacheTimeout: 1 }), liveness: createTokenLiveness(fail) });
     await cache.verify('a');
     await cache.verify('a');
     expect(s.calls).toEqual(['a']);

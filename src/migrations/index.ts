@@ -85,3 +85,7 @@ export function getDurinMigration(name: string, options: DurinMigrationOptions =
 
 /** durin's migrations for the default user table: `users`, key `id`, INTEGER. */
 export const migrations: DurinMigration[] = Object.freeze(createDurinMigrations()) as DurinMigration[];
+
+// DESIGN §14: converting a django-rest-durin database in place (src/django/).
+export { importDjangoDurin } from '../django/importDjangoDurin.js';
+export type { DjangoImportReport, ImportDjangoDurinOptions, RoundedTtl } from '../django/importDjangoDurin.js';

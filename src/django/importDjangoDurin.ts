@@ -1,0 +1,106 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { createDurinMigrations } from '../migrations/index.js';
+import { REAL } from './build.js';
+import { survey } from './copy.js';
+import { dialectOf, readDatabaseState, readUserReference } from './inspect.js';
+import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
+import { swapInMysql } from './mysqlSwap.js';
+import { importSqlite } from './sqliteImport.js';
+
+/** Options of `importDjangoDurin`. @see README "Moving from Django" */
+export interface ImportDjangoDurinOptions {
+  /**
+   * The user table tokens belong to. @default the table `durin_authtoken.user_id` references
+   * (Django's `auth_user`)
+   */
+  userTable?: string;
+  /** Its primary key column. @default the referenced column, else "id" */
+  userKey?: string;
+  /** Read and check everything, report what would change, change nothing. @default false */
+  dryRun?: boolean;
+  /** Tokens read and written per statement. @default 1000 */
+  batchSize?: number;
+}
+
+/** A client whose TTL was not a whole number of seconds, and the whole seconds it now has. */
+export interface RoundedTtl {
+  readonly client: string;
+  readonly microseconds: string;
+  readonly seconds: number;
+}
+
+/** What `importDjangoDurin` did, or (dry run) would do. */
+export interface DjangoImportReport {
+  /** `alreadyImported`: durin's tables were trpc-durin's already, and nothing changed. */
+  readonly outcome: 'imported' | 'dryRun' | 'alreadyImported';
+  readonly clients: number;
+  readonly tokens: number;
+  /** Imported too, and refused on use as durin refused them. */
+  readonly expiredTokens: number;
+  readonly roundedTtls: readonly RoundedTtl[];
+  /** The trpc-durin migrations applied (or to apply) and recorded in SequelizeMeta. */
+  readonly migrations: readonly string[];
+  /** `alreadyImported`: migrations still pending, for `trpc-durin migrate`. */
+  readonly pendingMigrations: readonly string[];
+  readonly userTable: string | null;
+}
+
+function checkOptions(options: ImportDjangoDurinOptions): number {
+  for (const name of ['userTable', 'userKey'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) refuse(ERRORS.badOption(name, String(value)));
+  }
+  const batchSize = options.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) refuse(ERRORS.badBatchSize(String(batchSize)));
+  return batchSize;
+}
+
+async function executedMigrations(sequelize: Sequelize): Promise<string[]> {
+  if (!(await sequelize.getQueryInterface().tableExists('SequelizeMeta'))) return [];
+  const rows = await sequelize.query<{ name: string }>('SELECT name FROM `SequelizeMeta`', { type: QueryTypes.SELECT });
+  return rows.map((row) => row.name);
+}
+
+/**
+ * Converts a database written by django-rest-durin 1.x, in place, into trpc-durin's schema (DESIGN
+ * §14): §2's tables plus every later migration, recorded in SequelizeMeta, so `trpc-durin migrate`
+ * afterwards has nothing to do. Every token is replaced by its SHA-256 digest; ids, users, clients,
+ * TTLs (microseconds → seconds, rounded up), rates, `created` and `expiry` (to the millisecond) are
+ * kept, expired tokens included. Refuses, changing nothing, a database that is not durin's and rows
+ * the new schema cannot hold; a second run changes nothing (`outcome: 'alreadyImported'`). A failure
+ * midway leaves the database as it was: one transaction on SQLite; on MySQL new tables, the copy, then
+ * one RENAME TABLE. Run it while no app writes to durin's tables.
+ *
+ * @example const report = await importDjangoDurin(sequelize); // { outcome: 'imported', tokens: 1234, ... }
+ * @see README "Moving from Django"
+ */
+export async function importDjangoDurin(sequelize: Sequelize, options: ImportDjangoDurinOptions = {}): Promise<DjangoImportReport> {
+  const batchSize = checkOptions(options);
+  const dialect = dialectOf(sequelize);
+  const executed = await executedMigrations(sequelize);
+  if ((await readDatabaseState(sequelize)) === 'trpc-durin') {
+    const pendingMigrations = createDurinMigrations().map((m) => m.name).filter((name) => !executed.includes(name));
+    return { outcome: 'alreadyImported', clients: 0, tokens: 0, expiredTokens: 0, roundedTtls: [], migrations: [], pendingMigrations, userTable: null };
+  }
+  const recorded = executed.filter((name) => name.startsWith('durin_'));
+  if (recorded.length > 0) refuse(ERRORS.metaAlreadyRecords(recorded.join(', ')));
+  const user = await readUserReference(sequelize, dialect, { table: options.userTable, key: options.userKey });
+  const found = await survey(sequelize, dialect, REAL, batchSize);
+  if (found.problems.length > 0) refuse(ERRORS.rowsRefused(found.problems.join('; ')));
+  const report = {
+    clients: found.clients.length,
+    tokens: found.tokens,
+    expiredTokens: found.expiredTokens,
+    roundedTtls: found.clients.flatMap(({ row, roundedFromMicroseconds }) =>
+      roundedFromMicroseconds === undefined ? [] : [{ client: row.name, microseconds: roundedFromMicroseconds, seconds: row.token_ttl }],
+    ),
+    pendingMigrations: [],
+    userTable: user.table,
+  };
+  if (options.dryRun) return { ...report, outcome: 'dryRun', migrations: createDurinMigrations().map((m) => m.name) };
+  const migrations =
+    dialect === 'sqlite'
+      ? await importSqlite(sequelize, { user, found, batchSize })
+      : await swapInMysql(sequelize, { user, found, batchSize });
+  return { ...report, outcome: 'imported', migrations };
+}

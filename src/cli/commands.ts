@@ -1,5 +1,6 @@
 import { formatDuration } from '../duration.js';
 import { createCliDurin } from './createCliDurin.js';
+import { importDjangoCommand } from './importDjango.js';
 import type { CliDatabase } from './database.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
 import { USER_KEY_TYPES, migrate, type UserKeyTypeName } from './migrate.js';
@@ -139,6 +140,7 @@ export const COMMANDS: readonly CliCommand[] = [
       print(CLI_OUTPUT.expiredRemoved(await createCliDurin(db.sequelize).tokens.removeExpired()));
     },
   },
+  importDjangoCommand,
 ];
 
 /** The command named `name`, or `undefined`. */

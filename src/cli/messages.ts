@@ -44,6 +44,15 @@ export const CLI_OUTPUT = {
   userTableMissing: (table: string, key: string, type: string) =>
     `Note: table "${table}" does not exist yet; durin_authtoken.user_id references ${table}.${key} as ${type}, ` +
     `so give ${table}.${key} that type (or rerun with --user-table, --user-key, --user-key-type).`,
+  // import-django (DESIGN §14)
+  djangoImported: (clients: number, tokens: number, expired: number, userTable: string) =>
+    `Imported django-rest-durin's tables: ${plural(clients, 'client')}, ${plural(tokens, 'token')} (${expired} expired, kept and refused on use as durin refused them) of users in ${userTable}; every token is now stored as its SHA-256 digest.`,
+  djangoDryRun: (clients: number, tokens: number, expired: number, userTable: string, migrations: string) =>
+    `Dry run, nothing was changed: the import would convert ${plural(clients, 'client')} and ${plural(tokens, 'token')} (${expired} expired) of users in ${userTable}, replacing every token with its SHA-256 digest, and apply ${migrations}.`,
+  djangoTtlRounded: (client: string, seconds: string, rounded: number, dryRun: boolean) =>
+    `Note: client ${client} had a token TTL of ${seconds} s, not a whole number of seconds; ${dryRun ? 'it would become' : 'it is now'} ${rounded} s (rounded up).`,
+  djangoAlreadyImported: (pending: string) =>
+    `Nothing to import: durin's tables are trpc-durin's already (no plaintext tokens); nothing was changed.${pending ? ` Run "trpc-durin migrate" to apply ${pending}.` : ''}`,
 } as const;
 
 function plural(count: number, noun: string): string {

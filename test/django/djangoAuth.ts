@@ -25,7 +25,7 @@ const pbkdf2Async = promisify(pbkdf2);
 export async function verifyDjangoPassword(password: string, encoded: string): Promise<boolean> {
   const [algorithm, iterations, salt, hash, ...rest] = encoded.split('$');
   if (algorithm !== 'pbkdf2_sha256' || rest.length > 0 || !salt || !hash) return false;
-  if (!/^\d{1,8}$/.test(iterations!) || password.length > 4096) return false;
+  if (!/^[1-9]\d{0,7}$/.test(iterations!) || password.length > 4096) return false;
   const expected = Buffer.from(hash, 'base64');
   if (expected.length !== 32) return false;
   const derived = await pbkdf2Async(password, salt, Number(iterations), 32, 'sha256');

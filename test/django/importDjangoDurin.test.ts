@@ -90,6 +90,9 @@ describe('importDjangoDurin', () => {
     expect((await waitError(server.client().auth.login.mutate({ username: 'alice', password: 'wrong', client: 'mobile' }))).message).toBe(
       'Unable to log in with provided credentials.',
     );
+    expect((await waitError(server.client().auth.login.mutate({ username: 'nobody', password: 'x', client: 'mobile' }))).message).toBe(
+      'Unable to log in with provided credentials.',
+    );
     // New rows get ids after the imported ones.
     expect(Number((await durin.models.AuthToken.findOne({ where: { tokenHash: hashToken(login.token) } }))!.id)).toBeGreaterThan(6);
   });

@@ -11,9 +11,12 @@ function seconds(microseconds: string): string {
   return `${value / 1_000_000n}${fraction ? `.${fraction}` : ''}`;
 }
 
-export function describeImport(report: DjangoImportReport): string[] {
-  if (report.outcome === 'alreadyImported') return [CLI_OUTPUT.djangoAlreadyImported(report.pendingMigrations.join(', '))];
-  const dryRun = report.outcome === 'dryRun';
+export function describeImport(report: DjangoImportReport, dryRun: boolean): string[] {
+  if (report.outcome === 'alreadyImported') {
+    const dropped = report.droppedLeftovers.length > 0;
+    const leftovers = dropped ? [CLI_OUTPUT.djangoLeftovers(report.droppedLeftovers.join(', '), dryRun)] : [];
+    return [...leftovers, CLI_OUTPUT.djangoAlreadyImported(report.pendingMigrations.join(', '), dropped && !dryRun)];
+  }
   const userTable = report.userTable ?? '?';
   const summary = dryRun
     ? CLI_OUTPUT.djangoDryRun(report.clients, report.tokens, report.expiredTokens, userTable, report.migrations.join(', '))
@@ -37,11 +40,12 @@ export const importDjangoCommand: CliCommand = {
     'user-key': { type: 'string', value: 'NAME', help: 'its primary key column (default: the referenced column)' },
   },
   async run({ db, values, print }) {
+    const dryRun = values['dry-run'] === true;
     const report = await importDjangoDurin(db.sequelize, {
-      dryRun: values['dry-run'] === true,
+      dryRun,
       ...(typeof values['user-table'] === 'string' ? { userTable: values['user-table'] } : {}),
       ...(typeof values['user-key'] === 'string' ? { userKey: values['user-key'] } : {}),
     });
-    for (const line of describeImport(report)) print(line);
+    for (const line of describeImport(report, dryRun)) print(line);
   },
 };

@@ -51,8 +51,11 @@ export const CLI_OUTPUT = {
     `Dry run, nothing was changed: the import would convert ${plural(clients, 'client')} and ${plural(tokens, 'token')} (${expired} expired) of users in ${userTable}, replacing every token with its SHA-256 digest, and apply ${migrations}.`,
   djangoTtlRounded: (client: string, seconds: string, rounded: number, dryRun: boolean) =>
     `Note: client ${client} had a token TTL of ${seconds} s, not a whole number of seconds; ${dryRun ? 'it would become' : 'it is now'} ${rounded} s (rounded up).`,
-  djangoAlreadyImported: (pending: string) =>
-    `Nothing to import: durin's tables are trpc-durin's already (no plaintext tokens); nothing was changed.${pending ? ` Run "trpc-durin migrate" to apply ${pending}.` : ''}`,
+  djangoLeftovers: (tables: string, dryRun: boolean) =>
+    `${dryRun ? 'Would drop' : 'Dropped'} ${tables}: the old tables, with plaintext tokens, of an import stopped right after its swap.`,
+  djangoAlreadyImported: (pending: string, changed: boolean) =>
+    `Nothing to import: durin's tables are trpc-durin's already (no plaintext tokens)${changed ? '' : '; nothing was changed'}.` +
+    (pending ? ` Run "trpc-durin migrate" to apply ${pending}.` : ''),
 } as const;
 
 function plural(count: number, noun: string): string {

@@ -1,4 +1,4 @@
-import type { QueryInterface } from 'sequelize';
+import type { QueryInterface, Sequelize } from 'sequelize';
 import { Umzug, type SequelizeStorage } from 'umzug';
 import { DurinConfigError } from '../errors.js';
 import { createDurinMigrations } from '../migrations/index.js';
@@ -11,6 +11,21 @@ import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
 export const REAL: TableNames = { client: 'durin_client', token: 'durin_authtoken' };
 /** Where the old tables go while the new ones take their names; dropped at the end. */
 export const OLD: TableNames = { client: 'durin_client__django', token: 'durin_authtoken__django' };
+/** SequelizeMeta's name while the MySQL import swaps it; the old tables' names stay until the drop. */
+export const OLD_META = 'SequelizeMeta__django';
+
+/**
+ * The old tables an import leaves only when it is stopped between its RENAME TABLE swap and the
+ * DROP that follows (MySQL): they hold plaintext tokens, so a later run drops them.
+ */
+export async function leftoverOldTables(sequelize: Sequelize): Promise<string[]> {
+  const found: string[] = [];
+  for (const table of [OLD.token, OLD.client, OLD_META]) {
+    if (await sequelize.getQueryInterface().tableExists(table)) found.push(table);
+  }
+  return found;
+}
+
 /** The import converts into this migration's schema, then applies the ones after it. */
 export const FIRST_MIGRATION = 'durin_0001_initial';
 

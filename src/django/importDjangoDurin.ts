@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { createDurinMigrations } from '../migrations/index.js';
-import { REAL } from './build.js';
+import { leftoverOldTables, REAL } from './build.js';
 import { survey } from './copy.js';
 import { dialectOf, readDatabaseState, readUserReference } from './inspect.js';
 import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
@@ -43,6 +43,11 @@ export interface DjangoImportReport {
   /** `alreadyImported`: migrations still pending, for `trpc-durin migrate`. */
   readonly pendingMigrations: readonly string[];
   readonly userTable: string | null;
+  /**
+   * `alreadyImported`: old tables (plaintext tokens) left by an import stopped right after its swap,
+   * dropped now (or, in a dry run, to drop).
+   */
+  readonly droppedLeftovers: readonly string[];
 }
 
 function checkOptions(options: ImportDjangoDurinOptions): number {
@@ -80,7 +85,10 @@ export async function importDjangoDurin(sequelize: Sequelize, options: ImportDja
   const executed = await executedMigrations(sequelize);
   if ((await readDatabaseState(sequelize)) === 'trpc-durin') {
     const pendingMigrations = createDurinMigrations().map((m) => m.name).filter((name) => !executed.includes(name));
-    return { outcome: 'alreadyImported', clients: 0, tokens: 0, expiredTokens: 0, roundedTtls: [], migrations: [], pendingMigrations, userTable: null };
+    const droppedLeftovers = await leftoverOldTables(sequelize);
+    for (const table of options.dryRun ? [] : droppedLeftovers) await sequelize.getQueryInterface().dropTable(table);
+    const nothing = { clients: 0, tokens: 0, expiredTokens: 0, roundedTtls: [], migrations: [], userTable: null };
+    return { outcome: 'alreadyImported', ...nothing, pendingMigrations, droppedLeftovers };
   }
   const recorded = executed.filter((name) => name.startsWith('durin_'));
   if (recorded.length > 0) refuse(ERRORS.metaAlreadyRecords(recorded.join(', ')));
@@ -96,6 +104,7 @@ export async function importDjangoDurin(sequelize: Sequelize, options: ImportDja
     ),
     pendingMigrations: [],
     userTable: user.table,
+    droppedLeftovers: [],
   };
   if (options.dryRun) return { ...report, outcome: 'dryRun', migrations: createDurinMigrations().map((m) => m.name) };
   const migrations =

@@ -1,7 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { SequelizeStorage } from 'umzug';
 import { copyRows, type TableNames } from './copy.js';
-import { buildFailed, durinUmzug, FIRST_MIGRATION, OLD, REAL, type BuildInput } from './build.js';
+import { buildFailed, durinUmzug, FIRST_MIGRATION, OLD, OLD_META, REAL, type BuildInput } from './build.js';
 import { scopedQueryInterface } from './scopedQueryInterface.js';
 
 /**
@@ -14,7 +14,6 @@ import { scopedQueryInterface } from './scopedQueryInterface.js';
 const NEW: TableNames = { client: 'durin_client__import', token: 'durin_authtoken__import' };
 const META = 'SequelizeMeta';
 const NEW_META = 'SequelizeMeta__import';
-const OLD_META = 'SequelizeMeta__django';
 
 const q = (name: string) => `\`${name}\``;
 

@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { createDjangoTables, insertClient, scratchDatabase, snapshot } from './djangoDatabase.js';
@@ -48,6 +52,18 @@ describe('trpc-durin import-django', () => {
       stderr: '',
     });
     expect(await snapshot(db)).toEqual(after);
+
+    // The old tables of an import stopped right after its swap: a later run drops them.
+    await db.sequelize.query('CREATE TABLE durin_authtoken__django (id INTEGER PRIMARY KEY, token VARCHAR(64) NOT NULL)');
+    expect((await cli(['import-django', '--dry-run'], db.url)).stdout).toBe(
+      'Would drop durin_authtoken__django: the old tables, with plaintext tokens, of an import stopped right after its swap.\n' +
+        "Nothing to import: durin's tables are trpc-durin's already (no plaintext tokens); nothing was changed.\n",
+    );
+    expect((await cli(['import-django'], db.url)).stdout).toBe(
+      'Dropped durin_authtoken__django: the old tables, with plaintext tokens, of an import stopped right after its swap.\n' +
+        "Nothing to import: durin's tables are trpc-durin's already (no plaintext tokens).\n",
+    );
+    expect(await snapshot(db)).toEqual(after);
   });
 
   test('a database that is not durin\'s: one line, exit 1, nothing changed', async () => {
@@ -74,6 +90,17 @@ describe('trpc-durin import-django', () => {
       stderr:
         'trpc-durin: cannot import, the target schema cannot hold these rows: durin_client id 8: throttle_rate "5/fortnight" is not a rate; nothing was changed\n',
     });
+  });
+
+  test('the built bin runs it as a separate process', async () => {
+    const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+    if (!existsSync(bin)) throw new Error('dist/ is missing: run "npm run build" first');
+    const db = await scratchDatabase();
+    await fillDjangoDatabase(db);
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'import-django'], { env: { ...process.env, DATABASE_URL: db.url } });
+    expect(stdout).toMatch(/^Imported django-rest-durin's tables: 3 clients, 5 tokens/);
+    const { importDjangoDurin } = (await import('../../dist/migrations/index.js')) as typeof import('../../src/migrations/index.js');
+    expect(await importDjangoDurin(db.sequelize)).toMatchObject({ outcome: 'alreadyImported' });
   });
 
   test('help lists the command and its flags', async () => {

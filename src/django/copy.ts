@@ -37,7 +37,10 @@ function dateColumns(sequelize: Sequelize) {
 
 const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
-/** Text, so BIGINTs keep every digit whatever the driver does with numbers. */
+/**
+ * Text, so BIGINTs keep every digit whatever the driver does with numbers. The columns are read as
+ * `t.id`, never `id`: that is the text alias, which would sort "10" before "9".
+ */
 const asText = (dialect: Dialect, column: string) => (dialect === 'sqlite' ? `CAST(${column} AS TEXT)` : `CAST(${column} AS CHAR)`);
 /** MySQL hands DATETIME(6) to JS as a Date without the microseconds: ask for Django's text instead. */
 const datetimeText = (dialect: Dialect, column: string) =>
@@ -45,7 +48,7 @@ const datetimeText = (dialect: Dialect, column: string) =>
 
 async function readClients(sequelize: Sequelize, dialect: Dialect, table: string): Promise<DjangoClientRow[]> {
   return sequelize.query<DjangoClientRow>(
-    `SELECT ${asText(dialect, 'id')} AS id, name, ${asText(dialect, 'token_ttl')} AS token_ttl, throttle_rate FROM ${q(table)} ORDER BY id`,
+    `SELECT ${asText(dialect, 'id')} AS id, name, ${asText(dialect, 'token_ttl')} AS token_ttl, throttle_rate FROM ${q(table)} AS t ORDER BY t.id`,
     { type: QueryTypes.SELECT },
   );
 }
@@ -60,12 +63,12 @@ async function eachTokenBatch(
   const sql =
     `SELECT ${asText(dialect, 'id')} AS id, token, ${datetimeText(dialect, 'created')} AS created, ` +
     `${datetimeText(dialect, 'expiry')} AS expiry, ${asText(dialect, 'client_id')} AS client_id, user_id ` +
-    `FROM ${q(table)} WHERE id > `;
+    `FROM ${q(table)} AS t WHERE t.id > `;
   let after = '0';
   for (;;) {
     // `after` is an id the database gave as digits: a literal keeps BIGINTs exact on both drivers.
     if (!/^\d+$/.test(after)) throw new Error(`durin_authtoken id ${after} is not an integer`);
-    const rows = await sequelize.query<DjangoTokenRow>(`${sql}${after} ORDER BY id LIMIT ${batchSize}`, { type: QueryTypes.SELECT });
+    const rows = await sequelize.query<DjangoTokenRow>(`${sql}${after} ORDER BY t.id LIMIT ${batchSize}`, { type: QueryTypes.SELECT });
     if (rows.length === 0) return;
     await visit(rows);
     after = rows[rows.length - 1]!.id;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { QueryTypes } from 'sequelize';
 import { describe, expect, onTestFinished, test } from 'vitest';
@@ -5,7 +6,7 @@ import { runCli } from '../../src/cli/run.js';
 import { hashToken } from '../../src/index.js';
 import { importDjangoDurin } from '../../src/migrations/index.js';
 import { startTestServer, waitError } from '../helpers/server.js';
-import { createDjangoTables, scratchDatabase, snapshot, tableNames, type ScratchDatabase } from './djangoDatabase.js';
+import { createDjangoTables, djangoDatetime, insertToken, scratchDatabase, snapshot, tableNames, type ScratchDatabase } from './djangoDatabase.js';
 import { djangoApp, fillDjangoDatabase } from './fixture.js';
 import { describeDurinSchema } from './schema.js';
 
@@ -137,12 +138,18 @@ describe('importDjangoDurin', () => {
     expect(await snapshot(db)).toEqual(before);
   });
 
-  test('batches: a table larger than one batch is copied whole', async () => {
+  test('batches: a table larger than one batch is copied whole, in id order', async () => {
     const db = await scratchDatabase();
-    const tokens = await fillDjangoDatabase(db);
+    const tokens = Object.values(await fillDjangoDatabase(db)).map((t) => t.token);
+    // Ids whose text sorts differently from their numbers ("10" < "9").
+    for (const [id, userId, clientId] of [[9, 3, 2], [10, 3, 4], [100, 1, 2]] as const) {
+      const token = randomBytes(32).toString('hex');
+      await insertToken(db, { id, token, created: djangoDatetime(Date.now()), expiry: djangoDatetime(Date.now() + 60_000), clientId, userId });
+      tokens.push(token);
+    }
     const report = await importDjangoDurin(db.sequelize, { batchSize: 2 });
-    expect(report.tokens).toBe(5);
+    expect(report.tokens).toBe(8);
     const hashes = await db.sequelize.query<{ token_hash: string }>('SELECT token_hash FROM durin_authtoken ORDER BY id', { type: QueryTypes.SELECT });
-    expect(hashes.map((row) => row.token_hash)).toEqual(Object.values(tokens).map((t) => hashToken(t.token)));
+    expect(hashes.map((row) => row.token_hash)).toEqual(tokens.map(hashToken));
   });
 });

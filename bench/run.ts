@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Sequelize } from 'sequelize-typescript';
 import { CLIENT_NAME, USER_COUNT, benchUsername, createBenchDurin, defineUser, sha256 } from './app.js';
 import type { ServerConfig, ServerMode, ServerStats } from './server.js';
+import { benchDjangoImport } from './djangoImport.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string', default: '' }, // modes whose server runs under node --cpu-prof
     'profile-dir': { type: 'string', default: path.join(os.tmpdir(), 'durin-bench-profiles') },
     out: { type: 'string', default: path.join(here, 'results.json') },
+    'django-tokens': { type: 'string', default: '100000' }, // bench/djangoImport.ts; 0 skips it
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -519,6 +521,8 @@ async function main() {
     return xs.length ? Math.max(...xs) : null;
   };
   const sprayed = all.find((r) => r.spray)?.spray ?? null;
+  const djangoTokens = Number(args['django-tokens']);
+  const djangoImport = djangoTokens > 0 ? await benchDjangoImport({ tokens: djangoTokens, mysqlUrl: dialects.includes('mysql') ? MYSQL_URL : undefined }) : null;
   const json = {
     machine: {
       cpu: cpus[0]?.model ?? 'unknown',
@@ -538,6 +542,7 @@ async function main() {
     sqlPerMiss: worst((r) => r.sql.miss),
     sqlPerHit: worst((r) => r.sql.hit),
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
+    djangoImport,
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 

@@ -10,8 +10,9 @@ import type { QueryInterface } from 'sequelize';
  *
  * It maps every argument that names a table (a string, or `references.model` / `references.table`
  * in an attribute or constraint), which covers what migrations do through the QueryInterface
- * (createTable, addColumn, changeColumn, addIndex, addConstraint, ...). A migration's raw SQL
- * (`queryInterface.sequelize.query`) is not rewritten: durin's migrations use none.
+ * (createTable, addColumn, changeColumn, addIndex, addConstraint, ...), and the table names in a
+ * migration's raw SQL through `queryInterface.sequelize.query` (whole identifiers only, so an index
+ * named `durin_authtoken_user_client_unique` keeps its name).
  */
 export function scopedQueryInterface(queryInterface: QueryInterface, names: Readonly<Record<string, string>>): QueryInterface {
   const rename = (value: unknown, depth: number): unknown => {
@@ -22,8 +23,18 @@ export function scopedQueryInterface(queryInterface: QueryInterface, names: Read
     if (Object.getPrototypeOf(value) !== Object.prototype) return value;
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, rename(item, depth + 1)]));
   };
+  const identifiers = new RegExp(`\\b(${Object.keys(names).join('|')})\\b`, 'g');
+  const sequelize = new Proxy(queryInterface.sequelize, {
+    get(target, property, receiver) {
+      const member: unknown = Reflect.get(target, property, receiver);
+      if (property !== 'query' || typeof member !== 'function') return member;
+      return (sql: unknown, ...rest: unknown[]) =>
+        (member as (...a: unknown[]) => unknown).apply(target, [typeof sql === 'string' ? sql.replace(identifiers, (name) => names[name]!) : sql, ...rest]);
+    },
+  });
   return new Proxy(queryInterface, {
     get(target, property, receiver) {
+      if (property === 'sequelize') return sequelize;
       const member: unknown = Reflect.get(target, property, receiver);
       if (typeof member !== 'function' || property === 'constructor') return member;
       return (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(target, args.map((arg) => rename(arg, 0)));

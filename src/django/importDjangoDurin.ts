@@ -31,7 +31,7 @@ export interface RoundedTtl {
 
 /** What `importDjangoDurin` did, or (dry run) would do. */
 export interface DjangoImportReport {
-  /** `alreadyImported`: durin's tables were trpc-durin's already, and nothing changed. */
+  /** `alreadyImported`: durin's tables were trpc-durin's already; nothing changed but `droppedLeftovers`. */
   readonly outcome: 'imported' | 'dryRun' | 'alreadyImported';
   readonly clients: number;
   readonly tokens: number;

@@ -4,7 +4,7 @@ import { leftoverOldTables, REAL } from './build.js';
 import { survey } from './copy.js';
 import { dialectOf, readDatabaseState, readUserReference } from './inspect.js';
 import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
-import { swapInMysql } from './mysqlSwap.js';
+import { dropNewTables, swapInMysql } from './mysqlSwap.js';
 import { importSqlite } from './sqliteImport.js';
 
 /** Options of `importDjangoDurin`. @see README "Moving from Django" */
@@ -107,6 +107,7 @@ export async function importDjangoDurin(sequelize: Sequelize, options: ImportDja
     droppedLeftovers: [],
   };
   if (options.dryRun) return { ...report, outcome: 'dryRun', migrations: createDurinMigrations().map((m) => m.name) };
+  await dropNewTables(sequelize); // left by an import killed before its swap
   const migrations =
     dialect === 'sqlite'
       ? await importSqlite(sequelize, { user, found, batchSize })

@@ -17,14 +17,16 @@ const NEW_META = 'SequelizeMeta__import';
 
 const q = (name: string) => `\`${name}\``;
 
-async function dropNewTables(sequelize: Sequelize): Promise<void> {
-  await sequelize.query(`DROP TABLE IF EXISTS ${q(NEW.token)}, ${q(NEW.client)}, ${q(NEW_META)}`);
+/**
+ * Drops the new tables of an import that failed, or was killed, before its swap: ours (named for
+ * the import), never the app's. importDjangoDurin runs it before either builder starts.
+ */
+export async function dropNewTables(sequelize: Sequelize): Promise<void> {
+  for (const table of [NEW.token, NEW.client, NEW_META]) await sequelize.query(`DROP TABLE IF EXISTS ${q(table)}`);
 }
 
 export async function swapInMysql(sequelize: Sequelize, { user, found, batchSize }: BuildInput): Promise<string[]> {
   const queryInterface = sequelize.getQueryInterface();
-  // Left by an import that was killed before its swap: ours, never the app's.
-  await dropNewTables(sequelize);
   const hadMeta = await queryInterface.tableExists(META);
   let applied: string[];
   try {

@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { SequelizeStorage } from 'umzug';
 import { describe, expect, test } from 'vitest';
+import { durinUmzug } from '../../src/django/build.js';
+import { scopedQueryInterface } from '../../src/django/scopedQueryInterface.js';
+import { hashToken } from '../../src/index.js';
 import { importDjangoDurin } from '../../src/migrations/index.js';
-import { createDjangoTables, djangoDatetime, insertClient, insertToken, scratchDatabase, snapshot, type ScratchDatabase } from './djangoDatabase.js';
+import { createDjangoTables, djangoDatetime, insertClient, insertToken, scratchDatabase, snapshot, tableNames, type ScratchDatabase } from './djangoDatabase.js';
 import { fillDjangoDatabase } from './fixture.js';
 
 /**
@@ -87,6 +90,27 @@ describe('importDjangoDurin refuses, changing nothing', () => {
     await fillDjangoDatabase(db);
     await expectRefusal(db, 'trpc-durin: the user table accounts has no column id; nothing was changed', { userTable: 'accounts' });
     await expectRefusal(db, 'trpc-durin: invalid import option "batchSize": expected an integer from 1 to 10000 (got 0)', { batchSize: 0 });
+  });
+});
+
+describe('importDjangoDurin after an import that was killed', () => {
+  test('before its swap: the new tables it left are dropped and the import goes through', async () => {
+    const db = await scratchDatabase();
+    const tokens = await fillDjangoDatabase(db);
+    // What the MySQL import has built when it is killed during the copy.
+    const user = { table: 'auth_user', key: 'id', keyType: db.dialect === 'sqlite' ? 'INTEGER' : 'int(11)' };
+    const context = scopedQueryInterface(db.sequelize.getQueryInterface(), { durin_client: 'durin_client__import', durin_authtoken: 'durin_authtoken__import' });
+    await durinUmzug(user, context, new SequelizeStorage({ sequelize: db.sequelize, tableName: 'SequelizeMeta__import', modelName: 'Killed' })).up();
+    await db.sequelize.query('INSERT INTO durin_client__import (id, name, token_ttl, throttle_rate) VALUES (1, ?, 1, ?)', { replacements: ['web', ''] });
+    expect(await tableNames(db)).toContain('durin_authtoken__import');
+
+    expect(await importDjangoDurin(db.sequelize)).toMatchObject({ outcome: 'imported', tokens: 5 });
+    expect((await tableNames(db)).filter((name) => name.includes('__'))).toEqual([]);
+    const [row] = await db.sequelize.query<{ n: number }>('SELECT COUNT(*) AS n FROM durin_authtoken WHERE token_hash = ?', {
+      replacements: [hashToken(tokens.bobWeb.token)],
+      type: QueryTypes.SELECT,
+    });
+    expect(Number(row!.n)).toBe(1);
   });
 });
 

@@ -86,6 +86,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     lookup: createTokenLookup(sequelize, models, userModel),
     events,
     isUserActive,
+    lookupTimeoutMs: settings.lookupTimeout,
   });
   const cache = createTokenCache({ authenticator, settings, liveness, bypass: bus ? () => !bus.healthy : undefined });
   const tokens = createTokens<TUser>({ models, settings, events, liveness, userId });

@@ -1,4 +1,5 @@
 import { Op, type WhereOptions } from 'sequelize';
+import { findClientByName } from './clientName.js';
 import { generateToken, hashToken } from './crypto.js';
 import { DURATION_FORMS, parseDuration } from './duration.js';
 import { DurinConfigError, durinError } from './errors.js';
@@ -72,7 +73,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
 
   async function resolveClient(client: string | DurinClient): Promise<DurinClient> {
     if (typeof client !== 'string') return client;
-    const found = await Client.findOne({ where: { name: client } });
+    const found = await findClientByName(Client, client);
     // An unknown name is a lookup failure, not a configuration error: a procedure passing its input answers 400.
     if (!found) throw durinError('CLIENT_UNKNOWN');
     return found;

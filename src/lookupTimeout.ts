@@ -1,6 +1,6 @@
 import { parseDuration } from './duration.js';
 import { DURIN_INTERNAL_MESSAGES } from './errors.js';
-import { now } from './time.js';
+import { monotonicNow as now } from './time.js';
 
 /**
  * The bound on the token lookup (the `lookupTimeout` setting; issue 8, defect 10): with the database

@@ -22,8 +22,19 @@ const ANONYMOUS: ParsedHeader = Object.freeze({ kind: 'anonymous' });
 // DRF splits the header with `bytes.split()`: runs of ASCII whitespace, ends trimmed. JS's `trim()`
 // also strips U+00A0 and other Unicode spaces, which DRF keeps (issue 8, defect 4).
 const ASCII_WHITESPACE = /[ \t\n\v\f\r]+/;
-const ASCII_TRIM = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
 const ASCII_WORD = /^[\x21-\x7e]+$/;
+
+/** ASCII space, \t, \n, \v, \f, \r: what Python's `bytes.split()` splits on. */
+const isAsciiSpace = (code: number) => code === 32 || (code >= 9 && code <= 13);
+
+/** `text` without leading and trailing ASCII whitespace (a scan, not a regex: linear on any input). */
+function trimAscii(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isAsciiSpace(text.charCodeAt(start))) start++;
+  while (end > start && isAsciiSpace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
 
 /** True when `word` is `prefix` up to ASCII case (no Unicode folding: "\u212A" lowercases to "k"). */
 function isPrefix(word: string, prefix: string): boolean {
@@ -32,7 +43,7 @@ function isPrefix(word: string, prefix: string): boolean {
 
 export function parseAuthorizationHeader(header: string | null | undefined, prefix: string): ParsedHeader {
   if (!header) return ANONYMOUS;
-  const parts = header.replace(ASCII_TRIM, '').split(ASCII_WHITESPACE);
+  const parts = trimAscii(header).split(ASCII_WHITESPACE);
   // A header with another scheme is possibly for another backend: anonymous, never an error.
   if (!isPrefix(parts[0]!, prefix)) return ANONYMOUS;
   if (parts.length === 1) return { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' };

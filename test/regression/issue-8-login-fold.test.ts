@@ -28,7 +28,8 @@ describe('the login fold', () => {
   });
 });
 
-describe.runIf(process.env.DURIN_TEST_DB === 'mysql')('the fold equates at least what the server collations equate', () => {
+// MySQL only: SQLite compares names byte for byte, so there is nothing to equate.
+if (process.env.DURIN_TEST_DB === 'mysql') describe('the fold equates at least what the server collations equate', () => {
   let app: TestApp;
   let collations: string[] = [];
   beforeAll(async () => {

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { Sequelize } from 'sequelize-typescript';
+import { hashToken } from '../../src/crypto.js';
+import { createDurin } from '../../src/index.js';
+import { createTestApp, defineUser, type TestApp } from '../helpers/app.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
@@ -78,3 +81,37 @@ describe('refresh in the same millisecond', () => {
     await expect(app.durin.tokens.renew(auth)).resolves.toBeNull();
   });
 });
+
+// Two durin instances on one MariaDB database (two Sequelize pools, two per-process queues): the
+// compare-and-swap rounds that settle rotations between processes, without the in-process queue.
+if (process.env.DURIN_TEST_DB === 'mysql') {
+  describe('concurrent rotations from two instances', () => {
+    test('25 + 25 concurrent tokens.issue: all succeed, one row, the last written token works', async () => {
+      const first = await createTestApp();
+      const url = new URL(process.env.DURIN_TEST_MYSQL_URL!);
+      url.pathname = `/${first.db.sequelize.config.database}`;
+      const sequelize = new Sequelize(url.toString(), { logging: false, pool: { max: 5 } });
+      const db = { sequelize, dialect: 'mysql' as const, statements: [], close: () => sequelize.close() };
+      const User = defineUser(db);
+      const second = createDurin({ sequelize, userModel: User, authenticateUser: async () => null });
+      try {
+        const user = await first.createUser();
+        const client = unique('shared');
+        await first.durin.clients.create({ name: client });
+        const other = (await User.findByPk(user.id))!;
+        const issued = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? second.tokens.issue(other, client) : first.durin.tokens.issue(user, client))),
+        );
+        expect(issued).toHaveLength(50);
+        const rows = await first.durin.models.AuthToken.findAll({ where: { userId: user.id } });
+        expect(rows).toHaveLength(1);
+        const working = issued.filter(({ token }) => hashToken(token) === rows[0]!.tokenHash);
+        expect(working).toHaveLength(1);
+      } finally {
+        await second.close();
+        await sequelize.close();
+        await first.close();
+      }
+    });
+  });
+}

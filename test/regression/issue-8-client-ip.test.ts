@@ -81,6 +81,18 @@ describe('fetch without a client IP', () => {
     expect((await login({ 'x-forwarded-for': '203.0.113.67' }, 'hunter2')).status).toBe(200);
   });
 
+  test('an anonymous call to a throttled procedure refuses loudly too; with a token it is keyed by user', async () => {
+    const { app, server } = await start({ settings: { defaultThrottleRate: '5/m' } }, { adapter: 'fetch', withoutIp: true });
+    const anonymous = await server.raw('publicThrottled');
+    expect(anonymous.status).toBe(500);
+    expect((await body(anonymous)).error!.json.data.durinCode).toBe('CLIENT_IP_UNKNOWN');
+    const user = await app.createUser();
+    const client = unique('web');
+    await app.durin.clients.create({ name: client });
+    const { token } = await app.durin.tokens.issue(user, client);
+    expect((await server.raw('throttled', { headers: { authorization: `Token ${token}` } })).status).toBe(200);
+  });
+
   test('without the login throttle no IP is needed', async () => {
     const { login } = await start({ settings: { loginThrottleRate: null } }, { adapter: 'fetch', withoutIp: true });
     expect((await login({}, 'hunter2')).status).toBe(200);

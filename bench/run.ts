@@ -10,6 +10,7 @@ import { Sequelize } from 'sequelize-typescript';
 import { CLIENT_NAME, USER_COUNT, benchUsername, createBenchDurin, defineUser, sha256 } from './app.js';
 import type { ServerConfig, ServerMode, ServerStats } from './server.js';
 import { benchDjangoImport } from './djangoImport.js';
+import { soak } from './soak.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     'profile-dir': { type: 'string', default: path.join(os.tmpdir(), 'durin-bench-profiles') },
     out: { type: 'string', default: path.join(here, 'results.json') },
     'django-tokens': { type: 'string', default: '100000' }, // bench/djangoImport.ts; 0 skips it
+    soak: { type: 'string', default: '60' }, // seconds of the MariaDB soak (bench/soak.ts); 0 skips it
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -513,6 +515,7 @@ async function main() {
   } finally {
     await Promise.all(prepared.map(release));
   }
+  const soaked = MYSQL_URL && Number(args.soak) > 0 ? await soak({ mysqlUrl: MYSQL_URL, durationSeconds: Number(args.soak) }) : null;
 
   const cpus = os.cpus();
   const all = Object.values(results);
@@ -543,6 +546,7 @@ async function main() {
     sqlPerHit: worst((r) => r.sql.hit),
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
     djangoImport,
+    soak: soaked && { requests: soaked.requests, errors5xx: soaked.errors5xx, rssStartMb: soaked.rssStartMb, rssEndMb: soaked.rssEndMb },
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 
@@ -581,6 +585,7 @@ async function main() {
     }
   }
   console.log(`miss statement: ${all[0]?.sql.missStatement ?? '-'}`);
+  if (soaked) console.log(`soak (MariaDB, 16 clients, ${args.soak} s): ${soaked.requests} requests, ${soaked.errors5xx} 5xx, by status ${JSON.stringify(soaked.byStatus)}, RSS ${soaked.rssStartMb} -> ${soaked.rssEndMb} MB`);
   console.log(`\nwrote ${path.relative(process.cwd(), args.out!)}; whole run ${seconds(started)}`);
   if (PROFILED.size) console.log(`CPU profiles in ${args['profile-dir']}`);
 }

@@ -57,6 +57,9 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
   const trpc = createHTTPHandler({
     router: app.router,
     createContext: app.createContext,
+    // Bound what one request can ask for (issue 8): the page batches a few calls at most.
+    maxBatchSize: 10,
+    maxBodySize: 64 * 1024,
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error);
     },

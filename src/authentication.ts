@@ -3,6 +3,7 @@ import { hashToken, isPlausibleToken } from './crypto.js';
 import type { DurinErrorId } from './errors.js';
 import type { DurinEvents } from './events.js';
 import type { DurinAuthToken, DurinModels } from './models/types.js';
+import { withDeadline } from './lookupTimeout.js';
 import { isExpired } from './time.js';
 import type { TokenLookup } from './tokenLookup.js';
 
@@ -18,14 +19,33 @@ export type ParsedHeader =
   | { readonly kind: 'token'; readonly token: string };
 
 const ANONYMOUS: ParsedHeader = Object.freeze({ kind: 'anonymous' });
-// DRF splits the header with `bytes.split()`: runs of ASCII whitespace, ends trimmed.
+// DRF splits the header with `bytes.split()`: runs of ASCII whitespace, ends trimmed. JS's `trim()`
+// also strips U+00A0 and other Unicode spaces, which DRF keeps (issue 8, defect 4).
 const ASCII_WHITESPACE = /[ \t\n\v\f\r]+/;
+const ASCII_WORD = /^[\x21-\x7e]+$/;
+
+/** ASCII space, \t, \n, \v, \f, \r: what Python's `bytes.split()` splits on. */
+const isAsciiSpace = (code: number) => code === 32 || (code >= 9 && code <= 13);
+
+/** `text` without leading and trailing ASCII whitespace (a scan, not a regex: linear on any input). */
+function trimAscii(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isAsciiSpace(text.charCodeAt(start))) start++;
+  while (end > start && isAsciiSpace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/** True when `word` is `prefix` up to ASCII case (no Unicode folding: "\u212A" lowercases to "k"). */
+function isPrefix(word: string, prefix: string): boolean {
+  return word.length === prefix.length && ASCII_WORD.test(word) && word.toLowerCase() === prefix.toLowerCase();
+}
 
 export function parseAuthorizationHeader(header: string | null | undefined, prefix: string): ParsedHeader {
   if (!header) return ANONYMOUS;
-  const parts = header.trim().split(ASCII_WHITESPACE);
+  const parts = trimAscii(header).split(ASCII_WHITESPACE);
   // A header with another scheme is possibly for another backend: anonymous, never an error.
-  if (parts[0]!.toLowerCase() !== prefix.toLowerCase()) return ANONYMOUS;
+  if (!isPrefix(parts[0]!, prefix)) return ANONYMOUS;
   if (parts.length === 1) return { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' };
   if (parts.length > 2) return { kind: 'failed', error: 'HEADER_HAS_SPACES' };
   return { kind: 'token', token: parts[1]! };
@@ -54,10 +74,13 @@ export interface AuthenticatorDeps<TUser> {
   readonly lookup: TokenLookup<TUser>;
   readonly events: DurinEvents<TUser>;
   readonly isUserActive: (user: TUser) => boolean | Promise<boolean>;
+  /** The `lookupTimeout` setting, in ms: a lookup not answered by then fails as AUTH_BACKEND_FAILED. */
+  readonly lookupTimeoutMs?: number;
 }
 
 export function createAuthenticator<TUser extends Model>(deps: AuthenticatorDeps<TUser>): Authenticator<TUser> {
-  const { models, lookup, events, isUserActive } = deps;
+  const { models, events, isUserActive } = deps;
+  const lookup = deps.lookupTimeoutMs ? withDeadline(deps.lookup, deps.lookupTimeoutMs) : deps.lookup;
   return {
     async verifyDigest(tokenHash) {
       const found = await lookup(tokenHash);
@@ -69,7 +92,8 @@ export function createAuthenticator<TUser extends Model>(deps: AuthenticatorDeps
         events.emit('tokenExpired', { userId: auth.userId, clientName: auth.client.name });
         return { ok: false, error: 'TOKEN_EXPIRED' };
       }
-      if (!(await isUserActive(user))) return { ok: false, error: 'USER_INACTIVE' };
+      // A user the model would not return (a paranoid model's soft-deleted row) comes back as null.
+      if (user === null || !(await isUserActive(user))) return { ok: false, error: 'USER_INACTIVE' };
       return { ok: true, value: { user, auth } };
     },
     isStillValid(verified) {

@@ -24,7 +24,7 @@ export interface DurinFailure {
 export interface DurinRequestState {
   /** The verification failure, or `null` when the caller is authenticated or anonymous. */
   readonly failure: DurinFailure | null;
-  /** The caller's IP: the socket's, or `X-Forwarded-For`'s first address with `trustProxy`. */
+  /** The caller's IP (normalized): the socket's, or the one `trustProxy` picks from `X-Forwarded-For`; "unknown" when neither says. */
   readonly ip: string;
   /** Sets a response header through the adapter (used for `Retry-After`). */
   readonly setHeader: (name: string, value: string) => void;

@@ -16,6 +16,7 @@ import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
 import { createThrottling } from './throttle/throttle.js';
 import { createTokenLookup } from './tokenLookup.js';
 import { createTokens } from './tokens.js';
+import { checkUserModel } from './userModelCheck.js';
 
 /** What `createDurin` takes (DESIGN §3). */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
@@ -52,6 +53,7 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
     fail('userModel', 'a Sequelize model with a primary key, defined on the same Sequelize instance');
   }
   if (userModel.sequelize !== sequelize) fail('userModel', 'a model defined on the Sequelize instance passed as "sequelize"');
+  checkUserModel(userModel);
   if (typeof options.authenticateUser !== 'function') fail('authenticateUser', 'a function ({ username, password }) => user | null');
   for (const name of ['isUserActive', 'serializeUser'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'a function');
@@ -86,6 +88,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     lookup: createTokenLookup(sequelize, models, userModel),
     events,
     isUserActive,
+    lookupTimeoutMs: settings.lookupTimeout,
   });
   const cache = createTokenCache({ authenticator, settings, liveness, bypass: bus ? () => !bus.healthy : undefined });
   const tokens = createTokens<TUser>({ models, settings, events, liveness, userId });

@@ -24,6 +24,8 @@ export const DURIN_ERROR_CODES = {
   API_ACCESS_EXISTS: 'API_ACCESS_EXISTS',
   API_ACCESS_NOT_CONFIGURED: 'API_ACCESS_NOT_CONFIGURED',
   AUTH_BACKEND_FAILED: 'AUTH_BACKEND_FAILED',
+  BACKEND_FAILED: 'BACKEND_FAILED',
+  CLIENT_IP_UNKNOWN: 'CLIENT_IP_UNKNOWN',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -54,9 +56,17 @@ export const DURIN_ERRORS = {
   API_ACCESS_NOT_CONFIGURED: { durinCode: 'API_ACCESS_NOT_CONFIGURED', code: 'PRECONDITION_FAILED', message: 'API access is not configured: set settings.apiAccessClientName.' },
   API_ACCESS_CLIENT_MISSING: { durinCode: 'API_ACCESS_NOT_CONFIGURED', code: 'PRECONDITION_FAILED', message: 'API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).' },
   AUTH_BACKEND_FAILED: { durinCode: 'AUTH_BACKEND_FAILED', code: 'INTERNAL_SERVER_ERROR', message: 'The token could not be verified: the authentication backend failed.' },
+  BACKEND_FAILED: { durinCode: 'BACKEND_FAILED', code: 'INTERNAL_SERVER_ERROR', message: 'The request could not be completed: the authentication backend failed.' },
+  CLIENT_IP_UNKNOWN: { durinCode: 'CLIENT_IP_UNKNOWN', code: 'INTERNAL_SERVER_ERROR', message: 'trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.' },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;
+
+/** Messages of errors that are not shown to callers as such (their durin error is), for logs and `cause`. */
+export const DURIN_INTERNAL_MESSAGES = {
+  rotationContended: 'trpc-durin: could not issue a token: other processes kept rotating the same (user, client) row',
+  lookupTimedOut: (ms: number) => `trpc-durin: the token lookup did not answer within lookupTimeout (${ms} ms)`,
+} as const;
 
 /** The `cause` of every TRPCError durin throws: carries the `durinCode` for `durinErrorFormatter`. */
 export class DurinError extends Error {
@@ -102,15 +112,18 @@ export function getDurinCode(error: unknown): DurinErrorCode | null {
 }
 
 /**
- * A tRPC `errorFormatter` that adds `data.durinCode`, so clients can tell "expired, log in again"
+ * A tRPC `errorFormatter` that adds `data.durinCode` to durin's errors (others are left as they are), so clients can tell "expired, log in again"
  * from the rest. Compose it with your own formatter, or pass it as is:
  * `initTRPC.create({ errorFormatter: durinErrorFormatter })`.
  */
 export function durinErrorFormatter<TShape extends { data: object }>(opts: {
   shape: TShape;
   error: TRPCError;
-}): TShape & { data: TShape['data'] & { durinCode: DurinErrorCode | null } } {
-  return { ...opts.shape, data: { ...opts.shape.data, durinCode: getDurinCode(opts.error) } };
+}): TShape & { data: TShape['data'] & { durinCode?: DurinErrorCode } } {
+  const durinCode = getDurinCode(opts.error);
+  // Other errors keep their shape as tRPC made it: no `durinCode: null` on every error (issue 8).
+  if (durinCode === null) return opts.shape;
+  return { ...opts.shape, data: { ...opts.shape.data, durinCode } };
 }
 
 /**

@@ -39,3 +39,6 @@ export type {
   DurinClientModel,
   DurinModels,
 } from './models/types.js';
+export { DurinLookupTimeoutError } from './lookupTimeout.js';
+export { DurinRotationError } from './rotation.js';
+export type { DurinProxyTrust, DurinTrustProxySetting } from './clientIp.js';

@@ -1,3 +1,5 @@
+import { clientIp, type DurinProxyTrust } from './clientIp.js';
+
 /**
  * Reads what durin needs from any adapter's context options (DESIGN §3): the `Authorization`
  * header, the client IP and a way to set response headers. Standalone, express, fastify and
@@ -78,18 +80,23 @@ function headerSetter(opts: Record<string, unknown>): (name: string, value: stri
   return ignoreHeader;
 }
 
-/** The first address of `X-Forwarded-For`: the client, as the first proxy saw it. */
-function forwardedFor(value: string | undefined): string | undefined {
-  const first = value?.split(',')[0]?.trim();
-  return first ? first : undefined;
+/** Every `X-Forwarded-For` header, joined as node joins repeated ones. */
+function forwardedFor(headers: HeaderRecord | HeadersLike): string | undefined {
+  if (isHeadersLike(headers)) return headers.get('x-forwarded-for') ?? undefined;
+  const value = headers['x-forwarded-for'] ?? findCaseInsensitive(headers, 'x-forwarded-for');
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
-export function readRequest(options: DurinContextOptions, trustProxy: boolean): RequestFacts {
+/** What `ip` is when neither the adapter nor a trusted proxy tells it (throttles keyed by IP refuse it). */
+export const UNKNOWN_IP = 'unknown';
+
+export function readRequest(options: DurinContextOptions, trustProxy: DurinProxyTrust | false): RequestFacts {
   const opts = options as Record<string, unknown>;
   const req = opts.req as { headers: HeaderRecord | HeadersLike; socket?: { remoteAddress?: string }; ip?: string } | undefined;
   const headers = req?.headers ?? (opts.headers as HeaderRecord | HeadersLike | undefined) ?? {};
   // An explicit `ip` wins (fetch has no socket); then the socket's; then the framework's `req.ip`.
   const socketIp = (typeof opts.ip === 'string' ? opts.ip : undefined) ?? req?.socket?.remoteAddress ?? req?.ip;
-  const ip = (trustProxy ? forwardedFor(readHeader(headers, 'x-forwarded-for')) : undefined) ?? socketIp ?? 'unknown';
+  // trustProxy decides which X-Forwarded-For entry is the client's (proxy-addr's walk, issue 8).
+  const ip = clientIp(socketIp, trustProxy ? forwardedFor(headers) : undefined, trustProxy) || UNKNOWN_IP;
   return { authorization: readHeader(headers, 'authorization'), ip, setHeader: headerSetter(opts) };
 }

@@ -3,6 +3,8 @@ import { MAX_TOKEN_CHARACTER_LENGTH, MAX_TOKEN_PREFIX_LENGTH } from './crypto.js
 import { DURATION_FORMS, parseDuration } from './duration.js';
 import { DurinConfigError } from './errors.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from './rate.js';
+import { compileTrustProxy, type DurinTrustProxySetting } from './clientIp.js';
+import { parseLookupTimeout } from './lookupTimeout.js';
 
 /**
  * DESIGN §4: durin's REST_DURIN, camelCased. One strict zod schema whose defaults are the §4 table;
@@ -56,16 +58,21 @@ const schema = z.strictObject({
     (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null),
     'expected a positive integer',
   ).default(10_000),
+  // Boxed, so that no client name (not even "none") can stand for null (issue 8, defect 12).
   apiAccessClientName: custom(
-    (v) => (v === null ? 'none' : typeof v === 'string' && v.length >= 1 && v.length <= 64 ? v : null),
+    (v) => (v === null ? { name: null } : typeof v === 'string' && v.length >= 1 && v.length <= 64 ? { name: v } : null),
     'expected null or a client name of 1 to 64 characters',
   )
-    .transform((v) => (v === 'none' ? null : v))
+    .transform((v): string | null => v.name)
     .default(null),
   apiAccessExcludeFromSessions: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
   defaultThrottleRate: rateOrNull.default(null),
   loginThrottleRate: rateOrNull.default(parseRate('10/m')),
-  trustProxy: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
+  trustProxy: custom(
+    compileTrustProxy,
+    'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
+  ).default(false),
+  lookupTimeout: custom(parseLookupTimeout, `expected ${DURATION_FORMS}, or milliseconds such as "500ms"`).default(5000),
 });
 
 /** The settings an app passes to `createDurin` (every field optional; see the README's settings reference). */
@@ -90,8 +97,18 @@ export type DurinSettings = {
   defaultThrottleRate?: string | null;
   /** Attempts per (IP, username) at `login`; null switches it off. @default "10/m" */
   loginThrottleRate?: string | null;
-  /** Take the client IP from `X-Forwarded-For`. @default false */
-  trustProxy?: boolean;
+  /**
+   * Which proxies may set the client IP through `X-Forwarded-For` (proxy-addr's vocabulary, as in
+   * express): `false` (none: the socket's address), a hop count (`1` = the address the nearest
+   * proxy saw), trusted addresses/CIDRs (`["10.0.0.0/8", "loopback"]`), or `true` (every hop:
+   * spoofable). @default false
+   */
+  trustProxy?: DurinTrustProxySetting;
+  /**
+   * Longest wait for the token lookup; past it the request fails as AUTH_BACKEND_FAILED (a 500,
+   * not cached, nobody logged out). Seconds, a duration, or "500ms". @default "5s"
+   */
+  lookupTimeout?: number | string;
 };
 
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */

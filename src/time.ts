@@ -18,3 +18,11 @@ export function addSeconds(from: number, seconds: number): Date {
 export function isExpired(expiry: Date, at: number = now()): boolean {
   return at > expiry.getTime();
 }
+
+/**
+ * Milliseconds on a monotonic clock, for timeouts (the `lookupTimeout` watch): a wall-clock jump,
+ * or a test moving `Date`, neither fires nor holds back a timeout.
+ */
+export function monotonicNow(): number {
+  return performance.now();
+}

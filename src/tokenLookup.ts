@@ -10,8 +10,11 @@ import type { DurinAuthToken, DurinClient, DurinModels } from './models/types.js
  * result is still real model instances (`ctx.user` is the app's user, `ctx.auth.client` is loaded).
  */
 export interface TokenLookup<TUser> {
-  /** Resolves to the token with `client` and `user` set, or `null` when no row has that digest. */
-  (tokenHash: string): Promise<{ auth: DurinAuthToken<TUser>; user: TUser } | null>;
+  /**
+   * Resolves to the token with `client` and `user` set, or `null` when no row has that digest.
+   * `user` is `null` when the model would not return its row (a paranoid model's soft-deleted user).
+   */
+  (tokenHash: string): Promise<{ auth: DurinAuthToken<TUser>; user: TUser | null } | null>;
 }
 
 /** What Sequelize applies to a value in `set(key, value, { raw: true })` (its private `_dataTypeSanitizers`). */
@@ -85,11 +88,17 @@ export function createTokenLookup<TUser extends Model>(
     p.columns.map((c, i) => `${table}.${q(c.field)} AS ${q(p.aliases[i]!)}`).join(', ');
 
   const userPk = userModel.getAttributes()[userModel.primaryKeyAttribute];
+  // A paranoid model hides soft-deleted rows (DESIGN §5 step 6): they join as no user at all, so the
+  // token reads "User inactive or deleted." rather than "Invalid token." (issue 8, defect 6).
+  const deletedAt = paranoidField(userModel);
+  const userJoin = deletedAt ? `LEFT JOIN` : `INNER JOIN`;
+  const userAlive = deletedAt ? ` AND u.${q(deletedAt)} IS NULL` : '';
+  const userPkIndex = user.columns.findIndex((c) => c.attribute === userModel.primaryKeyAttribute);
   const sql =
     `SELECT ${select('t', token)}, ${select('c', client)}, ${select('u', user)}` +
     ` FROM ${table(models.AuthToken)} t` +
     ` INNER JOIN ${table(models.Client)} c ON c.${q('id')} = t.${q('client_id')}` +
-    ` INNER JOIN ${table(userModel as unknown as ModelStatic<Model>)} u ON u.${q(userPk?.field ?? userModel.primaryKeyAttribute)} = t.${q('user_id')}` +
+    ` ${userJoin} ${table(userModel as unknown as ModelStatic<Model>)} u ON u.${q(userPk?.field ?? userModel.primaryKeyAttribute)} = t.${q('user_id')}${userAlive}` +
     ` WHERE t.${q('token_hash')} = $1`;
 
   // `tableNames: []`: Sequelize's SQLite dialect otherwise runs an unlogged `PRAGMA table_info` on
@@ -103,11 +112,21 @@ export function createTokenLookup<TUser extends Model>(
     if (!row) return null;
     const auth = instanceFrom(token, row) as DurinAuthToken<TUser>;
     const clientRow = instanceFrom(client, row) as DurinClient;
-    const owner = instanceFrom(user, row) as TUser;
     attach(auth, 'client', clientRow);
+    if (deletedAt && (row[user.aliases[userPkIndex]!] ?? null) === null) return { auth, user: null };
+    const owner = instanceFrom(user, row) as TUser;
     attach(auth, 'user', owner);
     return { auth, user: owner };
   };
+}
+
+/** The column of a paranoid model's `deletedAt`, or `null` when the model does not soft-delete. */
+function paranoidField(model: ModelStatic<Model>): string | null {
+  const options = model.options as { paranoid?: boolean; timestamps?: boolean; deletedAt?: string | boolean };
+  if (!options.paranoid || options.timestamps === false) return null;
+  const attribute = typeof options.deletedAt === 'string' ? options.deletedAt : 'deletedAt';
+  const definition = model.getAttributes()[attribute] as { field?: string } | undefined;
+  return definition?.field ?? attribute;
 }
 
 /** Sets an association the way Sequelize's `include` does: as a property and in `dataValues`. */

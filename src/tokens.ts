@@ -1,10 +1,12 @@
-import { Op, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import { Op, type WhereOptions } from 'sequelize';
+import { findClientByName } from './clientName.js';
 import { generateToken, hashToken } from './crypto.js';
 import { DURATION_FORMS, parseDuration } from './duration.js';
-import { DurinConfigError } from './errors.js';
+import { DurinConfigError, durinError } from './errors.js';
 import type { DurinEvents, DurinRevokeReason } from './events.js';
 import type { TokenLiveness } from './liveness.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from './models/types.js';
+import { createTokenWriter } from './rotation.js';
 import type { ResolvedDurinSettings } from './settings.js';
 import { addSeconds, now } from './time.js';
 
@@ -49,11 +51,11 @@ export interface TokenDeps<TUser> {
 }
 
 const REVOKE_BATCH = 500;
-const ISSUE_ATTEMPTS = 3;
 
 export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> {
   const { models, settings, events, liveness, userId } = deps;
   const { AuthToken, Client } = models;
+  const writeToken = createTokenWriter(AuthToken);
 
   const forget = (tokenHashes: string[], reason: DurinRevokeReason) => {
     if (tokenHashes.length === 0) return;
@@ -71,32 +73,10 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
 
   async function resolveClient(client: string | DurinClient): Promise<DurinClient> {
     if (typeof client !== 'string') return client;
-    const found = await Client.findOne({ where: { name: client } });
-    if (!found) throw new DurinConfigError(`trpc-durin: no client named "${client}"`);
+    const found = await findClientByName(Client, client);
+    // An unknown name is a lookup failure, not a configuration error: a procedure passing its input answers 400.
+    if (!found) throw durinError('CLIENT_UNKNOWN');
     return found;
-  }
-
-  async function writeToken(row: { ownerId: unknown; clientId: number; tokenHash: string; created: Date; expiry: Date }) {
-    const { ownerId, clientId, tokenHash, created, expiry } = row;
-    for (let attempt = 1; ; attempt++) {
-      const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId } });
-      try {
-        if (!existing) {
-          const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry });
-          return { auth: inserted as DurinAuthToken<TUser>, replaced: null };
-        }
-        // Compare-and-swap on the old digest: a concurrent rotation makes this update miss, and we retry.
-        const [count] = await AuthToken.update({ tokenHash, expiry }, { where: { id: existing.id, tokenHash: existing.tokenHash } });
-        if (count === 1) {
-          const auth = AuthToken.build({ ...existing.get({ plain: true }), tokenHash, expiry }, { isNewRecord: false, raw: true });
-          return { auth: auth as DurinAuthToken<TUser>, replaced: existing.tokenHash };
-        }
-      } catch (error) {
-        // Two first logins raced to insert the (user, client) row: the loser rotates the winner's.
-        if (!(error instanceof UniqueConstraintError) || attempt >= ISSUE_ATTEMPTS) throw error;
-      }
-      if (attempt >= ISSUE_ATTEMPTS) throw new Error('trpc-durin: could not issue a token: the row kept changing');
-    }
   }
 
   const tokens: DurinTokens<TUser> = {
@@ -106,14 +86,15 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       if (ttl === null) throw new DurinConfigError(`trpc-durin: invalid option "ttl": expected ${DURATION_FORMS}`);
       const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength);
       const at = now();
-      const { auth, replaced } = await writeToken({
+      const written = await writeToken({
         ownerId: userId(user),
         clientId: client.id,
         tokenHash: hashToken(token),
         created: new Date(at),
         expiry: addSeconds(at, ttl),
       });
-      if (replaced) forget([replaced], 'rotated');
+      const auth = written.auth as DurinAuthToken<TUser>;
+      if (written.replaced) forget([written.replaced], 'rotated');
       withRelations(auth, client, user);
       events.emit('tokenCreated', { auth, user });
       return { token, auth };
@@ -123,8 +104,11 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       const client = auth.client ?? (await Client.findByPk(auth.clientId));
       if (!client) return null;
       const newExpiry = addSeconds(now(), Number(client.tokenTtl));
-      const [count] = await AuthToken.update({ expiry: newExpiry }, { where: { id: auth.id, tokenHash: auth.tokenHash } });
-      if (count !== 1) return null;
+      const where = { id: auth.id, tokenHash: auth.tokenHash };
+      const [count] = await AuthToken.update({ expiry: newExpiry }, { where });
+      // MySQL reports changed rows, not matched ones: two renewals in one millisecond write the same
+      // expiry and the second counts 0. Only then, ask whether the row is still there.
+      if (count !== 1 && (count !== 0 || (await AuthToken.count({ where })) !== 1)) return null;
       auth.setDataValue('expiry', newExpiry);
       // The cached lookup holds the old expiry: the cache evicts it, so the next request reads the new one.
       liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: newExpiry.getTime() });

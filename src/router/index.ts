@@ -1,4 +1,5 @@
 import type { RouterDeps } from './deps.js';
+import { withBackendErrorsHidden } from './hideBackendErrors.js';
 import { apiAccessRouter } from './apiAccess.js';
 import { loginProcedure } from './login.js';
 import { sessionProcedures } from './session.js';
@@ -7,7 +8,8 @@ import { sessionsRouter } from './sessions.js';
 /**
  * durin's views as one tRPC router (DESIGN §8), to mount anywhere: `t.router({ auth: durin.router })`.
  */
-export function createDurinRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
+export function createDurinRouter<TUser, TSerializedUser>(routerDeps: RouterDeps<TUser, TSerializedUser>) {
+  const deps = withBackendErrorsHidden(routerDeps);
   return deps.t.router({
     login: loginProcedure(deps),
     ...sessionProcedures(deps),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findClientByName } from '../clientName.js';
 import { durinError } from '../errors.js';
 import type { RouterDeps } from './deps.js';
 
@@ -17,7 +18,8 @@ export const loginInput = z.object({
   // DRF keeps the password as typed (trim_whitespace=False).
   password: z.string(required('password')).min(1, 'password: This field may not be blank.').max(1024, 'password: Ensure this field has no more than 1024 characters.'),
   // Optional here so that "No client specified." comes after the credential checks, as in durin.
-  client: z.string().max(64).nullish(),
+  // No length bound here: an overlong name is "No client with that name." (checked before any query).
+  client: z.string().nullish(),
 });
 
 export interface LoginOutput<TSerializedUser> {
@@ -36,7 +38,7 @@ export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
     if (!user || !(await isUserActive(user))) throw durinError('INVALID_CREDENTIALS');
     const clientName = input.client?.trim();
     if (!clientName) throw durinError('CLIENT_NOT_SPECIFIED');
-    const client = await models.Client.findOne({ where: { name: clientName } });
+    const client = await findClientByName(models.Client, clientName);
     if (!client) throw durinError('CLIENT_UNKNOWN');
     const { token, auth } = await tokens.issue(user, client);
     events.emit('userLoggedIn', { user, auth });

@@ -3,7 +3,9 @@ import { DurinConfigError, durinError, formatWait } from '../errors.js';
 import type { DurinTRPC } from '../procedures.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from '../rate.js';
 import type { ResolvedDurinSettings } from '../settings.js';
+import { UNKNOWN_IP } from '../request.js';
 import { now } from '../time.js';
+import { boundedKey, foldLoginName } from './loginKey.js';
 import type { ThrottleStore, ThrottleWindow } from './store.js';
 
 /**
@@ -19,15 +21,6 @@ export interface ThrottleOptions {
   defaultRate?: string | null;
 }
 
-/**
- * The username as the login throttle counts it: case and accents folded. MySQL's default
- * collations compare 'JOHN' and 'jöhn' equal to 'john', so an app's `findOne({ where: { username } })`
- * logs them all in as one user; counted apart, each spelling would get a fresh budget.
- */
-export function loginKey(username: string): string {
-  return username.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
-}
-
 export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, store: ThrottleStore) {
   // Client rates are validated when clients are created; parse each distinct text once.
   const parsedRates = new Map<string, ThrottleRate | null>();
@@ -41,10 +34,20 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
     return rate;
   };
 
+  /**
+   * The caller's IP for a key counted per IP. Without one (fetch with neither `ip` nor a trusted
+   * proxy header), every caller would share one bucket and anyone could lock anyone out (issue 8,
+   * defect 9): refuse loudly instead, naming the fix.
+   */
+  function knownIp(ctx: DurinContext<TUser>, window: ThrottleWindow | null): string {
+    if (window && ctx.durin.ip === UNKNOWN_IP) throw durinError('CLIENT_IP_UNKNOWN');
+    return ctx.durin.ip;
+  }
+
   /** Records a request and throws THROTTLED (with `Retry-After`) when it is over `window`. */
   async function enforce(ctx: DurinContext<TUser>, key: string, window: ThrottleWindow | null): Promise<void> {
     if (!window) return;
-    const decision = await store.hit(key, window, now());
+    const decision = await store.hit(boundedKey(key), window, now());
     if (decision.allowed) return;
     ctx.durin.setHeader('Retry-After', String(decision.waitSeconds));
     throw durinError('THROTTLED', { wait: formatWait(decision.waitSeconds) });
@@ -68,7 +71,7 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
         const rate = (auth.client.throttleRate && clientRate(auth.client.throttleRate)) || defaultRate;
         await enforce(ctx, `throttle_${scope}_user-${String(auth.userId)}.client-${auth.clientId}`, rate);
       } else {
-        await enforce(ctx, `throttle_${scope}_${ctx.durin.ip}`, defaultRate);
+        await enforce(ctx, `throttle_${scope}_${knownIp(ctx, defaultRate)}`, defaultRate);
       }
       return next();
     });
@@ -76,7 +79,8 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
 
   /** The login throttle: attempts per (IP, username) at `loginThrottleRate`. */
   async function enforceLogin(ctx: DurinContext<TUser>, username: string): Promise<void> {
-    await enforce(ctx, `throttle_login_${ctx.durin.ip}_${loginKey(username)}`, settings.loginThrottleRate);
+    const rate = settings.loginThrottleRate;
+    await enforce(ctx, `throttle_login_${knownIp(ctx, rate)}_${foldLoginName(username)}`, rate);
   }
 
   return { throttle, enforceLogin };

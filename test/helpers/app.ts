@@ -3,6 +3,7 @@ import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { Column, DataType, Model, Table } from 'sequelize-typescript';
 import { createDurin, durinErrorFormatter, type DurinSettings, type DurinContextOptions } from '../../src/index.js';
+import type { ThrottleStore } from '../../src/throttle/store.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /**
@@ -50,6 +51,8 @@ export interface TestAppOptions {
   serializeUser?: boolean;
   /** An existing database (to build two apps on one), else a fresh one. */
   db?: TestDatabase;
+  /** durin's throttle store, else its default. */
+  throttleStore?: ThrottleStore;
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
@@ -64,6 +67,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     },
     ...(options.serializeUser ? { serializeUser: (user: InstanceType<typeof User>) => ({ username: user.username }) } : {}),
     settings: options.settings,
+    ...(options.throttleStore ? { throttleStore: options.throttleStore } : {}),
   });
   await User.sync();
   await durin.sync();

@@ -13,6 +13,8 @@ export interface TestServerOptions {
   adapter?: 'standalone' | 'fetch';
   /** Use createCachedDurinContext instead of createDurinContext. */
   cached?: boolean;
+  /** fetch only: do not pass the socket's address as `ip` (the README tells apps to pass it). */
+  withoutIp?: boolean;
 }
 
 export interface TestServer {
@@ -44,7 +46,13 @@ export async function startTestServer(app: TestApp, options: TestServerOptions =
       const url = `http://${req.headers.host}${req.url}`;
       const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
       const request = new Request(url, { method: req.method, headers: req.headers as Record<string, string>, body: body as BodyInit | undefined });
-      const response = await fetchRequestHandler({ endpoint: '', req: request, router: app.router, createContext });
+      const ip = options.withoutIp ? undefined : req.socket.remoteAddress;
+      const response = await fetchRequestHandler({
+        endpoint: '',
+        req: request,
+        router: app.router,
+        createContext: (opts) => createContext(ip === undefined ? opts : { ...opts, ip }),
+      });
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     });

@@ -12,7 +12,9 @@ describe('errors', () => {
         "API_ACCESS_NOT_CONFIGURED": "PRECONDITION_FAILED API_ACCESS_NOT_CONFIGURED: API access is not configured: set settings.apiAccessClientName.",
         "API_ACCESS_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
         "AUTH_BACKEND_FAILED": "INTERNAL_SERVER_ERROR AUTH_BACKEND_FAILED: The token could not be verified: the authentication backend failed.",
+        "BACKEND_FAILED": "INTERNAL_SERVER_ERROR BACKEND_FAILED: The request could not be completed: the authentication backend failed.",
         "CLIENT_FORBIDDEN": "FORBIDDEN CLIENT_FORBIDDEN: You do not have permission to perform this action.",
+        "CLIENT_IP_UNKNOWN": "INTERNAL_SERVER_ERROR CLIENT_IP_UNKNOWN: trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.",
         "CLIENT_NOT_SPECIFIED": "BAD_REQUEST CLIENT_NOT_SPECIFIED: No client specified.",
         "CLIENT_UNKNOWN": "BAD_REQUEST CLIENT_UNKNOWN: No client with that name.",
         "HEADER_HAS_SPACES": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. Token string should not contain spaces.",
@@ -42,6 +44,7 @@ describe('errors', () => {
   test('durinErrorFormatter adds data.durinCode and keeps the rest of the shape', () => {
     const shape = { message: 'm', code: -32001, data: { code: 'UNAUTHORIZED', httpStatus: 401 } };
     expect(durinErrorFormatter({ shape, error: durinError('TOKEN_EXPIRED') })).toEqual({ ...shape, data: { ...shape.data, durinCode: 'TOKEN_EXPIRED' } });
-    expect(durinErrorFormatter({ shape, error: new TRPCError({ code: 'INTERNAL_SERVER_ERROR' }) }).data.durinCode).toBeNull();
+    expect(durinErrorFormatter({ shape, error: new TRPCError({ code: 'INTERNAL_SERVER_ERROR' }) })).toEqual(shape);
+    expect('durinCode' in durinErrorFormatter({ shape, error: new TRPCError({ code: 'BAD_REQUEST' }) }).data).toBe(false);
   });
 });

@@ -22,3 +22,23 @@ describe('parseAuthorizationHeader', () => {
     expect(tokenCandidate('Token a\u00a0b', 'Token')).toEqual({ kind: 'failed', error: 'TOKEN_INVALID' });
   });
 });
+
+describe('issue 8, defect 4: only ASCII whitespace is trimmed', () => {
+  const valid = 'a'.repeat(64);
+  test.each([
+    [`Token ${valid}\u00a0`, 'failed'],
+    [`\u00a0Token ${valid}`, 'anonymous'],
+    ['\u00a0Token x', 'anonymous'],
+    [`\u2003Token ${valid}`, 'anonymous'],
+    [`Token ${valid}\u3000`, 'failed'],
+    [`To\u212Aen ${valid}`, 'anonymous'],
+    [`\t Token ${valid} \r\n`, 'digest'],
+  ])('%j → %s before any query', (header, kind) => {
+    expect(tokenCandidate(header, 'Token').kind).toBe(kind);
+  });
+});
+
+test('a header of 16 KB of inner spaces parses in one linear pass', () => {
+  expect(parseAuthorizationHeader(`Token a${' '.repeat(16_000)}b`, 'Token')).toEqual({ kind: 'failed', error: 'HEADER_HAS_SPACES' });
+  expect(parseAuthorizationHeader(`${' \t'.repeat(8000)}Token abc${'\r\n'.repeat(8000)}`, 'Token')).toEqual({ kind: 'token', token: 'abc' });
+});

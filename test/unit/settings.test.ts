@@ -17,7 +17,26 @@ describe('resolveSettings', () => {
       defaultThrottleRate: null,
       loginThrottleRate: { count: 10, seconds: 60, text: '10/m' },
       trustProxy: false,
+      lookupTimeout: 5000,
     });
+  });
+
+  test('apiAccessClientName "none" is a client name, not null', () => {
+    expect(resolveSettings({ apiAccessClientName: 'none' }).apiAccessClientName).toBe('none');
+  });
+
+  test('trustProxy takes false, a hop count, trusted addresses or true', () => {
+    expect(resolveSettings({ trustProxy: false }).trustProxy).toBe(false);
+    expect(resolveSettings({ trustProxy: 0 }).trustProxy).toBe(false);
+    for (const value of [1, 3, true, ['10.0.0.0/8', 'loopback'], '192.168.0.1, ::1', ['fe80::/10']]) {
+      expect(typeof resolveSettings({ trustProxy: value }).trustProxy).toBe('function');
+    }
+  });
+
+  test('lookupTimeout takes durations and milliseconds', () => {
+    expect(resolveSettings({ lookupTimeout: '2s' }).lookupTimeout).toBe(2000);
+    expect(resolveSettings({ lookupTimeout: 3 }).lookupTimeout).toBe(3000);
+    expect(resolveSettings({ lookupTimeout: '250ms' }).lookupTimeout).toBe(250);
   });
 
   test('durations and rates are parsed once', () => {
@@ -46,7 +65,11 @@ describe('resolveSettings', () => {
     [{ apiAccessExcludeFromSessions: 'yes' }, 'trpc-durin: invalid setting "apiAccessExcludeFromSessions": expected true or false (got "yes")'],
     [{ defaultThrottleRate: '100/week' }, 'trpc-durin: invalid setting "defaultThrottleRate": expected null or "<n>/<period>" with a period of s, sec, second, m, min, minute, h, hour, d or day (e.g. "100/h") (got "100/week")'],
     [{ loginThrottleRate: '0/m' }, 'trpc-durin: invalid setting "loginThrottleRate": expected null or "<n>/<period>" with a period of s, sec, second, m, min, minute, h, hour, d or day (e.g. "100/h") (got "0/m")'],
-    [{ trustProxy: 1 }, 'trpc-durin: invalid setting "trustProxy": expected true or false (got 1)'],
+    [{ trustProxy: -1 }, 'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got -1)'],
+    [{ trustProxy: 'proxy.example' }, 'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got "proxy.example")'],
+    [{ trustProxy: [] }, 'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got )'],
+    [{ lookupTimeout: 0 }, 'trpc-durin: invalid setting "lookupTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got 0)'],
+    [{ lookupTimeout: '1h' }, 'trpc-durin: invalid setting "lookupTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got "1h")'],
     [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"'],
   ])('%o fails naming the setting', (settings, message) => {
     expect(() => resolveSettings(settings as never)).toThrow(new DurinConfigError(message));

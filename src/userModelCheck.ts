@@ -1,0 +1,30 @@
+import type { Model, ModelStatic } from 'sequelize';
+import { DurinConfigError } from './errors.js';
+
+/**
+ * What the hand-written token lookup (tokenLookup.ts, one SQL query) can and cannot apply of the
+ * app's user model (DESIGN §5 step 6; issue 8, defect 6). It honours `paranoid` (soft-deleted users
+ * are "User inactive or deleted."). It cannot apply a `defaultScope` that filters or joins
+ * (`where`, `include`) nor find hooks, which would run on `User.findOne` but not on a raw query:
+ * such a model is refused at `createDurin`, so a user the app hides never authenticates.
+ * A `defaultScope` that only picks attributes is accepted: `ctx.user` then has every column.
+ */
+
+const FIND_HOOKS = ['beforeFind', 'beforeFindAfterExpandIncludeAll', 'beforeFindAfterOptions', 'afterFind'] as const;
+
+export function checkUserModel(userModel: ModelStatic<Model>): void {
+  const fail = (what: string) => {
+    throw new DurinConfigError(
+      `trpc-durin: invalid option "userModel": it has ${what}, which durin's one-query token lookup cannot apply; ` +
+        'express who may authenticate with isUserActive instead (a paranoid model is supported)',
+    );
+  };
+  const scope = (userModel.options as { defaultScope?: Record<string, unknown> }).defaultScope ?? {};
+  for (const key of ['where', 'include'] as const) {
+    if (scope[key] !== undefined) fail(`a defaultScope with "${key}"`);
+  }
+  const hooks = userModel as unknown as { hasHook?: (name: string) => boolean };
+  for (const hook of FIND_HOOKS) {
+    if (hooks.hasHook?.(hook)) fail(`a "${hook}" hook`);
+  }
+}

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Sequelize } from 'sequelize-typescript';
 import { CLIENT_NAME, USER_COUNT, benchUsername, createBenchDurin, defineUser, sha256 } from './app.js';
 import type { ServerConfig, ServerMode, ServerStats } from './server.js';
+import { benchSubscriptions } from './subscriptions.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
@@ -511,6 +512,7 @@ async function main() {
   } finally {
     await Promise.all(prepared.map(release));
   }
+  const subscriptions = await benchSubscriptions(); // §12, in-process, after the servers are gone
 
   const cpus = os.cpus();
   const all = Object.values(results);
@@ -538,6 +540,7 @@ async function main() {
     sqlPerMiss: worst((r) => r.sql.miss),
     sqlPerHit: worst((r) => r.sql.hit),
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
+    subscriptions: { endP50Ms: subscriptions.endP50Ms, endP99Ms: subscriptions.endP99Ms, bytesPerSubscription: subscriptions.bytesPerSubscription },
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 
@@ -576,6 +579,7 @@ async function main() {
     }
   }
   console.log(`miss statement: ${all[0]?.sql.missStatement ?? '-'}`);
+  console.log(`subscriptions: revocation → end p50 ${subscriptions.endP50Ms} ms, p99 ${subscriptions.endP99Ms} ms (${subscriptions.ends}); ${subscriptions.bytesPerSubscription} B per open subscription beyond tRPC's own`);
   console.log(`\nwrote ${path.relative(process.cwd(), args.out!)}; whole run ${seconds(started)}`);
   if (PROFILED.size) console.log(`CPU profiles in ${args['profile-dir']}`);
 }

@@ -119,7 +119,9 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
 
   const t = createDurinTRPC<TUser>();
   const procedures = createProcedures(t);
-  const throttling = createThrottling(t, settings, options.throttleStore ?? memoryThrottleStore());
+  const throttleStore = options.throttleStore ?? memoryThrottleStore();
+  throttleStore.connect?.(health);
+  const throttling = createThrottling(t, settings, throttleStore);
   const router = createDurinRouter<TUser, TSerializedUser>({
     t,
     procedures,
@@ -166,6 +168,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
         liveness.clear();
         cache.clear();
         await bus?.close();
+        await throttleStore.close?.();
       })();
       return closed;
     },

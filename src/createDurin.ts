@@ -122,7 +122,9 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
   // §12: subscriptions end when their token stops working (revocation, expiry), here or elsewhere.
   const watcher = createTokenWatcher({ liveness, verify: authenticator.verifyDigest });
   const procedures = createProcedures(t, watcher);
-  const throttling = createThrottling(t, settings, options.throttleStore ?? memoryThrottleStore());
+  const throttleStore = options.throttleStore ?? memoryThrottleStore();
+  throttleStore.connect?.(health);
+  const throttling = createThrottling(t, settings, throttleStore);
   const router = createDurinRouter<TUser, TSerializedUser>({
     t,
     procedures,
@@ -186,6 +188,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
         liveness.clear();
         cache.clear();
         await bus?.close();
+        await throttleStore.close?.();
       })();
       return closed;
     },

@@ -5,14 +5,16 @@ import { createSubscriptionApp, startSubscriptionServer, watch, within, type Sub
 /** DESIGN §12 over SSE: tRPC's httpSubscriptionLink with connectionParams, one createContext. */
 
 let app: SubscriptionApp;
-let server: SubscriptionServer;
+const servers: Partial<Record<'cached' | 'uncached', SubscriptionServer>> = {};
 
 beforeAll(async () => {
   app = await createSubscriptionApp();
-  server = await startSubscriptionServer(app, { cached: true });
+  servers.cached = await startSubscriptionServer(app, { cached: true });
+  servers.uncached = await startSubscriptionServer(app);
 });
 afterAll(async () => {
-  await server?.close();
+  await servers.cached?.close();
+  await servers.uncached?.close();
   await app?.close();
 });
 
@@ -23,7 +25,8 @@ async function loggedIn() {
   return { user, clientName, ...(await app.durin.tokens.issue(user, clientName)) };
 }
 
-describe('SSE', () => {
+describe.each(['cached', 'uncached'] as const)('SSE, %s context', (kind) => {
+  const server = { sse: (a: string | null) => servers[kind]!.sse(a), http: (t: string) => servers[kind]!.http(t) };
   test('connectionParams authenticate a subscription', async () => {
     const { token } = await loggedIn();
     const ticks = watch<number>((input, handlers) => server.sse(`Token ${token}`).client.ticks.subscribe(input, handlers));

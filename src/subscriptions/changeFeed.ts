@@ -13,6 +13,7 @@ export interface ChangeFeedOptions<T> {
   signal?: AbortSignal | undefined;
 }
 
+/** A stream of `read()`: once now, then once after each (burst of) change(s), until returned or aborted. */
 export function changeFeed<T>(options: ChangeFeedOptions<T>): AsyncIterableIterator<T> {
   const { read, signal } = options;
   let dirty = true; // the first `next()` yields the state now

@@ -17,6 +17,7 @@ export type ConnectionAuthorization =
 
 const ABSENT: ConnectionAuthorization = Object.freeze({ kind: 'absent' });
 
+/** Reads `info.connectionParams.authorization` from any adapter's options (ws, or HTTP for SSE). */
 export function readConnectionAuthorization(options: unknown): ConnectionAuthorization {
   const info = (options as { info?: { connectionParams?: unknown } | null }).info;
   const params = info?.connectionParams;

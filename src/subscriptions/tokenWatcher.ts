@@ -44,6 +44,7 @@ interface Entry {
 // setTimeout's longest delay; a later expiry re-arms when it fires.
 const MAX_DELAY = 2 ** 31 - 1;
 
+/** The watcher of one durin instance (created in `createDurin`, cleared by `durin.close()`). */
 export function createTokenWatcher(deps: TokenWatcherDeps): TokenWatcher {
   const { liveness, verify } = deps;
   const entries = new Map<string, Entry>();

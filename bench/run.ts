@@ -11,6 +11,7 @@ import { CLIENT_NAME, USER_COUNT, benchUsername, createBenchDurin, defineUser, s
 import type { ServerConfig, ServerMode, ServerStats } from './server.js';
 import { benchDjangoImport } from './djangoImport.js';
 import { soak } from './soak.js';
+import { benchSubscriptions } from './subscriptions.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
@@ -516,6 +517,7 @@ async function main() {
     await Promise.all(prepared.map(release));
   }
   const soaked = MYSQL_URL && Number(args.soak) > 0 ? await soak({ mysqlUrl: MYSQL_URL, durationSeconds: Number(args.soak) }) : null;
+  const subscriptions = await benchSubscriptions(); // §12, in-process, after the servers are gone
 
   const cpus = os.cpus();
   const all = Object.values(results);
@@ -547,6 +549,7 @@ async function main() {
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
     djangoImport,
     soak: soaked && { requests: soaked.requests, errors5xx: soaked.errors5xx, rssStartMb: soaked.rssStartMb, rssEndMb: soaked.rssEndMb },
+    subscriptions: { endP50Ms: subscriptions.endP50Ms, endP99Ms: subscriptions.endP99Ms, bytesPerSubscription: subscriptions.bytesPerSubscription },
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 
@@ -586,6 +589,7 @@ async function main() {
   }
   console.log(`miss statement: ${all[0]?.sql.missStatement ?? '-'}`);
   if (soaked) console.log(`soak (MariaDB, 16 clients, ${args.soak} s): ${soaked.requests} requests, ${soaked.errors5xx} 5xx, by status ${JSON.stringify(soaked.byStatus)}, RSS ${soaked.rssStartMb} -> ${soaked.rssEndMb} MB`);
+  console.log(`subscriptions: revocation → end p50 ${subscriptions.endP50Ms} ms, p99 ${subscriptions.endP99Ms} ms (${subscriptions.ends}); ${subscriptions.bytesPerSubscription} B per open subscription beyond tRPC's own`);
   console.log(`\nwrote ${path.relative(process.cwd(), args.out!)}; whole run ${seconds(started)}`);
   if (PROFILED.size) console.log(`CPU profiles in ${args['profile-dir']}`);
 }

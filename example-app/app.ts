@@ -1,5 +1,6 @@
 import { initTRPC } from '@trpc/server';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
+import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { Sequelize } from 'sequelize-typescript';
 import superjson from 'superjson';
 import { createDurin, durinErrorFormatter, type CreateClientInput } from 'trpc-durin';
@@ -46,7 +47,8 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
   // DURIN_CACHE=1: verified tokens are memoized for `tokenCacheTimeout` seconds; logout and
   // revocations in this process evict at once.
   const durinContext = options.cache ? durin.createCachedDurinContext : durin.createDurinContext;
-  const createContext = async (opts: CreateHTTPContextOptions) => ({ ...(await durinContext(opts)), db: sequelize });
+  // One createContext for HTTP and the page's WebSocket (auth.sessions.watch; the token in connectionParams).
+  const createContext = async (opts: CreateHTTPContextOptions | CreateWSSContextFnOptions) => ({ ...(await durinContext(opts)), db: sequelize });
   type Context = Awaited<ReturnType<typeof createContext>>;
 
   const t = initTRPC.context<Context>().create({

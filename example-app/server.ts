@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
 import { createExampleApp, DEMO_CLIENTS, DEMO_USER } from './app.js';
 import { buildWeb, PUBLIC_DIR } from './build-web.js';
 import { openDatabase } from './db.js';
@@ -79,6 +81,10 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
     trpc(req, res);
   });
 
+  // The page's live session list (auth.sessions.watch) runs over a WebSocket on the same port.
+  const wss = new WebSocketServer({ server });
+  applyWSSHandler({ wss, router: app.router, createContext: app.createContext });
+
   const port = options.port ?? Number(process.env.PORT ?? 3000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -101,6 +107,8 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
     sequelize,
     server,
     async close(): Promise<void> {
+      for (const socket of wss.clients) socket.terminate();
+      wss.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

@@ -84,12 +84,12 @@ export function createClients<TUser>(
       const removed = await Client.sequelize!.transaction(async (transaction) => {
         const client = await Client.findOne({ where: { name }, lock: transaction.LOCK.UPDATE, transaction });
         if (!client) return null;
-        const rows = await AuthToken.findAll({ where: { clientId: client.id }, attributes: ['tokenHash'], raw: true, transaction });
+        const rows = await AuthToken.findAll({ where: { clientId: client.id }, attributes: ['tokenHash', 'userId'], raw: true, transaction });
         await client.destroy({ transaction }); // ON DELETE CASCADE takes the tokens
-        return rows.map((row) => row.tokenHash);
+        return rows;
       });
       if (removed === null) return false;
-      tokens.forget(removed, 'clientDeleted');
+      tokens.forget(removed.map((row) => row.tokenHash), 'clientDeleted', removed.map((row) => row.userId));
       return true;
     },
   };

@@ -1,9 +1,10 @@
 import type { Verification } from './authentication.js';
-import { tokenCandidate } from './authentication.js';
+import { tokenCandidate, type TokenCandidate } from './authentication.js';
 import type { DurinErrorId } from './errors.js';
 import type { DurinAuthToken } from './models/types.js';
 import { readRequest, type DurinContextOptions, type RequestFacts } from './request.js';
 import type { ResolvedDurinSettings } from './settings.js';
+import { isWebSocketOptions, readConnectionAuthorization } from './subscriptions/connection.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext` (DESIGN §3). They never throw for a bad
@@ -28,6 +29,11 @@ export interface DurinRequestState {
   readonly ip: string;
   /** Sets a response header through the adapter (used for `Retry-After`). */
   readonly setHeader: (name: string, value: string) => void;
+  /**
+   * On a WebSocket connection (whose context is made once): verifies the token again, so each
+   * protected operation fails as that token would over HTTP once it stops working (§12).
+   */
+  readonly recheck?: () => Promise<Verification<unknown>>;
 }
 
 /** The context durin's factories resolve to. */
@@ -57,7 +63,20 @@ export function createContextFactory<TUser>(
 ): DurinContextFactory<TUser> {
   return async function createDurinContext(options) {
     const facts = readRequest(options, settings.trustProxy);
-    const candidate = tokenCandidate(facts.authorization, settings.authHeaderPrefix);
+    // §12: no Authorization header (WebSocket, SSE) → `info.connectionParams.authorization`.
+    const fromParams = facts.authorization === undefined ? readConnectionAuthorization(options) : null;
+    if (fromParams?.kind === 'failed') return contextFor<TUser>(facts, { error: fromParams.error });
+    const authorization = fromParams?.kind === 'value' ? fromParams.value : facts.authorization;
+    const candidate = tokenCandidate(authorization, settings.authHeaderPrefix);
+    if (candidate.kind === 'digest' && isWebSocketOptions(options)) {
+      const context = await verifyOnce(facts, candidate);
+      const { tokenHash } = candidate;
+      return { ...context, durin: { ...context.durin, recheck: () => verify(tokenHash) } };
+    }
+    return verifyOnce(facts, candidate);
+  };
+
+  async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate): Promise<DurinContext<TUser>> {
     if (candidate.kind === 'anonymous') return contextFor<TUser>(facts, null);
     if (candidate.kind === 'failed') return contextFor<TUser>(facts, { error: candidate.error });
     let result: Verification<TUser>;
@@ -69,5 +88,5 @@ export function createContextFactory<TUser>(
     }
     if (!result.ok) return contextFor<TUser>(facts, { error: result.error });
     return contextFor(facts, null, result.value.user, result.value.auth);
-  };
+  }
 }

@@ -17,6 +17,7 @@ import { createThrottling } from './throttle/throttle.js';
 import { createTokenLookup } from './tokenLookup.js';
 import { createTokens } from './tokens.js';
 import { checkUserModel } from './userModelCheck.js';
+import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
 
 /** What `createDurin` takes (DESIGN §3). */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
@@ -121,8 +122,12 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
   const clients = createClients(models, settings, tokens);
 
   const t = createDurinTRPC<TUser>();
-  const procedures = createProcedures(t);
-  const throttling = createThrottling(t, settings, options.throttleStore ?? memoryThrottleStore());
+  // §12: subscriptions end when their token stops working (revocation, expiry), here or elsewhere.
+  const watcher = createTokenWatcher({ liveness, verify: authenticator.verifyDigest });
+  const procedures = createProcedures(t, watcher);
+  const throttleStore = options.throttleStore ?? memoryThrottleStore();
+  throttleStore.connect?.(health);
+  const throttling = createThrottling(t, settings, throttleStore);
   const router = createDurinRouter<TUser, TSerializedUser>({
     t,
     procedures,
@@ -134,6 +139,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     authenticateUser: options.authenticateUser,
     isUserActive,
     serializeUser: options.serializeUser,
+    liveness,
   });
 
   return {
@@ -159,6 +165,21 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     },
     events,
     cache: { invalidate: cache.invalidate, clear: cache.clear },
+    /** What open subscriptions hold (§12): for tests and metrics; all zero once every stream ended. */
+    subscriptions: {
+      /** Open protected subscriptions watching their token. */
+      get open(): number {
+        return watcher.watchers;
+      },
+      /** Digests watched, each with one listener and one timer. */
+      get watchedTokens(): number {
+        return watcher.watchedTokens;
+      },
+      /** Listeners on the liveness hub (the cache's one included). */
+      get listeners(): number {
+        return liveness.listenerCount;
+      },
+    },
     /**
      * Ends what durin started (the bus's subscriber and timers, the cache's entries) so the process
      * can exit; the app's own Redis client and Sequelize stay the app's to close. Safe to call twice.
@@ -166,9 +187,11 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     close(): Promise<void> {
       closed ??= (async () => {
         liveness.setPublisher(null);
+        watcher.close();
         liveness.clear();
         cache.clear();
         await bus?.close();
+        await throttleStore.close?.();
       })();
       return closed;
     },

@@ -2,6 +2,9 @@ import { initTRPC } from '@trpc/server';
 import type { DurinContext } from './context.js';
 import { DurinConfigError, durinError } from './errors.js';
 import type { DurinAuthToken } from './models/types.js';
+import { endWithToken } from './subscriptions/endWithToken.js';
+import { authenticateAgain } from './subscriptions/recheck.js';
+import type { TokenWatcher } from './subscriptions/tokenWatcher.js';
 
 /**
  * The concat-able procedures (DESIGN §3): `t.procedure.concat(durin.protectedProcedure)`.
@@ -29,9 +32,18 @@ export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): Authentic
   return { user: ctx.user, auth: ctx.auth };
 }
 
-export function createProcedures<TUser>(t: DurinTRPC<TUser>) {
-  const protectedProcedure = t.procedure.use(async function durinIsAuthenticated({ ctx, next }) {
-    return next({ ctx: requireAuthenticated(ctx) });
+/**
+ * `watcher` ends every subscription behind `protectedProcedure` when its token stops working (§12);
+ * a WebSocket context (`durin.recheck`) is verified again on every protected operation.
+ */
+export function createProcedures<TUser>(t: DurinTRPC<TUser>, watcher?: TokenWatcher) {
+  const protectedProcedure = t.procedure.use(async function durinIsAuthenticated({ ctx, type, signal, next }) {
+    const recheck = ctx.durin?.recheck;
+    const authenticated = recheck ? await authenticateAgain<TUser>(recheck) : requireAuthenticated(ctx);
+    const result = await next({ ctx: authenticated });
+    if (type !== 'subscription' || !watcher || !result.ok) return result;
+    const { auth } = authenticated;
+    return { ...result, data: endWithToken(result.data, (onEnd) => watcher.watch(auth, onEnd), signal) };
   });
 
   const clientList = (helper: string, names: string[]): ReadonlySet<string> => {

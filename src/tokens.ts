@@ -35,8 +35,11 @@ export interface DurinTokens<TUser> {
   revokeAll(user: TUser, reason?: DurinRevokeReason): Promise<number>;
   /** Deletes tokens past their expiry; resolves to how many. For cron (`trpc-durin remove-expired-tokens`). */
   removeExpired(): Promise<number>;
-  /** Evicts and reports tokens the database already removed (by cascade): the end of every revocation. */
-  forget(tokenHashes: string[], reason: DurinRevokeReason): void;
+  /**
+   * Evicts and reports tokens the database already removed (by cascade): the end of every revocation.
+   * `userIds`: whose sets of tokens changed, for `auth.sessions.watch` (§12).
+   */
+  forget(tokenHashes: string[], reason: DurinRevokeReason, userIds?: readonly unknown[]): void;
   /** Deletes the tokens a `where` on `durin_authtoken` selects (the shared revocation path). */
   revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
 }
@@ -57,10 +60,16 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
   const { AuthToken, Client } = models;
   const writeToken = createTokenWriter(AuthToken);
 
-  const forget = (tokenHashes: string[], reason: DurinRevokeReason) => {
+  // §12: `auth.sessions.watch` re-reads a user's sessions on this, in every process (the bus carries it).
+  const userChanged = (ids: readonly unknown[]) => {
+    for (const id of new Set(ids.map(String))) liveness.publish({ type: 'userChanged', userId: id });
+  };
+
+  const forget = (tokenHashes: string[], reason: DurinRevokeReason, userIds: readonly unknown[] = []) => {
     if (tokenHashes.length === 0) return;
     liveness.publish({ type: 'revoked', tokenHashes });
     events.emit('tokenRevoked', { tokenHashes, reason });
+    userChanged(userIds);
   };
 
   const withRelations = (auth: DurinAuthToken<TUser>, client: DurinClient, user: TUser) => {
@@ -97,6 +106,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       if (written.replaced) forget([written.replaced], 'rotated');
       withRelations(auth, client, user);
       events.emit('tokenCreated', { auth, user });
+      userChanged([auth.userId]);
       return { token, auth };
     },
 
@@ -113,6 +123,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       // The cached lookup holds the old expiry: the cache evicts it, so the next request reads the new one.
       liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: newExpiry.getTime() });
       events.emit('tokenRenewed', { auth, newExpiry });
+      userChanged([auth.userId]);
       return newExpiry;
     },
 
@@ -133,14 +144,15 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     forget,
 
     async revokeWhere(where, reason) {
-      const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash'], raw: true })) as unknown as Array<
-        Pick<DurinAuthTokenAttributes, 'tokenHash'>
+      const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash', 'userId'], raw: true })) as unknown as Array<
+        Pick<DurinAuthTokenAttributes, 'tokenHash' | 'userId'>
       >;
       let removed = 0;
       for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
-        const hashes = rows.slice(i, i + REVOKE_BATCH).map((row) => row.tokenHash);
+        const batch = rows.slice(i, i + REVOKE_BATCH);
+        const hashes = batch.map((row) => row.tokenHash);
         removed += await AuthToken.destroy({ where: { tokenHash: hashes } });
-        forget(hashes, reason);
+        forget(hashes, reason, batch.map((row) => row.userId));
       }
       return removed;
     },

@@ -1,4 +1,4 @@
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '../app.js';
 
@@ -75,6 +75,7 @@ async function run(action: () => Promise<void>) {
 function showLogin() {
   $('app-view').hidden = true;
   $('login-view').hidden = false;
+  stopWatchingSessions();
   $('api-key-new').hidden = true;
   $('api-key-token').textContent = '';
   $('try-result').textContent = '';
@@ -88,10 +89,14 @@ async function showApp() {
   $('login-view').hidden = true;
   $('app-view').hidden = false;
   await Promise.all([loadSessions(), loadApiKey()]);
+  watchSessions();
 }
 
 async function loadSessions() {
-  const sessions = await trpc.auth.sessions.list.query();
+  renderSessions(await trpc.auth.sessions.list.query());
+}
+
+function renderSessions(sessions: Awaited<ReturnType<typeof trpc.auth.sessions.list.query>>) {
   const rows = sessions.map((session) => {
     const row = element('tr', '', { 'data-session-id': String(session.id), 'data-client': session.client });
     row.append(
@@ -234,6 +239,48 @@ document.querySelectorAll<HTMLButtonElement>('[data-try]').forEach((button) => {
     }),
   );
 });
+
+// --- live session list (auth.sessions.watch) ---------------------------------------------------
+// Over a WebSocket rather than SSE: wsLink sends connectionParams (the token) as the socket's first
+// message, where httpSubscriptionLink would put them in the URL's query string, which proxies and
+// access logs keep. The socket is opened after login with this tab's token and closed at logout.
+
+let liveSessions: { stop(): void } | null = null;
+
+function watchSessions() {
+  stopWatchingSessions();
+  if (!token) return;
+  const current = token;
+  const wsClient = createWSClient({
+    url: location.origin.replace(/^http/, 'ws'),
+    connectionParams: () => ({ authorization: `Token ${current}` }),
+  });
+  const live = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient, transformer: superjson })] });
+  const subscription = live.auth.sessions.watch.subscribe(undefined, {
+    onData: (sessions) => renderSessions(sessions),
+    onError: (error) => {
+      stopWatchingSessions();
+      // This token stopped working (revoked from another browser, expired): say so at once.
+      if (isClientError(error) && error.data?.code === 'UNAUTHORIZED' && token === current) {
+        setToken(null);
+        showLogin();
+        say('notice', null);
+        say('error', error.message);
+      }
+    },
+  });
+  liveSessions = {
+    stop() {
+      subscription.unsubscribe();
+      void wsClient.close();
+    },
+  };
+}
+
+function stopWatchingSessions() {
+  liveSessions?.stop();
+  liveSessions = null;
+}
 
 // --- start -------------------------------------------------------------------------------------
 

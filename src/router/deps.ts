@@ -1,4 +1,5 @@
 import type { DurinEvents } from '../events.js';
+import type { TokenLiveness } from '../liveness.js';
 import type { DurinModels } from '../models/types.js';
 import type { createProcedures, DurinTRPC } from '../procedures.js';
 import type { ResolvedDurinSettings } from '../settings.js';
@@ -17,4 +18,6 @@ export interface RouterDeps<TUser, TSerializedUser> {
   readonly authenticateUser: (credentials: { username: string; password: string }) => Promise<TUser | null> | TUser | null;
   readonly isUserActive: (user: TUser) => boolean | Promise<boolean>;
   readonly serializeUser: ((user: TUser) => TSerializedUser) | undefined;
+  /** Changes to tokens, local and remote (§12: `sessions.watch`). */
+  readonly liveness: TokenLiveness;
 }

@@ -4,6 +4,7 @@ import { durinError } from '../errors.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes } from '../models/types.js';
 import { isExpired } from '../time.js';
 import type { RouterDeps } from './deps.js';
+import { sessionsWatchProcedure } from './sessionsWatch.js';
 
 /** durin's TokenSessionsViewSet (DESIGN §8): the caller's tokens by id, never a token or digest. */
 
@@ -25,7 +26,7 @@ export function sessionsRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
   const { protectedProcedure } = procedures;
   const hiddenClient = settings.apiAccessExcludeFromSessions ? settings.apiAccessClientName : null;
 
-  return t.router({
+  const sessions = t.router({
     list: protectedProcedure.query(async function listSessions({ ctx }): Promise<DurinSession[]> {
       const where: WhereOptions = { userId: ctx.auth.userId };
       if (hiddenClient) Object.assign(where, { '$client.name$': { [Op.ne]: hiddenClient } });
@@ -52,4 +53,7 @@ export function sessionsRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
       await tokens.revoke(row, 'sessionRevoked');
     }),
   });
+  // §12: `watch` yields what `list` answers, through a caller, so the two never disagree.
+  const caller = t.createCallerFactory(sessions);
+  return t.mergeRouters(sessions, t.router({ watch: sessionsWatchProcedure(deps, (ctx) => caller(ctx).list()) }));
 }

@@ -136,8 +136,7 @@ describe('the example page in Chromium', () => {
     await second.locator('#notice', { hasText: '(web) revoked.' }).waitFor();
     expect(await second.locator('#session-rows tr').count()).toBe(1);
 
-    // 3. The first browser's next call is refused: "Invalid token.", and it is back at the login form.
-    await first.getByRole('button', { name: 'Reload' }).click();
+    // 3. The first browser is told at once (its live session list, §12): "Invalid token.", back at the login form.
     await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
     await first.locator('#login-view').waitFor({ state: 'visible' });
     expect(await first.locator('#app-view').isHidden()).toBe(true);
@@ -166,7 +165,7 @@ describe('the example page in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('logs out everywhere: the other browser gets "Invalid token." on its next call', async () => {
+  it('logs out everywhere: the other browser shows "Invalid token." at once', async () => {
     const first = await openPage();
     await logIn(first, 'web');
     const second = await openPage();
@@ -177,7 +176,7 @@ describe('the example page in Chromium', () => {
     await second.locator('#notice', { hasText: 'Logged out everywhere' }).waitFor();
     expect(await tokenCount()).toBe(0);
 
-    await first.getByRole('button', { name: 'Refresh token' }).click();
+    // The first page learns it at once through its live session list (§12), without a click.
     await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
     await first.locator('#login-view').waitFor({ state: 'visible' });
 
@@ -190,6 +189,31 @@ describe('the example page in Chromium', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('#error', { hasText: 'Unable to log in with provided credentials.' }).waitFor({ state: 'visible' });
     expect(await page.locator('#login-view').isVisible()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+// §12 (issue 10): the page keeps its session list live through auth.sessions.watch (WebSocket).
+describe('the live session list in Chromium', () => {
+  it('shows another browser\'s login without a click, and "Invalid token." at once when revoked from there', async () => {
+    const first = await openPage();
+    await logIn(first, 'web');
+    await sessionRow(first, 'web').waitFor();
+
+    // A login in a second browser appears on the first page by itself, within 2 s.
+    const second = await openPage();
+    await logIn(second, 'mobile');
+    await sessionRow(first, 'mobile').waitFor({ timeout: 2000 });
+    expect(await first.locator('#session-rows tr').count()).toBe(2);
+
+    // The second browser revokes the first's session: the first page says so within 2 s, no click.
+    await sessionRow(second, 'web').getByRole('button', { name: 'Revoke' }).click();
+    await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible', timeout: 2000 });
+    await first.locator('#login-view').waitFor({ state: 'visible', timeout: 2000 });
+    expect(await first.locator('#app-view').isHidden()).toBe(true);
+    // And the second page's own list dropped the revoked session.
+    await expect.poll(() => second.locator('#session-rows tr').count(), { timeout: 2000 }).toBe(1);
+
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { CacheBusLink, DurinCacheBus } from '../cacheBus.js';
+import { DurinConfigError } from '../errors.js';
+import type { LivenessMessage } from '../liveness.js';
+import { decodeEnvelope, encodeEnvelope } from './busMessage.js';
+import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';
+
+/**
+ * `redisCacheBus` (DESIGN §11): every liveness change of this process (each revocation reason,
+ * renewals, user changes) goes out as JSON on one channel, `<prefix>liveness`; every other process
+ * delivers it to its own hub, so its cache evicts. Pub/sub is at-most-once, hence `healthy`: true
+ * only while the subscription is confirmed and the subscriber answers its pings; while false, durin
+ * bypasses the cache, and clears it when health returns.
+ */
+
+export interface RedisCacheBusOptions extends DurinRedisOptions {
+  /** How often the subscriber connection is pinged; a ping unanswered within `commandTimeoutMs` makes the bus unhealthy. @default 1000 */
+  pingIntervalMs?: number;
+}
+
+export interface RedisCacheBus extends DurinCacheBus {
+  /** The channel messages travel on. */
+  readonly channel: string;
+}
+
+/** The subscriber's reconnect backoff is capped so that sharing resumes quickly (§11: within 2 s). */
+const subscriberRetry = (times: number) => Math.min(times * 50, 500);
+/** Messages whose publish failed, re-sent when the bus is healthy again (beyond this, the oldest go). */
+const MAX_PENDING = 1000;
+
+function duplicateOf(redis: Redis | Cluster): Redis | Cluster {
+  if ((redis as Cluster).isCluster) return (redis as Cluster).duplicate();
+  return (redis as Redis).duplicate({ retryStrategy: subscriberRetry, enableOfflineQueue: true });
+}
+
+/** `redis` is the app's client (it publishes); the bus subscribes on its own duplicate. @see README "Running several processes" */
+export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOptions = {}): RedisCacheBus {
+  const { prefix, commandTimeoutMs } = resolveRedisOptions('redisCacheBus', options);
+  const pingIntervalMs = options.pingIntervalMs ?? 1000;
+  if (!Number.isInteger(pingIntervalMs) || pingIntervalMs < 10 || pingIntervalMs > 60_000) {
+    throw new DurinConfigError(`trpc-durin: invalid redisCacheBus option "pingIntervalMs": expected an integer from 10 to 60000 (got ${JSON.stringify(pingIntervalMs)})`);
+  }
+  const channel = `${prefix}liveness`;
+  const id = randomBytes(12).toString('hex');
+  const pending: LivenessMessage[] = [];
+  let link: CacheBusLink | null = null;
+  let sub: Redis | Cluster | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let healthy = false;
+  let subscribed = false;
+  let pingInFlight = false;
+  let closed = false;
+  /** Whether `degraded` was reported and `recovered` not yet: each is reported once per outage. */
+  let down = false;
+
+  const markDown = (error: unknown) => {
+    if (closed) return;
+    const was = healthy;
+    healthy = false;
+    if (was) link?.healthChanged(false);
+    if (down) return;
+    down = true;
+    link?.degraded('cacheBus', error);
+  };
+
+  const markUp = () => {
+    if (closed || healthy) return;
+    healthy = true;
+    link?.healthChanged(true);
+    if (down) link?.recovered('cacheBus');
+    down = false;
+    for (const message of pending.splice(0)) send(message);
+  };
+
+  function send(message: LivenessMessage) {
+    const failed = (error: unknown) => {
+      if (pending.length >= MAX_PENDING) pending.shift();
+      pending.push(message);
+      markDown(error);
+    };
+    try {
+      redis.publish(channel, encodeEnvelope(id, message)).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  const subscribe = () => {
+    if (closed || !sub) return;
+    sub.subscribe(channel).then(
+      () => {
+        subscribed = true;
+        markUp();
+      },
+      (error: unknown) => markDown(error),
+    );
+  };
+
+  const lost = (why: string) => () => {
+    subscribed = false;
+    markDown(new Error(`trpc-durin: the bus's subscriber connection ${why}`));
+  };
+
+  const ping = () => {
+    if (closed || !sub || pingInFlight || sub.status !== 'ready') return;
+    pingInFlight = true;
+    withTimeout(sub.ping(), commandTimeoutMs)
+      .then(() => {
+        if (subscribed) markUp();
+      }, markDown)
+      .finally(() => {
+        pingInFlight = false;
+      });
+  };
+
+  return {
+    channel,
+    get healthy() {
+      return healthy;
+    },
+    connect(next) {
+      if (link || closed) throw new Error('trpc-durin: a redisCacheBus serves one durin instance, connected once');
+      link = next;
+      const subscriber = (sub = duplicateOf(redis));
+      subscriber.on('ready', subscribe);
+      subscriber.on('close', lost('closed'));
+      subscriber.on('reconnecting', lost('is reconnecting'));
+      subscriber.on('error', (error: unknown) => markDown(error));
+      subscriber.on('message', (from: string, payload: string) => {
+        if (from !== channel || closed) return;
+        const envelope = decodeEnvelope(payload);
+        if (envelope && envelope.from !== id) link?.deliver(envelope.message);
+      });
+      // A lazy client connects on its first command; an eager one emits `ready` when connected.
+      if (subscriber.status === 'ready') subscribe();
+      timer = setInterval(ping, pingIntervalMs);
+      timer.unref();
+    },
+    publish(message) {
+      if (!closed) send(message);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      healthy = false;
+      link = null;
+      if (timer) clearInterval(timer);
+      const subscriber = sub;
+      sub = null;
+      if (!subscriber || subscriber.status === 'end') return;
+      await new Promise<void>((resolve) => {
+        subscriber.once('end', () => resolve());
+        subscriber.disconnect();
+      });
+    },
+  };
+}

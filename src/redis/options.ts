@@ -1,0 +1,57 @@
+import { DurinConfigError } from '../errors.js';
+
+/** What `redisThrottleStore` and `redisCacheBus` both take (DESIGN §11). */
+export interface DurinRedisOptions {
+  /** Put before every key and the bus channel, so several apps can share one Redis. @default "durin:" */
+  prefix?: string;
+  /** How long a Redis command may take before durin falls back (memory store, cache bypass). @default 250 */
+  commandTimeoutMs?: number;
+}
+
+export interface ResolvedDurinRedisOptions {
+  readonly prefix: string;
+  readonly commandTimeoutMs: number;
+}
+
+const PREFIX = /^[\w:.{}-]{0,64}$/;
+
+/** Applies the defaults; a bad option fails here, naming it. */
+export function resolveRedisOptions(caller: string, options: DurinRedisOptions = {}): ResolvedDurinRedisOptions {
+  const fail = (name: string, expected: string, value: unknown) => {
+    throw new DurinConfigError(`trpc-durin: invalid ${caller} option "${name}": expected ${expected} (got ${JSON.stringify(value)})`);
+  };
+  if (!options || typeof options !== 'object') fail('options', 'an object', options);
+  const prefix = options.prefix ?? 'durin:';
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) fail('prefix', 'up to 64 letters, digits, "_", ":", ".", "-", "{" or "}"', prefix);
+  const commandTimeoutMs = options.commandTimeoutMs ?? 250;
+  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > 60_000) {
+    fail('commandTimeoutMs', 'an integer from 1 to 60000', commandTimeoutMs);
+  }
+  return { prefix, commandTimeoutMs };
+}
+
+/** Why a command was abandoned: it did not answer within `commandTimeoutMs`. */
+export class RedisTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`trpc-durin: Redis did not answer within ${timeoutMs} ms`);
+    this.name = 'RedisTimeoutError';
+  }
+}
+
+/** `promise`, or a RedisTimeoutError after `ms`; the timer never keeps the process alive. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RedisTimeoutError(ms)), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,106 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { DurinHealthReporter } from '../cacheBus.js';
+import { memoryThrottleStore, type ThrottleDecision, type ThrottleStore, type ThrottleWindow } from '../throttle/store.js';
+import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';
+import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from './slidingLogScript.js';
+
+/**
+ * `redisThrottleStore` (DESIGN §11): the §7 contract on Redis, shared by every process. One hit is
+ * one EVALSHA (EVAL only the first time a server lacks the script). When Redis fails or does not
+ * answer within `commandTimeoutMs`, the store counts in this process's memory instead (a request
+ * never fails, nor waits longer than one timeout, because of Redis) and reports `degraded`; it
+ * pings Redis until it answers, then reports `recovered` and counts in Redis again.
+ */
+
+export interface RedisThrottleStore extends ThrottleStore {
+  hit(key: string, window: ThrottleWindow, at: number): Promise<ThrottleDecision>;
+  connect(reporter: DurinHealthReporter): void;
+  close(): void;
+  /** False while the store counts in memory because Redis failed. */
+  readonly healthy: boolean;
+}
+
+/** How often a degraded store asks Redis whether it is back. */
+const PROBE_EVERY_MS = 250;
+/** ioredis states in which a command is sent, or sent once the first connection is made. */
+const SENDING = new Set(['ready', 'connect', 'connecting', 'wait']);
+const ALLOWED: ThrottleDecision = Object.freeze({ allowed: true });
+
+const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
+
+/** `redis` is the app's client (a `Redis` or a `Cluster`); the store never closes it. @see README "Running several processes" */
+export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisOptions): RedisThrottleStore {
+  const { prefix, commandTimeoutMs } = resolveRedisOptions('redisThrottleStore', options);
+  const fallback = memoryThrottleStore();
+  const reporters = new Set<DurinHealthReporter>();
+  let healthy = true;
+  let probing: NodeJS.Timeout | null = null;
+  let probeInFlight = false;
+  let closed = false;
+
+  const run = async (key: string, window: ThrottleWindow, at: number): Promise<number> => {
+    const args = [1, prefix + key, window.count, window.seconds * 1000, at] as const;
+    try {
+      return Number(await redis.evalsha(SLIDING_LOG_SHA, ...args));
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return Number(await redis.eval(SLIDING_LOG_SCRIPT, ...args));
+    }
+  };
+
+  const stopProbing = () => {
+    if (probing) clearInterval(probing);
+    probing = null;
+  };
+
+  const probe = () => {
+    if (healthy || probeInFlight || !SENDING.has(redis.status)) return;
+    probeInFlight = true;
+    withTimeout(redis.ping(), commandTimeoutMs)
+      .then(() => {
+        if (healthy || !probing) return;
+        healthy = true;
+        stopProbing();
+        for (const reporter of reporters) reporter.recovered('throttleStore');
+      })
+      .catch(() => {}) // still down: the next probe asks again
+      .finally(() => {
+        probeInFlight = false;
+      });
+  };
+
+  const fail = (error: unknown) => {
+    if (!healthy) return;
+    healthy = false;
+    for (const reporter of reporters) reporter.degraded('throttleStore', error);
+    if (closed) return;
+    probing = setInterval(probe, PROBE_EVERY_MS);
+    probing.unref();
+  };
+
+  return {
+    get healthy() {
+      return healthy;
+    },
+    async hit(key, window, at) {
+      if (healthy) {
+        try {
+          if (!SENDING.has(redis.status)) throw new Error(`trpc-durin: the Redis client is ${redis.status}`);
+          const wait = await withTimeout(run(key, window, at), commandTimeoutMs);
+          return wait > 0 ? { allowed: false, waitSeconds: wait } : ALLOWED;
+        } catch (error) {
+          fail(error);
+        }
+      }
+      return fallback.hit(key, window, at);
+    },
+    connect(reporter) {
+      reporters.add(reporter);
+    },
+    close() {
+      closed = true;
+      stopProbing();
+      reporters.clear();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { DurinContext } from '../context.js';
+import type { DurinSession } from './sessions.js';
+import type { RouterDeps } from './deps.js';
+import { changeFeed } from '../subscriptions/changeFeed.js';
+
+/**
+ * `auth.sessions.watch` (DESIGN §12): the caller's `sessions.list` now and on every change to that
+ * user's tokens (login, rotation, refresh, revocation), in any process when a bus is configured.
+ * It is behind `protectedProcedure`, so it ends with the caller's token like any subscription.
+ */
+export function sessionsWatchProcedure<TUser, TSerializedUser>(
+  deps: RouterDeps<TUser, TSerializedUser>,
+  list: (ctx: DurinContext<TUser>) => Promise<DurinSession[]>,
+) {
+  const { procedures, liveness } = deps;
+  return procedures.protectedProcedure.subscription(function watchSessions({ ctx, signal }) {
+    return changeFeed({
+      read: () => list(ctx),
+      listen: (changed) => liveness.watchUser(String(ctx.auth.userId), changed),
+      signal,
+    });
+  });
+}

@@ -1,0 +1,41 @@
+import type { DurinErrorId } from '../errors.js';
+
+/**
+ * What a WebSocket or SSE connection brings instead of headers (DESIGN §12). Browsers cannot set
+ * headers on either, so tRPC's `wsLink` and `httpSubscriptionLink` send `connectionParams`, which
+ * the adapters hand to `createContext` as `info.connectionParams`.
+ */
+
+/** Longest `connectionParams.authorization` read: far above any valid token (§5 bounds inputs). */
+const MAX_AUTHORIZATION_LENGTH = 1024;
+
+/** `connectionParams.authorization`: absent, a value to parse like the header, or malformed. */
+export type ConnectionAuthorization =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'value'; readonly value: string }
+  | { readonly kind: 'failed'; readonly error: DurinErrorId };
+
+const ABSENT: ConnectionAuthorization = Object.freeze({ kind: 'absent' });
+
+/** Reads `info.connectionParams.authorization` from any adapter's options (ws, or HTTP for SSE). */
+export function readConnectionAuthorization(options: unknown): ConnectionAuthorization {
+  const info = (options as { info?: { connectionParams?: unknown } | null }).info;
+  const params = info?.connectionParams;
+  if (params === null || params === undefined || typeof params !== 'object') return ABSENT;
+  const value = (params as Record<string, unknown>).authorization ?? (params as Record<string, unknown>).Authorization;
+  if (value === undefined || value === null) return ABSENT;
+  // Not the `Token <key>` text a header carries: malformed, in the header's words.
+  if (typeof value !== 'string') return { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' };
+  // Overlong input is refused before any work, as an overlong token is (§5).
+  if (value.length > MAX_AUTHORIZATION_LENGTH) return { kind: 'failed', error: 'TOKEN_INVALID' };
+  return { kind: 'value', value };
+}
+
+/**
+ * Whether the options are the ws adapter's (`res` is the `ws` socket): its context is made once
+ * per connection, so each protected operation on it verifies the token again.
+ */
+export function isWebSocketOptions(options: unknown): boolean {
+  const res = (options as { res?: unknown }).res as { ping?: unknown; terminate?: unknown; readyState?: unknown } | null | undefined;
+  return !!res && typeof res.ping === 'function' && typeof res.terminate === 'function' && typeof res.readyState === 'number';
+}

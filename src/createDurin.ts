@@ -16,6 +16,7 @@ import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
 import { createThrottling } from './throttle/throttle.js';
 import { createTokenLookup } from './tokenLookup.js';
 import { createTokens } from './tokens.js';
+import { checkUserModelFields } from './userModelCheck.js';
 
 /** What `createDurin` takes (DESIGN §3). */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
@@ -71,6 +72,7 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
  */
 export function createDurin<TUser extends Model, TSerializedUser = never>(options: DurinOptions<TUser, TSerializedUser>) {
   checkOptions(options as unknown as DurinOptions<Model, unknown>);
+  checkUserModelFields(options.userModel as unknown as ModelStatic<Model>);
   const settings = resolveSettings(options.settings);
   const { sequelize, userModel } = options;
   const isUserActive = options.isUserActive ?? (defaultIsUserActive as (user: TUser) => boolean);

@@ -120,3 +120,16 @@ export function durinErrorFormatter<TShape extends { data: object }>(opts: {
 export class DurinConfigError extends Error {
   override readonly name = 'DurinConfigError';
 }
+
+/**
+ * Start-up messages that name a fix, for `DurinConfigError` (STYLE §6.3: one table of texts).
+ * Each is a function of what it reports.
+ */
+export const DURIN_CONFIG_MESSAGES = {
+  /** The user model's instances shadow attributes with own properties (class fields, [[Define]] semantics). */
+  shadowedAttributes: (model: string, attributes: readonly string[]) =>
+    `trpc-durin: invalid option "userModel": ${model} instances have own properties (${attributes.join(', ')}) ` +
+    `that hide Sequelize's attribute getters, so they read as undefined. Class fields are being defined: ` +
+    `set "useDefineForClassFields": false in tsconfig.json's compilerOptions (needed with "target" ES2022 or later; ` +
+    `tsc, tsx and esbuild all read it)`,
+} as const;

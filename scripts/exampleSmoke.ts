@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,8 +9,9 @@ import { Sequelize } from 'sequelize';
 
 /**
  * Starts one built example (`node dist/server.js` in examples/<name>) on a fresh database and
- * plays the README's first hour over plain HTTP, as any tRPC client would send it: login, `me`
- * with and without the token, then the throttled `report` until its 429 and `Retry-After`.
+ * plays the README's first hour: `trpc-durin --app dist/durin.js migrate` and `create-client`
+ * (the packed CLI), then over plain HTTP, as any tRPC client would send it: login, `me` with and
+ * without the token, then the throttled `report` until its 429 and `Retry-After`.
  *
  *   tsx scripts/exampleSmoke.ts <example> <sqlite|mysql>     (mysql needs DURIN_TEST_MYSQL_URL)
  *
@@ -98,6 +99,13 @@ async function main(): Promise<void> {
   const database = await freshDatabase();
   const port = await freePort();
   console.log(`== example ${name} on ${dialect}`);
+  // The tables from the migrations, as in production, by the packed CLI pointed at the app:
+  // user_id must reference the model's `Users` table, or login fails on MySQL's foreign key.
+  const cliEnv = { ...process.env, DATABASE_URL: database.url };
+  const durinCli = (...args: string[]) =>
+    execFileSync(process.execPath, ['../node_modules/trpc-durin/dist/cli/bin.js', '--app', 'dist/durin.js', ...args], { cwd: dir, env: cliEnv, encoding: 'utf8' });
+  check('trpc-durin --app migrate', durinCli('migrate').includes('Applied durin_0001_initial.'), null);
+  check('trpc-durin --app create-client', durinCli('create-client', 'web', '--throttle-rate', '3/m') === 'Client web created!\n', null);
   const child = spawn(process.execPath, ['dist/server.js'], {
     cwd: dir,
     env: { ...process.env, DATABASE_URL: database.url, PORT: String(port) },

@@ -15,9 +15,9 @@ export interface CreateClientInput {
   /** Unique, 1 to 64 characters. */
   name: string;
   /** Lifetime of the client's tokens: seconds or "14d". @default settings.defaultTokenTtl */
-  tokenTtl?: number | string;
+  tokenTtl?: number | string | undefined;
   /** Throttle rate such as "100/h"; empty or null for the default rate. */
-  throttleRate?: string | null;
+  throttleRate?: string | null | undefined;
 }
 
 export interface DurinClients {

@@ -24,6 +24,7 @@ export const DURIN_ERROR_CODES = {
   API_ACCESS_EXISTS: 'API_ACCESS_EXISTS',
   API_ACCESS_NOT_CONFIGURED: 'API_ACCESS_NOT_CONFIGURED',
   AUTH_BACKEND_FAILED: 'AUTH_BACKEND_FAILED',
+  CONTEXT_MISSING: 'CONTEXT_MISSING',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -54,6 +55,7 @@ export const DURIN_ERRORS = {
   API_ACCESS_NOT_CONFIGURED: { durinCode: 'API_ACCESS_NOT_CONFIGURED', code: 'PRECONDITION_FAILED', message: 'API access is not configured: set settings.apiAccessClientName.' },
   API_ACCESS_CLIENT_MISSING: { durinCode: 'API_ACCESS_NOT_CONFIGURED', code: 'PRECONDITION_FAILED', message: 'API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).' },
   AUTH_BACKEND_FAILED: { durinCode: 'AUTH_BACKEND_FAILED', code: 'INTERNAL_SERVER_ERROR', message: 'The token could not be verified: the authentication backend failed.' },
+  CONTEXT_MISSING: { durinCode: 'CONTEXT_MISSING', code: 'INTERNAL_SERVER_ERROR', message: "This app's context lacks durin's (ctx.durin): spread `...(await durin.createDurinContext(opts))` into the createContext of the server that mounts durin.router." },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;

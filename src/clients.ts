@@ -44,12 +44,14 @@ export function validateClientInput(input: CreateClientInput, defaultTtl: number
   }
   const tokenTtl = input.tokenTtl === undefined ? defaultTtl : parseDuration(input.tokenTtl);
   if (tokenTtl === null) {
-    throw new DurinConfigError(`trpc-durin: invalid client "tokenTtl": expected ${DURATION_FORMS} (got ${JSON.stringify(input.tokenTtl)})`);
+    const problem = `expected ${DURATION_FORMS} (got ${JSON.stringify(input.tokenTtl)})`;
+    throw new DurinConfigError(`trpc-durin: invalid client "tokenTtl": ${problem}`, { field: 'tokenTtl', problem });
   }
   const rawRate = input.throttleRate ?? '';
   const rate = rawRate === '' ? null : parseRate(rawRate);
   if (rawRate !== '' && rate === null) {
-    throw new DurinConfigError(`trpc-durin: invalid client "throttleRate": expected ${RATE_FORM} (got ${JSON.stringify(rawRate)})`);
+    const problem = `expected ${RATE_FORM} (got ${JSON.stringify(rawRate)})`;
+    throw new DurinConfigError(`trpc-durin: invalid client "throttleRate": ${problem}`, { field: 'throttleRate', problem });
   }
   return { name, tokenTtl, throttleRate: rate?.text ?? '' };
 }

@@ -121,6 +121,23 @@ export function durinErrorFormatter<TShape extends { data: object }>(opts: {
  */
 export class DurinConfigError extends Error {
   override readonly name = 'DurinConfigError';
+  /** The field that was invalid (e.g. a client's "tokenTtl"), for code that names it in its own words. */
+  readonly field: string | undefined;
+  /** What was wrong with it, the sentence after the field (e.g. 'expected ... (got "x")'). */
+  readonly problem: string | undefined;
+  constructor(message: string, options?: { field?: string; problem?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.field = options?.field;
+    this.problem = options?.problem;
+  }
+}
+
+/**
+ * True for a `DurinConfigError` of any copy of the package: the CLI may load an app (`--app`)
+ * whose trpc-durin is another install than its own, so `instanceof` would miss it.
+ */
+export function isDurinConfigError(error: unknown): error is DurinConfigError {
+  return error instanceof Error && error.name === 'DurinConfigError';
 }
 
 /**

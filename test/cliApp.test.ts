@@ -151,3 +151,28 @@ describe('migrate after sync()', () => {
     expect((await cli(['migrate'], env)).stdout).toContain('Applied durin_0001_initial.');
   });
 });
+
+describe('checks before a command, by asking the database', () => {
+  test('delete-client before the user table exists: SQLite asks for it (its cascade needs it), MySQL deletes', async () => {
+    const db = await emptyDatabase();
+    const env = { DATABASE_URL: db.url };
+    expect((await cli(['migrate', '--user-table', 'members'], env)).code).toBe(0);
+    expect((await cli(['create-client', 'web'], env)).code).toBe(0);
+    const result = await cli(['delete-client', 'web'], env);
+    if (testDialect() === 'sqlite') {
+      expect(result).toEqual({ code: 1, stdout: '', stderr: 'trpc-durin: table "members" does not exist: durin_authtoken references it, so create your app\'s user table first\n' });
+    } else {
+      expect(result).toEqual({ code: 0, stdout: 'Client web deleted; 0 tokens revoked.\n', stderr: '' });
+    }
+  });
+
+  test('a command on a database with only one of durin\'s tables names the missing one', async () => {
+    const db = await emptyDatabase();
+    await db.sequelize.getQueryInterface().createTable('durin_client', { id: { type: DataTypes.INTEGER, primaryKey: true } });
+    expect(await cli(['remove-expired-tokens'], { DATABASE_URL: db.url })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'trpc-durin: table "durin_authtoken" does not exist: run "trpc-durin migrate" first\n',
+    });
+  });
+});

@@ -3,6 +3,7 @@ import { formatDuration } from '../duration.js';
 import type { CliApp } from './app.js';
 import type { CliDatabase } from './database.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
+import { requireUserTableForCascade } from './preflight.js';
 import { USER_KEY_TYPES, keyTypeLabel, migrate, type UserKeyTypeName } from './migrate.js';
 
 /**
@@ -129,7 +130,8 @@ export const COMMANDS: readonly CliCommand[] = [
     summary: 'Delete a client and, with it, every token issued on it.',
     details: ['Caches in running servers keep a deleted token for at most settings.tokenCacheTimeout.'],
     options: {},
-    async run({ durin: getDurin, name, print }) {
+    async run({ db, durin: getDurin, name, print }) {
+      await requireUserTableForCascade(db);
       const durin = getDurin();
       let revoked = 0;
       durin.events.on('tokenRevoked', ({ tokenHashes }) => {

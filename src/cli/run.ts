@@ -5,6 +5,7 @@ import { COMMANDS, findCommand, type CliCommand, type CommandInput } from './com
 import { createCliDurin } from './createCliDurin.js';
 import { openAppDatabase, openDatabase, type CliDatabase } from './database.js';
 import { describeError } from './describeError.js';
+import { requireDurinTables } from './preflight.js';
 import { commandHelp, fullHelp, packageVersion } from './help.js';
 import { CLI_ERRORS, fail } from './messages.js';
 
@@ -114,6 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const appPath = findAppModule(io.cwd ?? process.cwd(), appOption);
     if (appPath) app = await loadApp(appPath);
     db = app ? await openAppDatabase(app.sequelize, { create }) : await openDatabase(io.env, { create });
+    if (!create) await requireDurinTables(db); // every command but migrate
     const cliDb = db;
     let durin: Durin | undefined;
     await command.run({ db, app, name, values, print, durin: () => (durin ??= app ? app.durin : createCliDurin(cliDb.sequelize)) });

@@ -15,9 +15,9 @@ export interface CreateClientInput {
   /** Unique, 1 to 64 characters. */
   name: string;
   /** Lifetime of the client's tokens: seconds or "14d". @default settings.defaultTokenTtl */
-  tokenTtl?: number | string;
+  tokenTtl?: number | string | undefined;
   /** Throttle rate such as "100/h"; empty or null for the default rate. */
-  throttleRate?: string | null;
+  throttleRate?: string | null | undefined;
 }
 
 export interface DurinClients {
@@ -44,12 +44,14 @@ export function validateClientInput(input: CreateClientInput, defaultTtl: number
   }
   const tokenTtl = input.tokenTtl === undefined ? defaultTtl : parseDuration(input.tokenTtl);
   if (tokenTtl === null) {
-    throw new DurinConfigError(`trpc-durin: invalid client "tokenTtl": expected ${DURATION_FORMS} (got ${JSON.stringify(input.tokenTtl)})`);
+    const problem = `expected ${DURATION_FORMS} (got ${JSON.stringify(input.tokenTtl)})`;
+    throw new DurinConfigError(`trpc-durin: invalid client "tokenTtl": ${problem}`, { field: 'tokenTtl', problem });
   }
   const rawRate = input.throttleRate ?? '';
   const rate = rawRate === '' ? null : parseRate(rawRate);
   if (rawRate !== '' && rate === null) {
-    throw new DurinConfigError(`trpc-durin: invalid client "throttleRate": expected ${RATE_FORM} (got ${JSON.stringify(rawRate)})`);
+    const problem = `expected ${RATE_FORM} (got ${JSON.stringify(rawRate)})`;
+    throw new DurinConfigError(`trpc-durin: invalid client "throttleRate": ${problem}`, { field: 'throttleRate', problem });
   }
   return { name, tokenTtl, throttleRate: rate?.text ?? '' };
 }

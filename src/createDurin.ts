@@ -16,8 +16,9 @@ import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
 import { createThrottling } from './throttle/throttle.js';
 import { createTokenLookup } from './tokenLookup.js';
 import { createTokens } from './tokens.js';
-import { checkUserModel } from './userModelCheck.js';
 import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
+import type { Durin } from './types.js';
+import { checkUserModel, checkUserModelFields } from './userModelCheck.js';
 
 /** What `createDurin` takes (DESIGN §3). */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
@@ -28,15 +29,15 @@ export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
   /** `login`'s credential check: the user, or `null` for wrong credentials. */
   authenticateUser: (credentials: { username: string; password: string }) => Promise<TUser | null> | TUser | null;
   /** Whether a user may authenticate. @default (user) => user.get('isActive') !== false */
-  isUserActive?: (user: TUser) => boolean | Promise<boolean>;
+  isUserActive?: ((user: TUser) => boolean | Promise<boolean>) | undefined;
   /** When set, `login` also returns `user: serializeUser(user)` (durin's USER_SERIALIZER). */
-  serializeUser?: (user: TUser) => TSerializedUser;
+  serializeUser?: ((user: TUser) => TSerializedUser) | undefined;
   /** DESIGN §4; see the README's settings reference. */
-  settings?: DurinSettings;
+  settings?: DurinSettings | undefined;
   /** Where throttle counters live. @default memoryThrottleStore() */
-  throttleStore?: ThrottleStore;
+  throttleStore?: ThrottleStore | undefined;
   /** Tells every process of a revocation (§11), e.g. `redisCacheBus(redis)`. @default none: this process only */
-  cacheBus?: DurinCacheBus;
+  cacheBus?: DurinCacheBus | undefined;
 }
 
 const defaultIsUserActive = (user: Model) => user.get('isActive') !== false;
@@ -72,8 +73,9 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
  * Builds durin for one app: models on its Sequelize instance, the context factories, the
  * procedures to concat, the router to mount. Nothing is shared between two `createDurin` calls.
  */
-export function createDurin<TUser extends Model, TSerializedUser = never>(options: DurinOptions<TUser, TSerializedUser>) {
+export function createDurin<TUser extends Model, TSerializedUser = never>(options: DurinOptions<TUser, TSerializedUser>): Durin<TUser, TSerializedUser> {
   checkOptions(options as unknown as DurinOptions<Model, unknown>);
+  checkUserModelFields(options.userModel as unknown as ModelStatic<Model>);
   const settings = resolveSettings(options.settings);
   const { sequelize, userModel } = options;
   const isUserActive = options.isUserActive ?? (defaultIsUserActive as (user: TUser) => boolean);
@@ -91,7 +93,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     isUserActive,
     lookupTimeoutMs: settings.lookupTimeout,
   });
-  const cache = createTokenCache({ authenticator, settings, liveness, bypass: bus ? () => !bus.healthy : undefined });
+  const cache = createTokenCache({ authenticator, settings, liveness, ...(bus ? { bypass: () => !bus.healthy } : {}) });
   const tokens = createTokens<TUser>({ models, settings, events, liveness, userId });
 
   // Health of the shared components (§11): `degraded` once per outage, `recovered` once after it.
@@ -203,5 +205,5 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
   };
 }
 
-/** The object `createDurin` returns. */
-export type Durin<TUser extends Model = Model, TSerializedUser = never> = ReturnType<typeof createDurin<TUser, TSerializedUser>>;
+/** The object `createDurin` returns: declared in types.ts. */
+export type { Durin } from './types.js';

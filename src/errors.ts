@@ -26,6 +26,7 @@ export const DURIN_ERROR_CODES = {
   AUTH_BACKEND_FAILED: 'AUTH_BACKEND_FAILED',
   BACKEND_FAILED: 'BACKEND_FAILED',
   CLIENT_IP_UNKNOWN: 'CLIENT_IP_UNKNOWN',
+  CONTEXT_MISSING: 'CONTEXT_MISSING',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -58,6 +59,7 @@ export const DURIN_ERRORS = {
   AUTH_BACKEND_FAILED: { durinCode: 'AUTH_BACKEND_FAILED', code: 'INTERNAL_SERVER_ERROR', message: 'The token could not be verified: the authentication backend failed.' },
   BACKEND_FAILED: { durinCode: 'BACKEND_FAILED', code: 'INTERNAL_SERVER_ERROR', message: 'The request could not be completed: the authentication backend failed.' },
   CLIENT_IP_UNKNOWN: { durinCode: 'CLIENT_IP_UNKNOWN', code: 'INTERNAL_SERVER_ERROR', message: 'trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.' },
+  CONTEXT_MISSING: { durinCode: 'CONTEXT_MISSING', code: 'INTERNAL_SERVER_ERROR', message: "This app's context lacks durin's (ctx.durin): spread `...(await durin.createDurinContext(opts))` into the createContext of the server that mounts durin.router." },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;
@@ -132,4 +134,34 @@ export function durinErrorFormatter<TShape extends { data: object }>(opts: {
  */
 export class DurinConfigError extends Error {
   override readonly name = 'DurinConfigError';
+  /** The field that was invalid (e.g. a client's "tokenTtl"), for code that names it in its own words. */
+  readonly field: string | undefined;
+  /** What was wrong with it, the sentence after the field (e.g. 'expected ... (got "x")'). */
+  readonly problem: string | undefined;
+  constructor(message: string, options?: { field?: string; problem?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.field = options?.field;
+    this.problem = options?.problem;
+  }
 }
+
+/**
+ * True for a `DurinConfigError` of any copy of the package: the CLI may load an app (`--app`)
+ * whose trpc-durin is another install than its own, so `instanceof` would miss it.
+ */
+export function isDurinConfigError(error: unknown): error is DurinConfigError {
+  return error instanceof Error && error.name === 'DurinConfigError';
+}
+
+/**
+ * Start-up messages that name a fix, for `DurinConfigError` (STYLE §6.3: one table of texts).
+ * Each is a function of what it reports.
+ */
+export const DURIN_CONFIG_MESSAGES = {
+  /** The user model's instances shadow attributes with own properties (class fields, [[Define]] semantics). */
+  shadowedAttributes: (model: string, attributes: readonly string[]) =>
+    `trpc-durin: invalid option "userModel": ${model} instances have own properties (${attributes.join(', ')}) ` +
+    `that hide Sequelize's attribute getters, so they read as undefined. Class fields are being defined: ` +
+    `set "useDefineForClassFields": false in tsconfig.json's compilerOptions (needed with "target" ES2022 or later; ` +
+    `tsc, tsx and esbuild all read it)`,
+} as const;

@@ -24,8 +24,18 @@ export interface AuthenticatedContext<TUser> {
   auth: DurinAuthToken<TUser>;
 }
 
+/**
+ * Throws CONTEXT_MISSING when the app mounted durin's router or procedures without spreading
+ * durin's context into its own: a clear server error naming the fix, not a TypeError in login.
+ * (tRPC does not check a nested router's context type, so this cannot be a compile error.)
+ */
+export function requireDurinContext(ctx: DurinContext<unknown> | undefined): void {
+  if (typeof (ctx?.durin as Partial<DurinContext['durin']> | undefined)?.setHeader !== 'function') throw durinError('CONTEXT_MISSING');
+}
+
 /** Throws the request's verification failure, or NOT_AUTHENTICATED when it is anonymous. */
 export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): AuthenticatedContext<TUser> {
+  requireDurinContext(ctx);
   const failure = ctx.durin?.failure;
   if (failure) throw durinError(failure.error, undefined, failure.cause);
   if (ctx.user === null || ctx.user === undefined || !ctx.auth) throw durinError('NOT_AUTHENTICATED');

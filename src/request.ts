@@ -17,20 +17,20 @@ export type DurinContextOptions =
   | {
       req: {
         headers: HeaderRecord | HeadersLike;
-        socket?: { remoteAddress?: string | undefined } | null;
-        ip?: string;
+        socket?: { remoteAddress?: string | undefined } | null | undefined;
+        ip?: string | undefined;
       };
       res?: unknown;
-      resHeaders?: HeadersLike & { set(name: string, value: string): void };
+      resHeaders?: (HeadersLike & { set(name: string, value: string): void }) | undefined;
       info?: unknown;
       /** The caller's IP, for adapters without a socket (fetch): `{ ...opts, ip }`. */
-      ip?: string;
+      ip?: string | undefined;
     }
   | {
       headers: HeaderRecord | HeadersLike;
       /** The caller's IP, when the server knows it. */
-      ip?: string;
-      resHeaders?: HeadersLike & { set(name: string, value: string): void };
+      ip?: string | undefined;
+      resHeaders?: (HeadersLike & { set(name: string, value: string): void }) | undefined;
     };
 
 /** Request facts durin keeps on the context. */

@@ -1,5 +1,5 @@
 import type { Model, ModelStatic } from 'sequelize';
-import { DurinConfigError } from './errors.js';
+import { DURIN_CONFIG_MESSAGES, DurinConfigError } from './errors.js';
 
 /**
  * What the hand-written token lookup (tokenLookup.ts, one SQL query) can and cannot apply of the
@@ -19,7 +19,7 @@ export function checkUserModel(userModel: ModelStatic<Model>): void {
         'express who may authenticate with isUserActive instead (a paranoid model is supported)',
     );
   };
-  const scope = (userModel.options as { defaultScope?: Record<string, unknown> }).defaultScope ?? {};
+  const scope = (userModel.options as unknown as { defaultScope?: Record<string, unknown> }).defaultScope ?? {};
   for (const key of ['where', 'include'] as const) {
     if (scope[key] !== undefined) fail(`a defaultScope with "${key}"`);
   }
@@ -27,4 +27,25 @@ export function checkUserModel(userModel: ModelStatic<Model>): void {
   for (const hook of FIND_HOOKS) {
     if (hooks.hasHook?.(hook)) fail(`a "${hook}" hook`);
   }
+}
+
+/**
+ * The class-field trap, caught at `createDurin` instead of as a 500 at the first login: with
+ * `useDefineForClassFields` (TypeScript's default from target ES2022, and esbuild's), a model's
+ * `username!: string` becomes an own property of every instance, initialised to `undefined`,
+ * which hides the getter Sequelize puts on the prototype. Every attribute then reads as
+ * `undefined` (the README's `user.checkPassword` fails on `this.passwordHash.split`).
+ *
+ * One throwaway instance is built (never saved) and its own properties are compared with the
+ * model's attribute names; a model whose build itself throws is left for the app to report.
+ */
+export function checkUserModelFields(userModel: ModelStatic<Model>): void {
+  let probe: Model;
+  try {
+    probe = userModel.build({}, { isNewRecord: true });
+  } catch {
+    return;
+  }
+  const shadowed = Object.keys(userModel.getAttributes()).filter((name) => Object.hasOwn(probe, name));
+  if (shadowed.length > 0) throw new DurinConfigError(DURIN_CONFIG_MESSAGES.shadowedAttributes(userModel.name, shadowed));
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AUTH_TOKEN_TABLE, DURIN_ERRORS, hashToken, type DurinEventMap } from '../src/index.js';
-import { testDialect } from './helpers/db.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { startTestServer, waitError, type TestServer } from './helpers/server.js';
 import { unique, useClock } from './helpers/time.js';
@@ -480,11 +479,13 @@ describe('a bounded cache (tokenCacheMax: 5)', () => {
     expect(await statementsOf(issued[0]!)).toEqual({ ok: true, failure: null, count: 1 });
   });
 
-  // 100 000 on SQLite (~1 min). On MariaDB 20 000: the same proof, and 100 000 there took over a
-  // minute more of wall time when both projects run side by side on a 2-core machine.
-  const SPRAY = testDialect() === 'mysql' ? 20_000 : 100_000;
+  // The cache holds 5 entries, so a random token that took a slot would evict a valid one within 5
+  // misses: 2 000 (400 times the cache) proves none does, on both databases, in about a second.
+  // Memory under a long flood (200 000 requests over HTTP) is measured by the bench's spray
+  // (`npm run bench`, bench/RESULTS.md), not here: tests check behaviour, not resources over time.
+  const SPRAY = 2_000;
 
-  test(`${SPRAY} random tokens: each costs a query, none is cached, the cached valid tokens keep hitting`, { timeout: 600_000 }, async () => {
+  test(`${SPRAY} random tokens: each costs a query, none is cached, the cached valid tokens keep hitting`, async () => {
     const issued = await tokens(5); // fills the cache: any random entry kept in it would evict one
     for (const token of issued) await lookup(token);
     await new Promise((resolve) => setImmediate(resolve));

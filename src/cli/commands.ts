@@ -1,9 +1,11 @@
+import type { Durin } from '../createDurin.js';
 import { formatDuration } from '../duration.js';
-import { createCliDurin } from './createCliDurin.js';
 import { importDjangoCommand } from './importDjango.js';
+import type { CliApp } from './app.js';
 import type { CliDatabase } from './database.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
-import { USER_KEY_TYPES, migrate, type UserKeyTypeName } from './migrate.js';
+import { requireUserTableForCascade } from './preflight.js';
+import { USER_KEY_TYPES, keyTypeLabel, migrate, type UserKeyTypeName } from './migrate.js';
 
 /**
  * The commands of DESIGN §9. Each one reads its flags and calls the public API (umzug for
@@ -19,6 +21,10 @@ export interface CliOption {
 
 export interface CommandInput {
   readonly db: CliDatabase;
+  /** The app loaded by `--app` or durin.config.*, else `null`. */
+  readonly app: CliApp | null;
+  /** The app's durin, else durin with default settings on the CLI's connection. */
+  readonly durin: () => Durin;
   /** The NAME argument, for commands that take one. */
   readonly name: string;
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
@@ -63,31 +69,35 @@ export const COMMANDS: readonly CliCommand[] = [
       'user-table': { type: 'string', value: 'NAME', help: 'the user table tokens belong to (default: users)' },
       'user-key': { type: 'string', value: 'NAME', help: 'its primary key column (default: id)' },
       'user-key-type': { type: 'string', value: 'TYPE', help: `${KEY_TYPE_NAMES}: the key's type while the table does not exist (default: integer)` },
+      fake: { type: 'boolean', help: "record the pending migrations as applied without running them (tables made by sync())" },
     },
     createsDatabase: true,
     check(values) {
       const type = values['user-key-type'];
       if (typeof type === 'string' && !Object.hasOwn(USER_KEY_TYPES, type)) fail(CLI_ERRORS.badUserKeyType(type, KEY_TYPE_NAMES));
     },
-    async run({ db, values, print }) {
-      const userTable = (values['user-table'] as string | undefined) ?? 'users';
-      const userKey = (values['user-key'] as string | undefined) ?? 'id';
-      const userKeyType = ((values['user-key-type'] as string | undefined) ?? 'integer') as UserKeyTypeName;
-      await migrate(db, { userTable, userKey, userKeyType }, print);
+    async run({ db, app, values, print }) {
+      // The flags win; then the app's user model (--app); then durin's defaults.
+      const userTable = (values['user-table'] as string | undefined) ?? app?.user.table ?? 'users';
+      const userKey = (values['user-key'] as string | undefined) ?? app?.user.key ?? 'id';
+      const typeName = values['user-key-type'] as UserKeyTypeName | undefined;
+      const userKeyType = typeName ? USER_KEY_TYPES[typeName] : (app?.user.keyType ?? USER_KEY_TYPES.integer);
+      const label = typeName ?? (app ? keyTypeLabel(app.user.keyType) : 'integer');
+      await migrate(db, { userTable, userKey, userKeyType, userKeyTypeLabel: label.toUpperCase(), fake: values.fake === true }, print);
     },
   },
   {
     name: 'create-client',
     argument: 'NAME',
     summary: 'Create a client (1 to 64 characters) and print "Client NAME created!".',
-    details: ['Without --token-ttl the client gets 1d (defaultTokenTtl\'s default: the CLI does not read your app\'s settings).'],
+    details: ["Without --token-ttl the client gets the app's defaultTokenTtl with --app, else 1d (defaultTokenTtl's default)."],
     options: {
-      'token-ttl': { type: 'string', value: 'DURATION', help: 'lifetime of its tokens: seconds, or 45s, 30m, 12h, 14d (default: 1d)' },
+      'token-ttl': { type: 'string', value: 'DURATION', help: "lifetime of its tokens: seconds, or 45s, 30m, 12h, 14d (default: the app's defaultTokenTtl, else 1d)" },
       'throttle-rate': { type: 'string', value: 'RATE', help: 'its throttle rate, e.g. 100/h or 10/minute (default: none, so the app\'s defaultThrottleRate)' },
     },
-    async run({ db, name, values, print }) {
+    async run({ durin, name, values, print }) {
       const tokenTtl = values['token-ttl'] as string | undefined;
-      await createCliDurin(db.sequelize).clients.create({
+      await durin().clients.create({
         name,
         ...(tokenTtl === undefined ? {} : { tokenTtl: asDuration(tokenTtl) }),
         throttleRate: (values['throttle-rate'] as string | undefined) ?? '',
@@ -100,8 +110,8 @@ export const COMMANDS: readonly CliCommand[] = [
     summary: 'List the clients by name: token TTL and throttle rate ("-" for the default).',
     details: [],
     options: { json: { type: 'boolean', help: 'print [{ name, tokenTtl (seconds), throttleRate (or null) }] as JSON, for jq' } },
-    async run({ db, values, print }) {
-      const clients = await createCliDurin(db.sequelize).clients.list();
+    async run({ durin, values, print }) {
+      const clients = await durin().clients.list();
       if (values.json) {
         const rows = clients.map((c) => ({ name: c.name, tokenTtl: Number(c.tokenTtl), throttleRate: c.throttleRate || null }));
         print(JSON.stringify(rows, null, 2));
@@ -121,8 +131,9 @@ export const COMMANDS: readonly CliCommand[] = [
     summary: 'Delete a client and, with it, every token issued on it.',
     details: ['Caches in running servers keep a deleted token for at most settings.tokenCacheTimeout.'],
     options: {},
-    async run({ db, name, print }) {
-      const durin = createCliDurin(db.sequelize);
+    async run({ db, durin: getDurin, name, print }) {
+      await requireUserTableForCascade(db);
+      const durin = getDurin();
       let revoked = 0;
       durin.events.on('tokenRevoked', ({ tokenHashes }) => {
         revoked += tokenHashes.length;
@@ -136,8 +147,8 @@ export const COMMANDS: readonly CliCommand[] = [
     summary: 'Delete the tokens past their expiry and print how many (run it from cron).',
     details: [],
     options: {},
-    async run({ db, print }) {
-      print(CLI_OUTPUT.expiredRemoved(await createCliDurin(db.sequelize).tokens.removeExpired()));
+    async run({ durin, print }) {
+      print(CLI_OUTPUT.expiredRemoved(await durin().tokens.removeExpired()));
     },
   },
   importDjangoCommand,

@@ -69,3 +69,29 @@ export async function openDatabase(
   }
   return { sequelize, dialect: target.dialect, where: target.where };
 }
+
+/**
+ * The app's own Sequelize connection, for `--app` (src/cli/app.ts): the same checks as
+ * DATABASE_URL's (in-memory and missing SQLite files refused, one line when unreachable).
+ */
+export async function openAppDatabase(sequelize: Sequelize, options: { create: boolean }): Promise<CliDatabase> {
+  const dialect = sequelize.getDialect();
+  if (dialect !== 'sqlite' && dialect !== 'mysql' && dialect !== 'mariadb') fail(CLI_ERRORS.appDialect(dialect));
+  const { database, username, host, port } = sequelize.config;
+  let where: string;
+  if (dialect === 'sqlite') {
+    const storage = (sequelize.options as { storage?: string }).storage ?? '';
+    if (storage === '' || storage === ':memory:' || storage.startsWith('file::memory:')) fail(CLI_ERRORS.appInMemorySqlite());
+    if (!options.create && !existsSync(storage)) fail(CLI_ERRORS.noSqliteFile(storage));
+    where = `sqlite:${storage}`;
+  } else {
+    where = `${dialect}://${username ? `${username}@` : ''}${host ?? 'localhost'}${port ? `:${port}` : ''}/${database}`;
+  }
+  try {
+    await sequelize.authenticate();
+  } catch (error) {
+    const reason = error instanceof Error ? (error as Error & { original?: Error }).original?.message ?? error.message : String(error);
+    return fail(CLI_ERRORS.unreachable(where, reason));
+  }
+  return { sequelize, dialect: dialect === 'sqlite' ? 'sqlite' : 'mysql', where };
+}

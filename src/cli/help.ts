@@ -23,6 +23,12 @@ const FOOTER = [
   'Environment:',
   '  DATABASE_URL  sqlite:<path> (e.g. sqlite:./data/app.db) or mysql://user:pass@host:port/db',
   '',
+  'The app (optional):',
+  '  --app PATH    the module that exports your durin object (export const durin = createDurin(...)), .ts through your tsx;',
+  '                without it, a durin.config.{ts,mts,js,mjs} in the current directory. Then every command uses your',
+  "                app's Sequelize connection (not DATABASE_URL), migrate your user model's table, key and key type,",
+  "                and create-client your defaultTokenTtl. The flags still win.",
+  '',
   'Exit status: 0 on success; 1 on any error, reported as one line on stderr starting "trpc-durin: ".',
 ];
 
@@ -31,7 +37,7 @@ export function fullHelp(commands: readonly CliCommand[]): string {
   return [
     "trpc-durin: manage durin's tables, clients and tokens.",
     '',
-    'Usage: trpc-durin <command> [options]',
+    'Usage: trpc-durin [--app PATH] <command> [options]',
     '       trpc-durin help [command] | --help | --version',
     '',
     'Commands:',

@@ -32,6 +32,18 @@ export const CLI_ERRORS = {
   noClient: (name: string) => `no client named "${name}"`,
   migrationFailed: (name: string, reason: string) => `migration ${name} failed: ${reason}`,
   unexpected: (reason: string) => `unexpected error: ${reason}`,
+  // --app and durin.config.*: the CLI loads the app's durin object (issue 12).
+  missingAppValue: () => 'option "--app" needs a path, e.g. --app ./src/durin.ts',
+  noAppFile: (path: string) => `the app module ${path} does not exist`,
+  appNeedsTsx: (path: string) => `${path} is TypeScript: install tsx in your app (npm install -D tsx), or point --app at the compiled .js`,
+  appLoadFailed: (path: string, reason: string) => `cannot load the app module ${path}: ${reason}`,
+  noDurinExport: (path: string) => `${path} exports no durin object: export it as "durin" (export const durin = createDurin({ ... })) or as the default export`,
+  appInMemorySqlite: () => "the app's Sequelize uses an in-memory SQLite database, which the CLI cannot reach; give it a file (storage)",
+  appDialect: (dialect: string) => `the app's Sequelize uses "${dialect}"; the CLI supports sqlite and mysql (mariadb)`,
+  tablesExistUnrecorded: (tables: string) =>
+    `durin's tables already exist (${tables}, made by durin.sync() or sequelize.sync()) but SequelizeMeta does not record their migration; ` +
+    'if they are the current schema, record them as migrated without running anything: "trpc-durin migrate --fake"',
+  fakeWithoutTables: (table: string) => `--fake records migrations as applied only when their tables exist, and "${table}" does not; run "trpc-durin migrate" without --fake`,
 } as const;
 
 export const CLI_OUTPUT = {
@@ -40,6 +52,7 @@ export const CLI_OUTPUT = {
   noClients: () => 'No clients. Create one with "trpc-durin create-client NAME".',
   expiredRemoved: (count: number) => `Removed ${plural(count, 'expired token')}.`,
   migrationApplied: (name: string) => `Applied ${name}.`,
+  migrationFaked: (name: string) => `Recorded ${name} as applied (its tables already exist; nothing was run).`,
   upToDate: () => "No migrations to apply: durin's tables are up to date.",
   userTableMissing: (table: string, key: string, type: string) =>
     `Note: table "${table}" does not exist yet; durin_authtoken.user_id references ${table}.${key} as ${type}, ` +

@@ -17,8 +17,22 @@ export type UserKeyTypeName = keyof typeof USER_KEY_TYPES;
 export interface MigrateOptions {
   readonly userTable: string;
   readonly userKey: string;
-  readonly userKeyType: UserKeyTypeName;
+  /** The key's type while the user table does not exist yet (the flag's, or the app model's). */
+  readonly userKeyType: DataType;
+  /** How the note names that type, e.g. "INTEGER". */
+  readonly userKeyTypeLabel: string;
+  /** Record the pending migrations as applied without running them (`--fake`). */
+  readonly fake?: boolean;
 }
+
+/** A Sequelize data type's SQL name, e.g. "BIGINT" for DataTypes.BIGINT or BIGINT.UNSIGNED. */
+export function keyTypeLabel(type: DataType): string {
+  if (typeof type === 'string') return type;
+  const instance = (typeof type === 'function' ? new (type as unknown as new () => { toSql(): string })() : type) as { toSql?: () => string; key?: string };
+  return instance.toSql?.() ?? instance.key ?? 'the model\'s key type';
+}
+
+const DURIN_TABLES = ['durin_client', 'durin_authtoken'] as const;
 
 /**
  * The exact type of the user table's key, or `null` when the table does not exist yet. Read from
@@ -54,19 +68,36 @@ export async function migrate(db: CliDatabase, options: MigrateOptions, print: (
     migrations: createDurinMigrations({
       userTable: options.userTable,
       userKey: options.userKey,
-      userKeyType: keyType ?? USER_KEY_TYPES[options.userKeyType],
+      userKeyType: keyType ?? options.userKeyType,
     }),
     context: db.sequelize.getQueryInterface(),
     storage: new SequelizeStorage({ sequelize: db.sequelize }),
     logger: undefined,
   });
-  if ((await umzug.pending()).length === 0) {
+  const pending = await umzug.pending();
+  if (pending.length === 0) {
     print(CLI_OUTPUT.upToDate());
     return;
   }
+  // Tables that sync() made are not recorded in SequelizeMeta: running 0001 on them would fail
+  // with a duplicate key. Say so, and how to record them (Django's `migrate --fake`).
+  const queryInterface = db.sequelize.getQueryInterface();
+  const existing: string[] = [];
+  for (const table of DURIN_TABLES) if (await queryInterface.tableExists(table)) existing.push(table);
+  if (options.fake) {
+    const missing = DURIN_TABLES.find((table) => !existing.includes(table));
+    if (missing) fail(CLI_ERRORS.fakeWithoutTables(missing));
+    const storage = new SequelizeStorage({ sequelize: db.sequelize });
+    for (const { name } of pending) {
+      await storage.logMigration({ name });
+      print(CLI_OUTPUT.migrationFaked(name));
+    }
+    return;
+  }
+  if (existing.length > 0 && pending.some(({ name }) => name === 'durin_0001_initial')) fail(CLI_ERRORS.tablesExistUnrecorded(existing.join(', ')));
   const deferForeignKey = keyType === null;
   if (deferForeignKey) {
-    print(CLI_OUTPUT.userTableMissing(options.userTable, options.userKey, options.userKeyType.toUpperCase()));
+    print(CLI_OUTPUT.userTableMissing(options.userTable, options.userKey, options.userKeyTypeLabel));
     if (db.dialect === 'mysql') await db.sequelize.query('SET FOREIGN_KEY_CHECKS = 0');
   }
   try {

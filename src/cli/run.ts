@@ -1,7 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Durin } from '../createDurin.js';
+import { findAppModule, loadApp, type CliApp } from './app.js';
 import { COMMANDS, findCommand, type CliCommand, type CommandInput } from './commands.js';
-import { openDatabase, type CliDatabase } from './database.js';
+import { createCliDurin } from './createCliDurin.js';
+import { openAppDatabase, openDatabase, type CliDatabase } from './database.js';
 import { describeError } from './describeError.js';
+import { requireDurinTables } from './preflight.js';
 import { commandHelp, fullHelp, packageVersion } from './help.js';
 import { CLI_ERRORS, fail } from './messages.js';
 
@@ -11,6 +15,29 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown };
   /** Read for DATABASE_URL. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where `--app` paths are relative to and durin.config.* is looked for. @default process.cwd() */
+  readonly cwd?: string;
+}
+
+/** Takes the global `--app PATH` (or `--app=PATH`) out of argv, wherever it stands. */
+function extractAppOption(argv: readonly string[]): { app: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let app: string | undefined;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '--app' || arg.startsWith('--app=')) {
+      const value = arg === '--app' ? argv[++i] : arg.slice('--app='.length);
+      if (!value || value.startsWith('-')) fail(CLI_ERRORS.missingAppValue());
+      app = value;
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { app, rest };
 }
 
 type Invocation =
@@ -74,21 +101,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(`${text}\n`);
   };
   let db: CliDatabase | undefined;
+  let app: CliApp | null = null;
   try {
-    const invocation = parseInvocation(argv);
+    const { app: appOption, rest } = extractAppOption(argv);
+    const invocation = parseInvocation(rest);
     if (invocation.kind !== 'run') {
       if (invocation.kind === 'version') print(packageVersion());
       else print(invocation.command ? commandHelp(invocation.command) : fullHelp(COMMANDS));
       return 0;
     }
     const { command, name, values } = invocation;
-    db = await openDatabase(io.env, { create: command.createsDatabase === true });
-    await command.run({ db, name, values, print });
+    const create = command.createsDatabase === true;
+    const appPath = findAppModule(io.cwd ?? process.cwd(), appOption);
+    if (appPath) app = await loadApp(appPath);
+    db = app ? await openAppDatabase(app.sequelize, { create }) : await openDatabase(io.env, { create });
+    if (!create) await requireDurinTables(db); // every command but migrate
+    const cliDb = db;
+    let durin: Durin | undefined;
+    await command.run({ db, app, name, values, print, durin: () => (durin ??= app ? app.durin : createCliDurin(cliDb.sequelize)) });
     return 0;
   } catch (error) {
     io.stderr.write(`${describeError(error)}\n`);
     return 1;
   } finally {
-    await db?.sequelize.close().catch(() => {});
+    await app?.durin.close().catch(() => {});
+    await (db?.sequelize ?? app?.sequelize)?.close().catch(() => {});
   }
 }

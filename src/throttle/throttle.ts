@@ -1,6 +1,6 @@
 import type { DurinContext } from '../context.js';
 import { DurinConfigError, durinError, formatWait } from '../errors.js';
-import type { DurinTRPC } from '../procedures.js';
+import { requireDurinContext, type DurinTRPC } from '../procedures.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from '../rate.js';
 import type { ResolvedDurinSettings } from '../settings.js';
 import { UNKNOWN_IP } from '../request.js';
@@ -16,9 +16,9 @@ import type { ThrottleStore, ThrottleWindow } from './store.js';
 
 export interface ThrottleOptions {
   /** Counter namespace: procedures with different scopes count separately. @default "user_per_client" */
-  scope?: string;
+  scope?: string | undefined;
   /** Rate for tokens whose client has none, and for anonymous callers. @default settings.defaultThrottleRate */
-  defaultRate?: string | null;
+  defaultRate?: string | null | undefined;
 }
 
 export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, store: ThrottleStore) {
@@ -66,6 +66,7 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
       }
     }
     return t.procedure.use(async function durinThrottle({ ctx, next }) {
+      requireDurinContext(ctx);
       const auth = ctx.auth;
       if (auth && ctx.user) {
         const rate = (auth.client.throttleRate && clientRate(auth.client.throttleRate)) || defaultRate;
@@ -79,6 +80,7 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
 
   /** The login throttle: attempts per (IP, username) at `loginThrottleRate`. */
   async function enforceLogin(ctx: DurinContext<TUser>, username: string): Promise<void> {
+    requireDurinContext(ctx);
     const rate = settings.loginThrottleRate;
     await enforce(ctx, `throttle_login_${knownIp(ctx, rate)}_${foldLoginName(username)}`, rate);
   }

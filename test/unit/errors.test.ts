@@ -17,6 +17,7 @@ describe('errors', () => {
         "CLIENT_IP_UNKNOWN": "INTERNAL_SERVER_ERROR CLIENT_IP_UNKNOWN: trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.",
         "CLIENT_NOT_SPECIFIED": "BAD_REQUEST CLIENT_NOT_SPECIFIED: No client specified.",
         "CLIENT_UNKNOWN": "BAD_REQUEST CLIENT_UNKNOWN: No client with that name.",
+        "CONTEXT_MISSING": "INTERNAL_SERVER_ERROR CONTEXT_MISSING: This app's context lacks durin's (ctx.durin): spread \`...(await durin.createDurinContext(opts))\` into the createContext of the server that mounts durin.router.",
         "HEADER_HAS_SPACES": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. Token string should not contain spaces.",
         "HEADER_NO_CREDENTIALS": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. No credentials provided.",
         "INVALID_CREDENTIALS": "BAD_REQUEST INVALID_CREDENTIALS: Unable to log in with provided credentials.",

@@ -255,14 +255,22 @@ describe('createTokenCache', () => {
   });
 
   test('a successful entry leaves after tokenCacheTimeout', async () => {
-    const s = scriptedAuthenticator();
-    s.rows.set('a', { expiry: Date.now() + HOUR });
-    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings({ tokenCacheTimeout: 1 }), liveness: createTokenLiveness(fail) });
-    await cache.verify('a');
-    await cache.verify('a');
-    expect(s.calls).toEqual(['a']);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await cache.verify('a');
-    expect(s.calls).toEqual(['a', 'a']);
+    // memoizee's maxAge is a setTimeout: fake timers move it without waiting a real second.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const s = scriptedAuthenticator();
+      s.rows.set('a', { expiry: Date.now() + HOUR });
+      const cache = createTokenCache({ authenticator: s.authenticator, settings: settings({ tokenCacheTimeout: 1 }), liveness: createTokenLiveness(fail) });
+      await cache.verify('a');
+      await new Promise((resolve) => setImmediate(resolve)); // memoizee starts the maxAge timer once the promise has settled
+      vi.advanceTimersByTime(999);
+      await cache.verify('a');
+      expect(s.calls).toEqual(['a']);
+      vi.advanceTimersByTime(2);
+      await cache.verify('a');
+      expect(s.calls).toEqual(['a', 'a']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

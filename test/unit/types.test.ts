@@ -1,7 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import { Column, DataType, Model, Sequelize, Table } from 'sequelize-typescript';
 import { describe, expect, expectTypeOf, test } from 'vitest';
-import { createDurin, type DurinAuthToken, type DurinContext } from '../../src/index.js';
+import { createDurin, type Durin, type DurinAuthToken, type DurinContext, type DurinTokens } from '../../src/index.js';
 
 /**
  * Types are tested next to behaviour (checked by `tsc` in `npm test`): protectedProcedure narrows
@@ -39,5 +39,14 @@ describe('types', () => {
     // @ts-expect-error: the context lacks user, auth and durin
     const builder = t.procedure.concat(durin.protectedProcedure);
     expect(builder).toBeDefined();
+  });
+});
+
+describe('declared public types', () => {
+  test('createDurin returns the declared Durin, and durin.tokens is the public DurinTokens', () => {
+    expectTypeOf(durin).toEqualTypeOf<Durin<AppUser>>();
+    expectTypeOf(durin.tokens).toEqualTypeOf<DurinTokens<AppUser>>();
+    expectTypeOf<keyof DurinTokens<AppUser>>().toEqualTypeOf<'issue' | 'renew' | 'revoke' | 'revokeAll' | 'removeExpired'>();
+    expect(Object.keys(durin.tokens).sort()).toEqual(['issue', 'removeExpired', 'renew', 'revoke', 'revokeAll']);
   });
 });

@@ -1,0 +1,72 @@
+import type { Model } from 'sequelize';
+import type { DurinCache } from './cache.js';
+import type { DurinClients } from './clients.js';
+import type { DurinContextFactory } from './context.js';
+import type { DurinEvents } from './events.js';
+import type { DurinModels } from './models/types.js';
+import type { createProcedures } from './procedures.js';
+import type { createDurinRouter } from './router/index.js';
+import type { ResolvedDurinSettings } from './settings.js';
+import type { createThrottling } from './throttle/throttle.js';
+import type { DurinTokens as TokenOperations } from './tokens.js';
+
+/**
+ * The public types of what `createDurin` returns, declared rather than inferred (issue 12), so
+ * that an app can name them (`Durin<User>`, `DurinTokens<User>`) and the declaration files stay
+ * readable. A member added to `createDurin`'s result is added here too: one line per member.
+ */
+
+/** durin's concat-able procedures (`protectedProcedure`, `allowClients`, `disallowClients`). */
+export type DurinProcedures<TUser> = ReturnType<typeof createProcedures<TUser>>;
+/** `durin.throttle(options?)`: durin's UserClientRateThrottle as a concat-able procedure. */
+export type DurinThrottle<TUser> = ReturnType<typeof createThrottling<TUser>>['throttle'];
+/** `durin.router`: durin's views (login, refresh, logout, logoutAll, sessions, apiAccess). */
+export type DurinRouter<TUser, TSerializedUser = never> = ReturnType<typeof createDurinRouter<TUser, TSerializedUser>>;
+
+/** `durin.tokens`: issue, renew and revoke tokens from the app's own code. */
+export interface DurinTokens<TUser> extends Pick<TokenOperations<TUser>, 'issue' | 'renew' | 'revoke' | 'revokeAll' | 'removeExpired'> {}
+
+/** The object `createDurin` returns (DESIGN §3). */
+export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
+  /** The resolved settings (frozen). */
+  readonly settings: ResolvedDurinSettings;
+  /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
+  readonly createDurinContext: DurinContextFactory<TUser>;
+  /** CachedTokenAuthentication: the same, with the lookup memoized (DESIGN §6). */
+  readonly createCachedDurinContext: DurinContextFactory<TUser>;
+  /** `t.procedure.concat(durin.protectedProcedure)`: UNAUTHORIZED unless authenticated; narrows `ctx.user` and `ctx.auth`. */
+  readonly protectedProcedure: DurinProcedures<TUser>['protectedProcedure'];
+  /** durin's AllowSpecificClients. */
+  readonly allowClients: DurinProcedures<TUser>['allowClients'];
+  /** durin's DisallowSpecificClients. */
+  readonly disallowClients: DurinProcedures<TUser>['disallowClients'];
+  /** durin's UserClientRateThrottle. */
+  readonly throttle: DurinThrottle<TUser>;
+  /** durin's views, to mount anywhere: `t.router({ auth: durin.router })`. */
+  readonly router: DurinRouter<TUser, TSerializedUser>;
+  /** `{ Client, AuthToken }` on the app's Sequelize instance. */
+  readonly models: DurinModels;
+  readonly clients: DurinClients;
+  readonly tokens: DurinTokens<TUser>;
+  readonly events: DurinEvents<TUser>;
+  readonly cache: DurinCache;
+  /** What open subscriptions hold (§12): for tests and metrics; all zero once every stream ended. */
+  readonly subscriptions: DurinSubscriptionStats;
+  /**
+   * Ends what durin started (the bus's subscriber and timers, the cache's entries) so the process
+   * can exit; the app's own Redis client and Sequelize stay the app's to close. Safe to call twice.
+   */
+  close(): Promise<void>;
+  /** Creates durin's tables if they do not exist (development and tests; production uses the migrations). */
+  sync(): Promise<void>;
+}
+
+/** `durin.subscriptions`: counts of what open subscriptions hold (DESIGN §12). */
+export interface DurinSubscriptionStats {
+  /** Open protected subscriptions watching their token. */
+  readonly open: number;
+  /** Digests watched, each with one listener and one timer. */
+  readonly watchedTokens: number;
+  /** Listeners on the liveness hub (the cache's one included). */
+  readonly listeners: number;
+}

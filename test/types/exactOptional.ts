@@ -1,0 +1,42 @@
+import { initTRPC } from '@trpc/server';
+import type { CreateExpressContextOptions } from '@trpc/server/adapters/express';
+import type { FetchCreateContextFnOptions } from '@trpc/server/adapters/fetch';
+import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
+import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
+import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
+import { Column, DataType, Model, Sequelize, Table } from 'sequelize-typescript';
+import { createDurin, type Durin, type DurinContextOptions, type DurinSettings, type DurinTokens } from '../../src/index.js';
+
+/**
+ * Compiled, never run (test/types/tsconfig.json: exactOptionalPropertyTypes): every adapter's
+ * context options go to createDurinContext as they are, optional values may be passed as
+ * `undefined`, and the declared public types match what createDurin returns.
+ */
+@Table({ tableName: 'typed_user', timestamps: false })
+class AppUser extends Model {
+  @Column({ type: DataType.STRING, allowNull: false })
+  username!: string;
+}
+const sequelize = new Sequelize({ dialect: 'sqlite', storage: ':memory:', logging: false, models: [AppUser] });
+declare const maybeSettings: DurinSettings | undefined;
+const durin: Durin<AppUser> = createDurin({ sequelize, userModel: AppUser, authenticateUser: () => null, settings: maybeSettings, serializeUser: undefined });
+export const tokens: DurinTokens<AppUser> = durin.tokens;
+
+export const contexts = {
+  standalone: (opts: CreateHTTPContextOptions) => durin.createDurinContext(opts),
+  express: (opts: CreateExpressContextOptions) => durin.createDurinContext(opts),
+  fastify: (opts: CreateFastifyContextOptions) => durin.createDurinContext(opts),
+  fetch: (opts: FetchCreateContextFnOptions) => durin.createDurinContext(opts),
+  fetchWithIp: (opts: FetchCreateContextFnOptions) => durin.createDurinContext({ ...opts, ip: opts.req.headers.get('x-real-ip') ?? undefined }),
+  ws: (opts: CreateWSSContextFnOptions) => durin.createDurinContext(opts),
+  headers: (headers: Headers, ip: string | undefined) => durin.createDurinContext({ headers, ip }),
+} satisfies Record<string, (opts: never, ...rest: never[]) => Promise<unknown>>;
+
+export const options: DurinContextOptions = { headers: { authorization: undefined }, ip: undefined, resHeaders: undefined };
+
+const t = initTRPC.context<Awaited<ReturnType<typeof contexts.express>>>().create();
+export const router = t.router({
+  auth: durin.router,
+  throttled: t.procedure.concat(durin.protectedProcedure).concat(durin.throttle({ scope: undefined, defaultRate: undefined })).query(({ ctx }) => ctx.user.username),
+});
+export const created = durin.clients.create({ name: 'web', tokenTtl: undefined, throttleRate: undefined });

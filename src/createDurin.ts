@@ -16,6 +16,7 @@ import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
 import { createThrottling } from './throttle/throttle.js';
 import { createTokenLookup } from './tokenLookup.js';
 import { createTokens } from './tokens.js';
+import { createUsageRecorder } from './usage.js';
 
 /** What `createDurin` takes (DESIGN §3). */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
@@ -114,6 +115,9 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
       },
     });
   }
+  // DESIGN §13: usage recording and renewOnUse, off the response path (null when both are off).
+  const usage = createUsageRecorder<TUser>({ models, settings, liveness, events, health });
+  const recordUse = usage ? usage.record : undefined;
   let closed: Promise<void> | null = null;
   const clients = createClients(models, settings, tokens);
 
@@ -137,9 +141,9 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     /** The resolved settings (frozen). */
     settings,
     /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
-    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest),
+    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest, recordUse),
     /** CachedTokenAuthentication: the same, with the lookup memoized (DESIGN §6). */
-    createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify),
+    createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify, recordUse),
     protectedProcedure: procedures.protectedProcedure,
     allowClients: procedures.allowClients,
     disallowClients: procedures.disallowClients,
@@ -157,11 +161,12 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     events,
     cache: { invalidate: cache.invalidate, clear: cache.clear },
     /**
-     * Ends what durin started (the bus's subscriber and timers, the cache's entries) so the process
-     * can exit; the app's own Redis client and Sequelize stay the app's to close. Safe to call twice.
+     * Ends what durin started (the bus's subscriber and timers, the cache's entries; pending usage
+     * writes are awaited first) so the process can exit; the app's own Redis client and Sequelize stay the app's to close. Safe to call twice.
      */
     close(): Promise<void> {
       closed ??= (async () => {
+        await usage?.close();
         liveness.setPublisher(null);
         liveness.clear();
         cache.clear();

@@ -5,6 +5,7 @@ import { DurinConfigError } from './errors.js';
 import type { DurinEvents, DurinRevokeReason } from './events.js';
 import type { TokenLiveness } from './liveness.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from './models/types.js';
+import { renewalExpiry } from './lifetime.js';
 import type { ResolvedDurinSettings } from './settings.js';
 import { addSeconds, now } from './time.js';
 
@@ -24,8 +25,11 @@ export interface DurinTokens<TUser> {
    * Issues a token for (user, client). One token per (user, client), as in durin; since a digest
    * cannot be handed back, an existing one is rotated: new secret, new expiry, same row.
    */
-  issue(user: TUser, client: string | DurinClient, options?: { ttl?: number | string }): Promise<IssuedToken<TUser>>;
-  /** Moves a token's expiry to now + its client's TTL (durin's `renew_token`); `null` if it is gone. */
+  issue(user: TUser, client: string | DurinClient, options?: IssueOptions): Promise<IssuedToken<TUser>>;
+  /**
+   * Moves a token's expiry to now + its client's TTL (durin's `renew_token`), capped at
+   * `created + maxTokenLifetime` when that is set; `null` if it is gone.
+   */
   renew(auth: DurinAuthToken<TUser>): Promise<Date | null>;
   /** Deletes tokens; resolves to how many rows went. */
   revoke(auth: DurinAuthToken<TUser> | DurinAuthToken<TUser>[], reason?: DurinRevokeReason): Promise<number>;
@@ -37,6 +41,16 @@ export interface DurinTokens<TUser> {
   forget(tokenHashes: string[], reason: DurinRevokeReason): void;
   /** Deletes the tokens a `where` on `durin_authtoken` selects (the shared revocation path). */
   revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
+}
+
+/** `tokens.issue`'s options. */
+export interface IssueOptions {
+  /** A TTL other than the client's. */
+  ttl?: number | string;
+  /** The session's name (login's `name`), DESIGN §13. @default null */
+  name?: string | null;
+  /** Where the issuing request came from: recorded as the session's first use. */
+  usedFrom?: { ip: string | null; userAgent: string | null };
 }
 
 export interface TokenDeps<TUser> {
@@ -76,19 +90,27 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     return found;
   }
 
-  async function writeToken(row: { ownerId: unknown; clientId: number; tokenHash: string; created: Date; expiry: Date }) {
-    const { ownerId, clientId, tokenHash, created, expiry } = row;
+  async function writeToken(row: {
+    ownerId: unknown;
+    clientId: number;
+    tokenHash: string;
+    created: Date;
+    expiry: Date;
+    metadata: SessionMetadata;
+  }) {
+    const { ownerId, clientId, tokenHash, created, expiry, metadata } = row;
     for (let attempt = 1; ; attempt++) {
       const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId } });
       try {
         if (!existing) {
-          const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry });
+          const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry, ...metadata });
           return { auth: inserted as DurinAuthToken<TUser>, replaced: null };
         }
         // Compare-and-swap on the old digest: a concurrent rotation makes this update miss, and we retry.
-        const [count] = await AuthToken.update({ tokenHash, expiry }, { where: { id: existing.id, tokenHash: existing.tokenHash } });
+        // A rotation is a new session: the old one's name and last use go with its secret.
+        const [count] = await AuthToken.update({ tokenHash, expiry, ...metadata }, { where: { id: existing.id, tokenHash: existing.tokenHash } });
         if (count === 1) {
-          const auth = AuthToken.build({ ...existing.get({ plain: true }), tokenHash, expiry }, { isNewRecord: false, raw: true });
+          const auth = AuthToken.build({ ...existing.get({ plain: true }), tokenHash, expiry, ...metadata }, { isNewRecord: false, raw: true });
           return { auth: auth as DurinAuthToken<TUser>, replaced: existing.tokenHash };
         }
       } catch (error) {
@@ -112,6 +134,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
         tokenHash: hashToken(token),
         created: new Date(at),
         expiry: addSeconds(at, ttl),
+        metadata: sessionMetadata(options, at),
       });
       if (replaced) forget([replaced], 'rotated');
       withRelations(auth, client, user);
@@ -122,7 +145,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     async renew(auth) {
       const client = auth.client ?? (await Client.findByPk(auth.clientId));
       if (!client) return null;
-      const newExpiry = addSeconds(now(), Number(client.tokenTtl));
+      const newExpiry = renewalExpiry(now(), Number(client.tokenTtl), auth.created, settings.maxTokenLifetime);
       const [count] = await AuthToken.update({ expiry: newExpiry }, { where: { id: auth.id, tokenHash: auth.tokenHash } });
       if (count !== 1) return null;
       auth.setDataValue('expiry', newExpiry);
@@ -164,3 +187,16 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
   return tokens;
 }
 
+
+type SessionMetadata = Pick<DurinAuthTokenAttributes, 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent'>;
+
+/** The §13 columns of a newly issued (or rotated) token. */
+function sessionMetadata(options: IssueOptions, at: number): SessionMetadata {
+  const from = options.usedFrom;
+  return {
+    name: options.name ?? null,
+    lastUsedAt: from ? new Date(at) : null,
+    lastIp: from?.ip ?? null,
+    userAgent: from?.userAgent ?? null,
+  };
+}

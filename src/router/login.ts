@@ -18,6 +18,13 @@ export const loginInput = z.object({
   password: z.string(required('password')).min(1, 'password: This field may not be blank.').max(1024, 'password: Ensure this field has no more than 1024 characters.'),
   // Optional here so that "No client specified." comes after the credential checks, as in durin.
   client: z.string().max(64).nullish(),
+  // DESIGN §13: what the user calls this session ("Firefox on Linux"); trimmed, empty → null.
+  name: z
+    .string()
+    .trim()
+    .max(64, 'name: Ensure this field has no more than 64 characters.')
+    .nullish()
+    .transform((name) => name || null),
 });
 
 export interface LoginOutput<TSerializedUser> {
@@ -38,7 +45,8 @@ export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
     if (!clientName) throw durinError('CLIENT_NOT_SPECIFIED');
     const client = await models.Client.findOne({ where: { name: clientName } });
     if (!client) throw durinError('CLIENT_UNKNOWN');
-    const { token, auth } = await tokens.issue(user, client);
+    const usedFrom = { ip: ctx.durin.ip === 'unknown' ? null : ctx.durin.ip.slice(0, 45), userAgent: ctx.durin.userAgent ?? null };
+    const { token, auth } = await tokens.issue(user, client, { name: input.name, usedFrom });
     events.emit('userLoggedIn', { user, auth });
     const output: LoginOutput<TSerializedUser> = { token, expiry: auth.expiry };
     if (serializeUser) output.user = serializeUser(user);

@@ -17,6 +17,10 @@ describe('resolveSettings', () => {
       defaultThrottleRate: null,
       loginThrottleRate: { count: 10, seconds: 60, text: '10/m' },
       trustProxy: false,
+      lastUsedUpdateInterval: 300,
+      renewOnUse: false,
+      renewOnUseInterval: 60,
+      maxTokenLifetime: null,
     });
   });
 

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Sequelize } from 'sequelize-typescript';
 import { CLIENT_NAME, USER_COUNT, benchUsername, createBenchDurin, defineUser, sha256 } from './app.js';
 import type { ServerConfig, ServerMode, ServerStats } from './server.js';
+import { benchTracked } from './tracked.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
@@ -505,8 +506,11 @@ async function main() {
   const prepared = await Promise.all(dialects.map(prepare));
   console.log(`databases seeded (${USER_COUNT} users with tokens), ${prepared.length * MODES.length} servers up in ${seconds(started)}`);
   const results: Partial<Record<Dialect, DialectResult>> = {};
+  let tracked: Awaited<ReturnType<typeof benchTracked>> | null = null;
   try {
     for (const p of prepared) results[p.dialect] = await benchDialect(p);
+    const targets = prepared.map((p) => ({ dialect: p.dialect, database: p.db.database, token: p.db.token }));
+    tracked = await benchTracked({ targets, startServer, load, rounds: ROUNDS, duration: DURATION });
     for (const p of prepared) if (p.sprayServer) results[p.dialect]!.spray = await sprayPhase(p);
   } finally {
     await Promise.all(prepared.map(release));
@@ -538,6 +542,7 @@ async function main() {
     sqlPerMiss: worst((r) => r.sql.miss),
     sqlPerHit: worst((r) => r.sql.hit),
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
+    tracked,
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 

@@ -24,7 +24,10 @@ export interface TrackedBenchTarget {
 export interface TrackedBenchDeps<TServer extends Server> {
   readonly targets: readonly TrackedBenchTarget[];
   readonly startServer: (mode: ServerMode, dialect: never, database: string) => Promise<TServer>;
-  readonly load: (server: TServer, options: { token: string; duration: number }) => Promise<{ rps: number; non2xx: number; errors: number }>;
+  readonly load: (
+    server: TServer,
+    options: { token: string; duration: number },
+  ) => Promise<{ rps: number; non2xx: number; errors: number; cpuUsPerRequest: number }>;
   readonly rounds: number;
   readonly duration: number;
 }
@@ -34,6 +37,11 @@ export interface TrackedResult {
   vsToken: number;
   /** trackedCached / cached req/s. */
   vsCached: number;
+  /**
+   * The same two ratios from the servers' CPU time per request (untracked µs / tracked µs, so > 1
+   * means tracked is cheaper): less swayed than req/s by other tenants of a shared machine.
+   */
+  cpu: { vsToken: number; vsCached: number; us: Record<string, number> };
   /** UPDATEs over requests served by the tracked servers. */
   writesPerRequest: number;
   writes: number;
@@ -71,12 +79,14 @@ async function benchOne<TServer extends Server>(target: TrackedBenchTarget, deps
     for (const server of servers.values()) await deps.load(server, { token: target.token, duration: WARMUP_SECONDS });
 
     const rps: Record<string, number[]> = Object.fromEntries(modes.map((mode) => [mode, []]));
+    const cpu: Record<string, number[]> = Object.fromEntries(modes.map((mode) => [mode, []]));
     for (let r = 0; r < deps.rounds; r++) {
       const order = modes.map((_, i) => modes[(i + r) % modes.length]!);
       for (const mode of order) {
         const result = await deps.load(servers.get(mode)!, { token: target.token, duration: deps.duration });
         if (result.non2xx || result.errors) throw new Error(`${target.dialect}/${mode}: ${result.non2xx} non-2xx, ${result.errors} errors`);
         rps[mode]!.push(result.rps);
+        cpu[mode]!.push(result.cpuUsPerRequest);
       }
       console.log(`[${target.dialect}] tracked round ${r + 1}/${deps.rounds}: ${order.map((m) => `${m} ${Math.round(rps[m]!.at(-1)!)}/s`).join(', ')}`);
     }
@@ -88,9 +98,15 @@ async function benchOne<TServer extends Server>(target: TrackedBenchTarget, deps
       requests += after.requests - before.get(server)!.requests;
     }
     const paired = (a: string, b: string) => round(median(rps[a]!.map((x, i) => x / rps[b]![i]!)));
+    const pairedCpu = (a: string, b: string) => round(median(cpu[b]!.map((x, i) => x / cpu[a]![i]!)));
     return {
       vsToken: paired('trackedToken', 'token'),
       vsCached: paired('trackedCached', 'cached'),
+      cpu: {
+        vsToken: pairedCpu('trackedToken', 'token'),
+        vsCached: pairedCpu('trackedCached', 'cached'),
+        us: Object.fromEntries(modes.map((mode) => [mode, Math.round(median(cpu[mode]!))])),
+      },
       writesPerRequest: requests ? writes / requests : 0,
       writes,
       requests,
@@ -115,7 +131,8 @@ export async function benchTracked<TServer extends Server>(deps: TrackedBenchDep
   for (const [dialect, r] of Object.entries(perDialect)) {
     console.log(
       `${dialect}: tracked (lastUsedUpdateInterval "5m") vs token ${r.vsToken.toFixed(3)}, vs cached ${r.vsCached.toFixed(3)}; ` +
-        `${r.writes} UPDATE(s) over ${r.requests} requests (${r.writesPerRequest.toExponential(2)} per request); req/s ${JSON.stringify(r.rps)}`,
+        `CPU per request ${r.cpu.vsToken.toFixed(3)} / ${r.cpu.vsCached.toFixed(3)}; ` +
+        `${r.writes} UPDATE(s) over ${r.requests} requests (${r.writesPerRequest.toExponential(2)} per request); req/s ${JSON.stringify(r.rps)}, µs ${JSON.stringify(r.cpu.us)}`,
     );
   }
   return tracked;

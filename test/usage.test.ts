@@ -33,6 +33,9 @@ describe.each([false, true])('usage recording (cached: %s)', (cached) => {
     for (let i = 0; i < 50; i++) await server.client(token, { 'user-agent': UA }).me.query();
     await vi.waitFor(async () => expect((await row())!.lastUsedAt).not.toBeNull());
     expect(updates()).toBe(1);
+    // Per request 1 SELECT on a miss, 0 on a hit, plus the one UPDATE (and the row() reads above).
+    const lookups = app.db.statements.filter((sql) => /\bJOIN\b/.test(sql)).length;
+    expect(lookups).toBe(cached ? 1 : 50);
     expect(await row()).toMatchObject({ lastIp: '127.0.0.1', userAgent: UA });
 
     clock.travel(5 * 60_000 + 1000); // the default interval, "5m", has passed

@@ -130,3 +130,29 @@ test('a failing write (database closed after the lookup) neither fails the reque
   expect(degraded).toHaveLength(1);
   expect(unhandled).toEqual([]);
 });
+
+test('a refused write reports degraded once, and the next successful write reports recovered', async () => {
+  const { app, token, row, updates } = await appWith();
+  const events: string[] = [];
+  app.durin.events.on('degraded', ({ component }) => events.push(`degraded ${component}`));
+  app.durin.events.on('recovered', ({ component }) => events.push(`recovered ${component}`));
+  const refuse =
+    app.db.dialect === 'sqlite'
+      ? "CREATE TRIGGER durin_refuse BEFORE UPDATE ON durin_authtoken BEGIN SELECT RAISE(ABORT, 'usage writes refused'); END"
+      : "CREATE TRIGGER durin_refuse BEFORE UPDATE ON durin_authtoken FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'usage writes refused'";
+  await app.db.sequelize.query(refuse);
+  const use = () => app.durin.createCachedDurinContext({ headers: { authorization: `Token ${token}` }, ip: '198.51.100.4' });
+
+  expect((await use()).user).not.toBeNull();
+  await vi.waitFor(() => expect(events).toEqual(['degraded usage']));
+  clock.travel(6 * 60_000);
+  app.db.statements.length = 0;
+  expect((await use()).user).not.toBeNull(); // refused again, in the same outage: not reported again
+  await vi.waitFor(() => expect(updates()).toBe(1)); // sent before the trigger goes
+  await app.db.sequelize.query('DROP TRIGGER durin_refuse');
+  clock.travel(6 * 60_000);
+  expect((await use()).user).not.toBeNull();
+  await app.durin.close();
+  expect(events).toEqual(['degraded usage', 'recovered usage']);
+  expect((await row())!.lastIp).toBe('198.51.100.4');
+});

@@ -162,7 +162,8 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     cache: { invalidate: cache.invalidate, clear: cache.clear },
     /**
      * Ends what durin started (the bus's subscriber and timers, the cache's entries; pending usage
-     * writes are awaited first) so the process can exit; the app's own Redis client and Sequelize stay the app's to close. Safe to call twice.
+     * writes are awaited first) so the process can exit; the app's own Redis client and Sequelize
+     * stay the app's to close. Safe to call twice.
      */
     close(): Promise<void> {
       closed ??= (async () => {

@@ -12,6 +12,7 @@ import type { ServerConfig, ServerMode, ServerStats } from './server.js';
 import { benchDjangoImport } from './djangoImport.js';
 import { soak } from './soak.js';
 import { benchSubscriptions } from './subscriptions.js';
+import { benchTracked } from './tracked.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
@@ -510,8 +511,11 @@ async function main() {
   const prepared = await Promise.all(dialects.map(prepare));
   console.log(`databases seeded (${USER_COUNT} users with tokens), ${prepared.length * MODES.length} servers up in ${seconds(started)}`);
   const results: Partial<Record<Dialect, DialectResult>> = {};
+  let tracked: Awaited<ReturnType<typeof benchTracked>> | null = null;
   try {
     for (const p of prepared) results[p.dialect] = await benchDialect(p);
+    const targets = prepared.map((p) => ({ dialect: p.dialect, database: p.db.database, token: p.db.token }));
+    tracked = await benchTracked({ targets, startServer, load, rounds: ROUNDS, duration: DURATION });
     for (const p of prepared) if (p.sprayServer) results[p.dialect]!.spray = await sprayPhase(p);
   } finally {
     await Promise.all(prepared.map(release));
@@ -550,6 +554,7 @@ async function main() {
     djangoImport,
     soak: soaked && { requests: soaked.requests, errors5xx: soaked.errors5xx, rssStartMb: soaked.rssStartMb, rssEndMb: soaked.rssEndMb },
     subscriptions: { endP50Ms: subscriptions.endP50Ms, endP99Ms: subscriptions.endP99Ms, bytesPerSubscription: subscriptions.bytesPerSubscription },
+    tracked,
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 

@@ -15,7 +15,12 @@ import { createBenchDurin, defineUser, sha256, type BenchUser } from './app.js';
  * `resetStatements`, `clearCache` and `exit` (a clean exit, so `--cpu-prof` writes its profile).
  */
 
-export type ServerMode = 'baseline' | 'raw' | 'token' | 'cached' | AnalysisMode;
+export type ServerMode = 'baseline' | 'raw' | 'token' | 'cached' | AnalysisMode | TrackedMode;
+/**
+ * `token` and `cached` with usage recording at its default interval (DESIGN §13), for bench/tracked.ts;
+ * `token` and `cached` themselves run with `lastUsedUpdateInterval: null`, the cost they always measured.
+ */
+export type TrackedMode = 'trackedToken' | 'trackedCached';
 /**
  * Not part of the default run; for `--modes` when working out what separates `cached` from
  * `baseline`: `baselineMiddleware` is baseline plus one trivial tRPC middleware that passes a ctx
@@ -46,6 +51,8 @@ export interface ServerStats {
    * own (the SQLite dialect's `PRAGMA table_info`, for one).
    */
   driverStatements: number;
+  /** UPDATE statements since the last `resetStatements` (usage recording's writes). */
+  updates: number;
   /** Requests served so far, and the process's CPU time (user + system, µs, all threads) so far. */
   requests: number;
   cpuUs: number;
@@ -61,9 +68,11 @@ if (!config || !process.send) throw new Error('bench/server.ts is started by ben
 
 let statements = 0;
 let lastStatement: string | null = null;
+let updates = 0;
 const logging = (sql: string) => {
   statements++;
   lastStatement = sql;
+  if (sql.includes('UPDATE')) updates++;
 };
 let driverStatements = 0;
 {
@@ -90,7 +99,8 @@ const sequelize =
     ? new Sequelize({ dialect: 'sqlite', storage: config.database, logging, pool })
     : new Sequelize(config.database, { logging, pool });
 const User = defineUser(sequelize);
-const durin = createBenchDurin(sequelize, User);
+const tracked = config.mode === 'trackedToken' || config.mode === 'trackedCached';
+const durin = createBenchDurin(sequelize, User, tracked ? {} : { lastUsedUpdateInterval: null });
 
 // What every mode answers: the same small object, built from the authenticated user and token.
 const me = (user: { id: number; username: string }, client: string) => ({ id: user.id, username: user.username, client });
@@ -185,6 +195,10 @@ function buildApp(mode: ServerMode) {
       return baselineMiddlewareApp();
     case 'cachedNoMiddleware':
       return cachedNoMiddlewareApp();
+    case 'trackedToken':
+      return durinApp(false);
+    case 'trackedCached':
+      return durinApp(true);
   }
 }
 
@@ -198,7 +212,7 @@ server.on('request', () => {
 async function stats(): Promise<ServerStats> {
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, statements, lastStatement, driverStatements, requests, cpuUs: cpu.user + cpu.system };
+  return { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, statements, lastStatement, driverStatements, updates, requests, cpuUs: cpu.user + cpu.system };
 }
 
 process.on('message', (message: { id: number; cmd: string }) => {
@@ -209,6 +223,7 @@ process.on('message', (message: { id: number; cmd: string }) => {
       break;
     case 'resetStatements':
       statements = 0;
+      updates = 0;
       driverStatements = 0;
       lastStatement = null;
       reply(null);

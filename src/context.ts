@@ -34,6 +34,8 @@ export interface DurinRequestState {
    * protected operation fails as that token would over HTTP once it stops working (§12).
    */
   readonly recheck?: () => Promise<Verification<unknown>>;
+  /** The caller's `User-Agent`, cut to 255 characters, or `null` (DESIGN §13). */
+  readonly userAgent: string | null;
 }
 
 /** The context durin's factories resolve to. */
@@ -54,12 +56,14 @@ function contextFor<TUser>(
   user: TUser | null = null,
   auth: DurinAuthToken<TUser> | null = null,
 ): DurinContext<TUser> {
-  return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader } };
+  return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader, userAgent: facts.userAgent } };
 }
 
 export function createContextFactory<TUser>(
   settings: ResolvedDurinSettings,
   verify: (tokenHash: string) => Promise<Verification<TUser>>,
+  /** Called with every verified token, cached or not: usage recording and renewOnUse (§13), off the response path. */
+  onVerified?: (auth: DurinAuthToken<TUser>, facts: RequestFacts) => void,
 ): DurinContextFactory<TUser> {
   return async function createDurinContext(options) {
     const facts = readRequest(options, settings.trustProxy);
@@ -87,6 +91,7 @@ export function createContextFactory<TUser>(
       return contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause });
     }
     if (!result.ok) return contextFor<TUser>(facts, { error: result.error });
+    onVerified?.(result.value.auth, facts);
     return contextFor(facts, null, result.value.user, result.value.auth);
   }
 }

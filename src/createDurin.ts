@@ -19,6 +19,7 @@ import { createTokens } from './tokens.js';
 import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
 import type { Durin } from './types.js';
 import { checkUserModel, checkUserModelFields } from './userModelCheck.js';
+import { createUsageRecorder } from './usage.js';
 
 /** What `createDurin` takes (DESIGN §3). */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
@@ -120,6 +121,9 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
       },
     });
   }
+  // DESIGN §13: usage recording and renewOnUse, off the response path (null when both are off).
+  const usage = createUsageRecorder<TUser>({ models, settings, liveness, events, health });
+  const recordUse = usage ? usage.record : undefined;
   let closed: Promise<void> | null = null;
   const clients = createClients(models, settings, tokens);
 
@@ -148,9 +152,9 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
     /** The resolved settings (frozen). */
     settings,
     /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
-    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest),
+    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest, recordUse),
     /** CachedTokenAuthentication: the same, with the lookup memoized (DESIGN §6). */
-    createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify),
+    createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify, recordUse),
     protectedProcedure: procedures.protectedProcedure,
     allowClients: procedures.allowClients,
     disallowClients: procedures.disallowClients,
@@ -183,11 +187,13 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
       },
     },
     /**
-     * Ends what durin started (the bus's subscriber and timers, the cache's entries) so the process
-     * can exit; the app's own Redis client and Sequelize stay the app's to close. Safe to call twice.
+     * Ends what durin started (the bus's subscriber and timers, the cache's entries; pending usage
+     * writes are awaited first) so the process can exit; the app's own Redis client and Sequelize
+     * stay the app's to close. Safe to call twice.
      */
     close(): Promise<void> {
       closed ??= (async () => {
+        await usage?.close();
         liveness.setPublisher(null);
         watcher.close();
         liveness.clear();

@@ -23,7 +23,7 @@ export type DurinRevokeReason =
 export interface DurinEventMap<TUser = unknown> {
   /** A token was issued: a first login on a client, a rotation, `tokens.issue`, `apiAccess.create`. */
   tokenCreated: [{ auth: DurinAuthToken<TUser>; user: TUser }];
-  /** `refresh` moved a token's expiry (durin's `token_renewed`). */
+  /** `refresh` moved a token's expiry (durin's `token_renewed`); also a `renewOnUse` renewal (§13). */
   tokenRenewed: [{ auth: DurinAuthToken<TUser>; newExpiry: Date }];
   /** An expired token was presented and deleted (durin's `token_expired`). */
   tokenExpired: [{ userId: unknown; clientName: string }];

@@ -39,6 +39,16 @@ export interface RequestFacts {
   readonly ip: string;
   /** Sets a response header through the adapter, when there is a response to set it on. */
   readonly setHeader: (name: string, value: string) => void;
+  /** The `User-Agent` header, cut to `USER_AGENT_MAX_LENGTH` characters, or `null` (DESIGN §13). */
+  readonly userAgent: string | null;
+}
+
+/** The `user_agent` column's width (DESIGN §13): longer headers are truncated. */
+export const USER_AGENT_MAX_LENGTH = 255;
+
+function userAgentOf(headers: HeaderRecord | HeadersLike): string | null {
+  const value = readHeader(headers, 'user-agent');
+  return value ? value.slice(0, USER_AGENT_MAX_LENGTH) : null;
 }
 
 function isHeadersLike(headers: unknown): headers is HeadersLike {
@@ -98,5 +108,5 @@ export function readRequest(options: DurinContextOptions, trustProxy: DurinProxy
   const socketIp = (typeof opts.ip === 'string' ? opts.ip : undefined) ?? req?.socket?.remoteAddress ?? req?.ip;
   // trustProxy decides which X-Forwarded-For entry is the client's (proxy-addr's walk, issue 8).
   const ip = clientIp(socketIp, trustProxy ? forwardedFor(headers) : undefined, trustProxy) || UNKNOWN_IP;
-  return { authorization: readHeader(headers, 'authorization'), ip, setHeader: headerSetter(opts) };
+  return { authorization: readHeader(headers, 'authorization'), ip, setHeader: headerSetter(opts), userAgent: userAgentOf(headers) };
 }

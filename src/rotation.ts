@@ -19,6 +19,8 @@ export interface TokenRow {
   readonly tokenHash: string;
   readonly created: Date;
   readonly expiry: Date;
+  /** The session's name and first use (DESIGN §13); a rotation replaces the old session's. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 export interface WrittenToken {
@@ -53,11 +55,11 @@ export function createTokenWriter(AuthToken: DurinAuthTokenModel) {
   }
 
   async function attempt(row: TokenRow): Promise<WrittenToken | null> {
-    const { ownerId, clientId, tokenHash, created, expiry } = row;
+    const { ownerId, clientId, tokenHash, created, expiry, metadata = {} } = row;
     const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId } });
     if (!existing) {
       try {
-        const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry });
+        const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry, ...metadata });
         return { auth: inserted, replaced: null };
       } catch (error) {
         // Another process inserted the (user, client) row first: rotate it on the next round.
@@ -66,10 +68,11 @@ export function createTokenWriter(AuthToken: DurinAuthTokenModel) {
       }
     }
     // Compare-and-swap on the old digest: the digest always changes, so a match is one affected row
-    // on every driver (MySQL counts changed rows, not matched ones).
-    const [count] = await AuthToken.update({ tokenHash, expiry }, { where: { id: existing.id, tokenHash: existing.tokenHash } });
+    // on every driver (MySQL counts changed rows, not matched ones). A rotation is a new session: the
+    // old one's name and last use go with its secret.
+    const [count] = await AuthToken.update({ tokenHash, expiry, ...metadata }, { where: { id: existing.id, tokenHash: existing.tokenHash } });
     if (count !== 1) return null;
-    const auth = AuthToken.build({ ...existing.get({ plain: true }), tokenHash, expiry }, { isNewRecord: false, raw: true });
+    const auth = AuthToken.build({ ...existing.get({ plain: true }), tokenHash, expiry, ...metadata }, { isNewRecord: false, raw: true });
     return { auth, replaced: existing.tokenHash };
   }
 

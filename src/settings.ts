@@ -31,6 +31,10 @@ const nullableRate = custom<ThrottleRate | 'off'>(
   (input) => (input === null ? 'off' : parseRate(input)),
   `expected null or ${RATE_FORM}`,
 );
+const durationOrNull = custom<number | 'off'>(
+  (input) => (input === null ? 'off' : parseDuration(input)),
+  `expected null or ${DURATION_FORMS}`,
+).transform((seconds) => (seconds === 'off' ? null : seconds));
 const rateOrNull = nullableRate.transform((rate) => (rate === 'off' ? null : rate));
 
 const schema = z.strictObject({
@@ -73,6 +77,11 @@ const schema = z.strictObject({
     'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
   ).default(false),
   lookupTimeout: custom(parseLookupTimeout, `expected ${DURATION_FORMS}, or milliseconds such as "500ms"`).default(5000),
+  // DESIGN §13: session metadata and sliding renewal.
+  lastUsedUpdateInterval: durationOrNull.default(300),
+  renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
+  renewOnUseInterval: duration.default(60),
+  maxTokenLifetime: durationOrNull.default(null),
 });
 
 /** The settings an app passes to `createDurin` (every field optional; see the README's settings reference). */
@@ -109,6 +118,17 @@ export type DurinSettings = {
    * not cached, nobody logged out). Seconds, a duration, or "500ms". @default "5s"
    */
   lookupTimeout?: number | string;
+  /**
+   * How often a token's `lastUsedAt`, `lastIp` and `userAgent` may be written (off the response
+   * path, at most once per interval per token); null records nothing. @default "5m"
+   */
+  lastUsedUpdateInterval?: number | string | null;
+  /** knox's AUTO_REFRESH: a request with a valid token moves its expiry to now + the client's TTL. @default false */
+  renewOnUse?: boolean;
+  /** At most one `renewOnUse` write per token per this interval. @default "1m" */
+  renewOnUseInterval?: number | string;
+  /** When set, neither `refresh` nor `renewOnUse` moves an expiry past `created` + this. @default null */
+  maxTokenLifetime?: number | string | null;
 };
 
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */

@@ -6,6 +6,7 @@ import { DurinConfigError, durinError } from './errors.js';
 import type { DurinEvents, DurinRevokeReason } from './events.js';
 import type { TokenLiveness } from './liveness.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from './models/types.js';
+import { renewalExpiry } from './lifetime.js';
 import { createTokenWriter } from './rotation.js';
 import type { ResolvedDurinSettings } from './settings.js';
 import { addSeconds, now } from './time.js';
@@ -26,8 +27,11 @@ export interface DurinTokens<TUser> {
    * Issues a token for (user, client). One token per (user, client), as in durin; since a digest
    * cannot be handed back, an existing one is rotated: new secret, new expiry, same row.
    */
-  issue(user: TUser, client: string | DurinClient, options?: { ttl?: number | string }): Promise<IssuedToken<TUser>>;
-  /** Moves a token's expiry to now + its client's TTL (durin's `renew_token`); `null` if it is gone. */
+  issue(user: TUser, client: string | DurinClient, options?: IssueOptions): Promise<IssuedToken<TUser>>;
+  /**
+   * Moves a token's expiry to now + its client's TTL (durin's `renew_token`), capped at
+   * `created + maxTokenLifetime` when that is set; `null` if it is gone.
+   */
   renew(auth: DurinAuthToken<TUser>): Promise<Date | null>;
   /** Deletes tokens; resolves to how many rows went. */
   revoke(auth: DurinAuthToken<TUser> | DurinAuthToken<TUser>[], reason?: DurinRevokeReason): Promise<number>;
@@ -42,6 +46,16 @@ export interface DurinTokens<TUser> {
   forget(tokenHashes: string[], reason: DurinRevokeReason, userIds?: readonly unknown[]): void;
   /** Deletes the tokens a `where` on `durin_authtoken` selects (the shared revocation path). */
   revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
+}
+
+/** `tokens.issue`'s options. */
+export interface IssueOptions {
+  /** A TTL other than the client's. */
+  ttl?: number | string;
+  /** The session's name (login's `name`), DESIGN §13. @default null */
+  name?: string | null;
+  /** Where the issuing request came from: recorded as the session's first use. */
+  usedFrom?: { ip: string | null; userAgent: string | null };
 }
 
 export interface TokenDeps<TUser> {
@@ -101,6 +115,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
         tokenHash: hashToken(token),
         created: new Date(at),
         expiry: addSeconds(at, ttl),
+        metadata: sessionMetadata(options, at),
       });
       const auth = written.auth as DurinAuthToken<TUser>;
       if (written.replaced) forget([written.replaced], 'rotated');
@@ -113,7 +128,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     async renew(auth) {
       const client = auth.client ?? (await Client.findByPk(auth.clientId));
       if (!client) return null;
-      const newExpiry = addSeconds(now(), Number(client.tokenTtl));
+      const newExpiry = renewalExpiry(now(), Number(client.tokenTtl), auth.created, settings.maxTokenLifetime);
       const where = { id: auth.id, tokenHash: auth.tokenHash };
       const [count] = await AuthToken.update({ expiry: newExpiry }, { where });
       // MySQL reports changed rows, not matched ones: two renewals in one millisecond write the same
@@ -160,3 +175,16 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
   return tokens;
 }
 
+
+type SessionMetadata = Pick<DurinAuthTokenAttributes, 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent'>;
+
+/** The §13 columns of a newly issued (or rotated) token. */
+function sessionMetadata(options: IssueOptions, at: number): SessionMetadata {
+  const from = options.usedFrom;
+  return {
+    name: options.name ?? null,
+    lastUsedAt: from ? new Date(at) : null,
+    lastIp: from?.ip ?? null,
+    userAgent: from?.userAgent ?? null,
+  };
+}

@@ -16,7 +16,8 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
   let server: TestServer;
 
   beforeAll(async () => {
-    app = await createTestApp();
+    // These tests count the lookup's statements; usage tracking (its off-path UPDATE) is test/usage.test.ts's.
+    app = await createTestApp({ settings: { lastUsedUpdateInterval: null } });
     server = await startTestServer(app, { adapter });
   });
   afterAll(async () => {

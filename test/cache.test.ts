@@ -30,7 +30,8 @@ describe('CachedTokenAuthentication over HTTP', () => {
   let uncached: TestServer;
 
   beforeAll(async () => {
-    app = await createTestApp({ settings: { apiAccessClientName: API_CLIENT } });
+    // These tests count the lookup's statements; usage tracking (its off-path UPDATE) is test/usage.test.ts's.
+    app = await createTestApp({ settings: { apiAccessClientName: API_CLIENT, lastUsedUpdateInterval: null } });
     await app.durin.clients.create({ name: API_CLIENT });
     cached = await startTestServer(app, { cached: true });
     uncached = await startTestServer(app);
@@ -451,7 +452,7 @@ describe('a bounded cache (tokenCacheMax: 5)', () => {
 
   beforeAll(async () => {
     // An hour-long cache, so that no entry times out during the spray (about a minute on SQLite).
-    app = await createTestApp({ settings: { tokenCacheMax: 5, tokenCacheTimeout: '1h' } });
+    app = await createTestApp({ settings: { tokenCacheMax: 5, tokenCacheTimeout: '1h', lastUsedUpdateInterval: null } });
   });
   afterAll(() => app.close());
 

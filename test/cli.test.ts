@@ -60,7 +60,7 @@ async function migratedDatabase() {
     username: { type: DataTypes.STRING(150), allowNull: false },
   });
   const env = { DATABASE_URL: db.url };
-  expect(await cli(['migrate'], env)).toEqual({ code: 0, stdout: 'Applied durin_0001_initial.\n', stderr: '' });
+  expect(await cli(['migrate'], env)).toEqual({ code: 0, stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\n', stderr: '' });
   const select = <T extends object>(sql: string, replacements: unknown[] = []) => db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
   return {
     ...db,
@@ -228,7 +228,7 @@ describe('migrate', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toBe(
       'Note: table "users" does not exist yet; durin_authtoken.user_id references users.id as INTEGER, so give users.id that type ' +
-        '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\n',
+        '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\nApplied durin_0002_session_metadata.\n',
     );
     expect(await cli(['migrate'], env)).toEqual({ code: 0, stdout: "No migrations to apply: durin's tables are up to date.\n", stderr: '' });
     expect((await cli(['create-client', 'web'], env)).code).toBe(0);
@@ -255,7 +255,7 @@ describe('migrate', () => {
     const queryInterface = db.sequelize.getQueryInterface();
     await queryInterface.createTable('people', { pk: { type: DataTypes.BIGINT, primaryKey: true } });
     const result = await cli(['migrate', '--user-table', 'people', '--user-key', 'pk', '--user-key-type', 'uuid'], { DATABASE_URL: db.url });
-    expect(result).toEqual({ code: 0, stdout: 'Applied durin_0001_initial.\n', stderr: '' });
+    expect(result).toEqual({ code: 0, stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\n', stderr: '' });
     const userId = (await queryInterface.describeTable('durin_authtoken')).user_id!;
     expect(userId.type).toBe((await queryInterface.describeTable('people')).pk!.type);
   });

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { DataTypes, QueryTypes, Sequelize as SequelizeLib } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { createDurin } from '../src/index.js';
+import { randomBytes } from 'node:crypto';
+import { createDurin, hashToken } from '../src/index.js';
 import { createDurinMigrations, getDurinMigration, migrations, type DurinMigrationOptions } from '../src/migrations/index.js';
 import { createTestApp, defineUser, hashPassword } from './helpers/app.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -98,7 +99,7 @@ async function tableNames(db: TestDatabase): Promise<string[]> {
 }
 
 describe('durin_0001_initial', () => {
-  test('produces the columns, indexes and foreign keys durin.sync() creates', async () => {
+  test('with 0002, produces the columns, indexes and foreign keys durin.sync() creates', async () => {
     const synced = await createTestApp();
     onTestFinished(() => synced.close());
     const { db } = await migratedDatabase();
@@ -139,7 +140,10 @@ describe('durin_0001_initial', () => {
     const { db } = await migratedDatabase();
     const before = await describeSchema(db);
     expect(await migrator(db).up()).toEqual([]);
-    expect(await migrator(db).executed()).toEqual([expect.objectContaining({ name: 'durin_0001_initial' })]);
+    expect(await migrator(db).executed()).toEqual([
+      expect.objectContaining({ name: 'durin_0001_initial' }),
+      expect.objectContaining({ name: 'durin_0002_session_metadata' }),
+    ]);
     expect(await describeSchema(db)).toEqual(before);
   });
 
@@ -168,21 +172,82 @@ describe('durin_0001_initial', () => {
   });
 
   test('the default export references users.id as INTEGER', () => {
-    expect(migrations.map((migration) => migration.name)).toEqual(['durin_0001_initial']);
+    expect(migrations.map((migration) => migration.name)).toEqual(['durin_0001_initial', 'durin_0002_session_metadata']);
     expect(Object.isFrozen(migrations)).toBe(true);
   });
 
   test('bad options and unknown names fail with one sentence', () => {
     expect(() => createDurinMigrations({ userTable: '' })).toThrow('trpc-durin: invalid migration option "userTable": expected a non-empty name (got )');
-    expect(() => getDurinMigration('0001_initial')).toThrow('trpc-durin: no migration named "0001_initial" (this version has durin_0001_initial)');
+    expect(() => getDurinMigration('0001_initial')).toThrow('trpc-durin: no migration named "0001_initial" (this version has durin_0001_initial, durin_0002_session_metadata)');
   });
 });
 
-/** The README's sequelize-cli wrapper, verbatim. */
-const SEQUELIZE_CLI_WRAPPER = `'use strict';
+describe('durin_0002_session_metadata', () => {
+  /** A database with the user table and durin_0001_initial only, as an app that installed an earlier version has it. */
+  async function databaseAt0001() {
+    const db = await freshDatabase();
+    const User = defineUser(db);
+    await User.sync();
+    await migrator(db).up({ to: 'durin_0001_initial' });
+    return { db, User };
+  }
+
+  test('adds the four nullable columns of DESIGN §13', async () => {
+    const { db } = await migratedDatabase();
+    const token = await db.sequelize.getQueryInterface().describeTable('durin_authtoken');
+    expect(token.name).toMatchObject({ type: 'VARCHAR(64)', allowNull: true });
+    expect(token.last_ip).toMatchObject({ type: 'VARCHAR(45)', allowNull: true });
+    expect(token.user_agent).toMatchObject({ type: 'VARCHAR(255)', allowNull: true });
+    expect(token.last_used_at).toMatchObject({ type: db.dialect === 'sqlite' ? 'DATETIME' : 'DATETIME(3)', allowNull: true });
+  });
+
+  test('forward on a database made by 0001: its live tokens keep working and start getting metadata', async () => {
+    const { db, User } = await databaseAt0001();
+    const queryInterface = db.sequelize.getQueryInterface();
+    const user = await User.create({ username: 'john', passwordHash: hashPassword('pw') });
+    await queryInterface.bulkInsert('durin_client', [{ id: 7, name: 'web', token_ttl: 86_400, throttle_rate: '' }]);
+    const token = randomBytes(32).toString('hex');
+    // Whole seconds: bulkInsert formats dates without their milliseconds on MySQL.
+    const created = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    const expiry = new Date(created.getTime() + 86_400_000);
+    // Rows as durin_0001_initial's schema holds them: no metadata columns yet.
+    await queryInterface.bulkInsert('durin_authtoken', [{ token_hash: hashToken(token), user_id: user.id, client_id: 7, created, expiry }]);
+
+    expect(await migrator(db).up()).toEqual([expect.objectContaining({ name: 'durin_0002_session_metadata' })]);
+    const durin = createDurin({ sequelize: db.sequelize, userModel: User, authenticateUser: () => null });
+    const ctx = await durin.createDurinContext({ headers: { authorization: `Token ${token}`, 'user-agent': 'Migrated/1.0' }, ip: '203.0.113.7' });
+    expect(ctx.durin.failure).toBeNull();
+    expect(ctx.user?.get('id')).toBe(user.id);
+    expect(ctx.auth).toMatchObject({ clientId: 7, created, expiry, name: null, lastUsedAt: null });
+    await durin.close(); // waits for the off-path usage write
+
+    const row = await durin.models.AuthToken.findOne({ where: { tokenHash: hashToken(token) } });
+    expect(row).toMatchObject({ created, expiry, name: null, lastIp: '203.0.113.7', userAgent: 'Migrated/1.0' });
+    expect(row!.lastUsedAt!.getTime()).toBeGreaterThan(created.getTime());
+  });
+
+  test('down returns to the schema 0001 made, keeping the tokens', async () => {
+    const reference = await databaseAt0001();
+    const { db, User } = await migratedDatabase();
+    const durin = createDurin({ sequelize: db.sequelize, userModel: User, authenticateUser: () => null });
+    await durin.clients.create({ name: 'web' });
+    const user = await User.create({ username: 'john', passwordHash: hashPassword('pw') });
+    await durin.tokens.issue(user, 'web', { name: 'Firefox on Linux' });
+    await migrator(db).down({ to: 'durin_0002_session_metadata' });
+    expect(await describeSchema(db)).toEqual(await describeSchema(reference.db));
+    // The one difference: MySQL reports the table's next AUTO_INCREMENT value once rows were inserted.
+    const withoutCounter = (statements: Array<string | null>) => statements.map((sql) => sql?.replace(/ AUTO_INCREMENT=\d+/, '') ?? sql);
+    expect(withoutCounter(await ddl(db))).toEqual(await ddl(reference.db));
+    const [{ count }] = (await db.sequelize.query('SELECT COUNT(*) AS count FROM durin_authtoken', { type: QueryTypes.SELECT })) as [{ count: number }];
+    expect(Number(count)).toBe(1);
+  });
+});
+
+/** The README's sequelize-cli wrapper, verbatim but for the migration's name (one file per migration). */
+const sequelizeCliWrapper = (name: string) => `'use strict';
 const durin = (Sequelize) =>
   import('trpc-durin/migrations').then(({ getDurinMigration }) =>
-    getDurinMigration('durin_0001_initial', { userTable: 'app_user', userKeyType: Sequelize.INTEGER }));
+    getDurinMigration('${name}', { userTable: 'app_user', userKeyType: Sequelize.INTEGER }));
 
 module.exports = {
   up: async (queryInterface, Sequelize) => (await durin(Sequelize)).up({ context: queryInterface }),
@@ -199,18 +264,21 @@ describe('sequelize-cli', () => {
     await mkdir(join(app, 'node_modules'));
     await mkdir(join(app, 'migrations'));
     await symlink(ROOT, join(app, 'node_modules', 'trpc-durin'), 'dir');
-    const file = join(app, 'migrations', '20250101000000-durin_0001_initial.cjs');
-    await writeFile(file, SEQUELIZE_CLI_WRAPPER);
-    const wrapper = createRequire(import.meta.url)(file) as Record<'up' | 'down', (qi: unknown, lib: unknown) => Promise<void>>;
+    const wrappers = [];
+    for (const [i, migration] of migrations.entries()) {
+      const file = join(app, 'migrations', `2025010100000${i}-${migration.name}.cjs`);
+      await writeFile(file, sequelizeCliWrapper(migration.name));
+      wrappers.push(createRequire(import.meta.url)(file) as Record<'up' | 'down', (qi: unknown, lib: unknown) => Promise<void>>);
+    }
 
     const synced = await createTestApp();
     onTestFinished(() => synced.close());
     const db = await freshDatabase();
     await defineUser(db).sync();
-    // sequelize-cli's migrator passes (queryInterface, Sequelize).
-    await wrapper.up(db.sequelize.getQueryInterface(), SequelizeLib);
+    // sequelize-cli's migrator passes (queryInterface, Sequelize), in file order up and reversed down.
+    for (const wrapper of wrappers) await wrapper.up(db.sequelize.getQueryInterface(), SequelizeLib);
     expect(await describeSchema(db)).toEqual(await describeSchema(synced.db));
-    await wrapper.down(db.sequelize.getQueryInterface(), SequelizeLib);
+    for (const wrapper of wrappers.reverse()) await wrapper.down(db.sequelize.getQueryInterface(), SequelizeLib);
     expect((await tableNames(db)).filter((name) => name.startsWith('durin_'))).toEqual([]);
   });
 });

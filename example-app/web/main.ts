@@ -1,6 +1,7 @@
 import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '../app.js';
+import { deviceName, sessionDetailsCell } from './sessionDetails.js';
 
 /**
  * The example page: plain DOM and a tRPC client. The token lives in sessionStorage (this tab
@@ -102,6 +103,7 @@ function renderSessions(sessions: Awaited<ReturnType<typeof trpc.auth.sessions.l
     row.append(
       element('td', String(session.id)),
       element('td', session.client),
+      sessionDetailsCell(session),
       element('td', formatDate(session.created)),
       element('td', session.hasExpired ? 'expired' : formatDate(session.expiry)),
     );
@@ -153,6 +155,7 @@ $<HTMLFormElement>('login-form').addEventListener('submit', (event) => {
       username: String(form.get('username')),
       password: String(form.get('password')),
       client,
+      name: deviceName(navigator.userAgent),
     });
     setToken(result.token);
     await showApp();
@@ -170,6 +173,15 @@ $('refresh').addEventListener('click', () =>
 );
 
 $('reload-sessions').addEventListener('click', () => run(loadSessions));
+
+// "Log out other sessions" (DESIGN §13): every session in the list but this page's.
+$('logout-others').addEventListener('click', () =>
+  run(async () => {
+    const { revoked } = await trpc.auth.sessions.revokeOthers.mutate();
+    await loadSessions();
+    say('notice', revoked === 1 ? '1 other session logged out.' : `${revoked} other sessions logged out.`);
+  }),
+);
 
 $('logout').addEventListener('click', () =>
   run(async () => {

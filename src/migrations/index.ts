@@ -1,6 +1,7 @@
 import { DataTypes, type DataType } from 'sequelize';
 import { DurinConfigError } from '../errors.js';
 import { initialMigration, type DurinMigration, type DurinUserReference } from './0001_initial.js';
+import { sessionMetadataMigration } from './0002_session_metadata.js';
 
 /**
  * durin's tables (DESIGN §2) as versioned migrations, for umzug or sequelize-cli. Nothing here
@@ -24,6 +25,7 @@ import { initialMigration, type DurinMigration, type DurinUserReference } from '
  *
  * With sequelize-cli, drop one wrapper per durin migration into your migrations folder, named so it
  * sorts after your user table's migration, e.g. `migrations/20250101000000-durin_0001_initial.cjs`
+ * and `migrations/20250101000001-durin_0002_session_metadata.cjs` (the same file with that name)
  * (`.cjs`, because sequelize-cli `require`s migrations and trpc-durin is an ES module):
  *
  * ```js
@@ -69,7 +71,9 @@ export function createDurinMigrations(options: DurinMigrationOptions = {}): Duri
     key: checkName('userKey', options.userKey ?? 'id'),
     keyType: options.userKeyType ?? DataTypes.INTEGER,
   };
-  return [initialMigration(user)];
+  // The one list of durin's migrations: umzug, the sequelize-cli wrappers, `trpc-durin migrate`
+  // and the Django importer all read it, so a new migration is added here and nowhere else.
+  return [initialMigration(user), sessionMetadataMigration];
 }
 
 /** One of durin's migrations by name (for sequelize-cli wrappers); throws when there is none. */

@@ -57,6 +57,19 @@ export function defineModels(sequelize: Sequelize, userModel: ModelStatic<Sequel
     @Column({ type: DataType.DATE(3), allowNull: false })
     expiry!: Date;
 
+    // DESIGN §13 (migration durin_0002_session_metadata): what lets a person recognize a session.
+    @Column({ type: DataType.STRING(64), allowNull: true })
+    name!: string | null;
+
+    @Column({ type: DataType.DATE(3), allowNull: true, field: 'last_used_at' })
+    lastUsedAt!: Date | null;
+
+    @Column({ type: DataType.STRING(45), allowNull: true, field: 'last_ip' })
+    lastIp!: string | null;
+
+    @Column({ type: DataType.STRING(255), allowNull: true, field: 'user_agent' })
+    userAgent!: string | null;
+
     // user_id and client_id come from the associations below.
     userId!: unknown;
     clientId!: number;
@@ -78,8 +91,25 @@ export function defineModels(sequelize: Sequelize, userModel: ModelStatic<Sequel
     onUpdate: 'CASCADE',
   });
 
+  // 0002 adds its columns after user_id and client_id (ALTER TABLE ... ADD appends): the model
+  // lists them last too, so that sync() creates the very table the migrations leave behind.
+  moveAttributesLast(AuthToken, SESSION_METADATA_ATTRIBUTES);
+
   return {
     Client: Client as unknown as DurinClientModel,
     AuthToken: AuthToken as unknown as DurinAuthTokenModel,
   };
+}
+
+/** The attributes migration 0002 adds, in its order. */
+const SESSION_METADATA_ATTRIBUTES = ['name', 'lastUsedAt', 'lastIp', 'userAgent'] as const;
+
+function moveAttributesLast(model: ModelStatic<SequelizeModel>, names: readonly string[]): void {
+  const raw = (model as unknown as { rawAttributes: Record<string, unknown> }).rawAttributes;
+  for (const name of names) {
+    const definition = raw[name];
+    delete raw[name];
+    raw[name] = definition;
+  }
+  (model as unknown as { refreshAttributes(): void }).refreshAttributes();
 }

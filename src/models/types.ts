@@ -31,9 +31,22 @@ export interface DurinAuthTokenAttributes {
   clientId: number;
   created: Date;
   expiry: Date;
+  /** What the user called the session at login ("Firefox on Linux"), or null (DESIGN §13). */
+  name: string | null;
+  /** When the token was last used, recorded at most once per `lastUsedUpdateInterval`. Column `last_used_at`. */
+  lastUsedAt: Date | null;
+  /** The client IP of that use. Column `last_ip`. */
+  lastIp: string | null;
+  /** The User-Agent of that use, cut to 255 characters. Column `user_agent`. */
+  userAgent: string | null;
 }
 
-export type DurinAuthTokenCreationAttributes = Omit<DurinAuthTokenAttributes, 'id'> & { id?: number };
+/** The §13 columns: optional when a row is created. */
+type SessionMetadata = 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent';
+
+export type DurinAuthTokenCreationAttributes = Omit<DurinAuthTokenAttributes, 'id' | SessionMetadata> & {
+  id?: number;
+} & Partial<Pick<DurinAuthTokenAttributes, SessionMetadata>>;
 
 /** A row of `durin_authtoken`: what `ctx.auth` holds, with `client` loaded. */
 export interface DurinAuthToken<TUser = unknown>

@@ -20,6 +20,13 @@ export const loginInput = z.object({
   // Optional here so that "No client specified." comes after the credential checks, as in durin.
   // No length bound here: an overlong name is "No client with that name." (checked before any query).
   client: z.string().nullish(),
+  // DESIGN §13: what the user calls this session ("Firefox on Linux"); trimmed, empty → null.
+  name: z
+    .string()
+    .trim()
+    .max(64, 'name: Ensure this field has no more than 64 characters.')
+    .nullish()
+    .transform((name) => name || null),
 });
 
 export interface LoginOutput<TSerializedUser> {
@@ -40,7 +47,8 @@ export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
     if (!clientName) throw durinError('CLIENT_NOT_SPECIFIED');
     const client = await findClientByName(models.Client, clientName);
     if (!client) throw durinError('CLIENT_UNKNOWN');
-    const { token, auth } = await tokens.issue(user, client);
+    const usedFrom = { ip: ctx.durin.ip === 'unknown' ? null : ctx.durin.ip.slice(0, 45), userAgent: ctx.durin.userAgent ?? null };
+    const { token, auth } = await tokens.issue(user, client, { name: input.name, usedFrom });
     events.emit('userLoggedIn', { user, auth });
     const output: LoginOutput<TSerializedUser> = { token, expiry: auth.expiry };
     if (serializeUser) output.user = serializeUser(user);

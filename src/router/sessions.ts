@@ -5,6 +5,7 @@ import type { DurinAuthToken, DurinAuthTokenAttributes } from '../models/types.j
 import { isExpired } from '../time.js';
 import type { RouterDeps } from './deps.js';
 import { sessionsWatchProcedure } from './sessionsWatch.js';
+import { revokeOtherSessions } from './revokeOthers.js';
 
 /** durin's TokenSessionsViewSet (DESIGN §8): the caller's tokens by id, never a token or digest. */
 
@@ -17,6 +18,14 @@ export interface DurinSession {
   hasExpired: boolean;
   /** True for the token this request came with. */
   isCurrent: boolean;
+  /** The name given at login ("Firefox on Linux"), or null (DESIGN §13). */
+  name: string | null;
+  /** When the token was last used (recorded at most once per `lastUsedUpdateInterval`), or null. */
+  lastUsedAt: Date | null;
+  /** The client IP of that use, or null. */
+  lastIp: string | null;
+  /** The User-Agent of that use, or null. */
+  userAgent: string | null;
 }
 
 export const revokeSessionInput = z.object({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
@@ -42,8 +51,14 @@ export function sessionsRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
         expiry: row.expiry,
         hasExpired: isExpired(row.expiry),
         isCurrent: Number(row.id) === Number(ctx.auth.id),
+        name: row.name ?? null,
+        lastUsedAt: row.lastUsedAt ?? null,
+        lastIp: row.lastIp ?? null,
+        userAgent: row.userAgent ?? null,
       }));
     }),
+
+    revokeOthers: revokeOtherSessions(deps),
 
     revoke: protectedProcedure.input(revokeSessionInput).mutation(async function revokeSession({ ctx, input }): Promise<void> {
       if (input.id === Number(ctx.auth.id)) throw durinError('SESSION_IS_CURRENT');

@@ -217,3 +217,36 @@ describe('the live session list in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe('session details and "Log out other sessions" (DESIGN §13)', () => {
+  it('shows each session\'s name, browser, IP and last use, and logs the other sessions out', async () => {
+    const first = await openPage();
+    await logIn(first, 'web');
+    const second = await openPage();
+    await logIn(second, 'mobile');
+
+    // The login sent a name derived from the user agent; the session says where and with what it was used.
+    const web = sessionRow(second, 'web');
+    await web.waitFor();
+    expect(await text(second, '#session-rows tr[data-client="web"] .session-name')).toBe('Chrome on Linux');
+    expect(await text(second, '#session-rows tr[data-client="web"] .session-browser')).toBe('Chrome on Linux');
+    expect(await text(second, '#session-rows tr[data-client="web"] .session-ip')).toBe('127.0.0.1');
+    expect(await text(second, '#session-rows tr[data-client="web"] .session-last-used')).toMatch(/^last used /);
+    expect(await web.locator('.session-details').getAttribute('title')).toContain('Chrome');
+    const stored = await server.app.durin.models.AuthToken.findAll({ order: [['id', 'ASC']] });
+    expect(stored.map((row) => row.name)).toEqual(['Chrome on Linux', 'Chrome on Linux']);
+    await second.screenshot({ path: join(OUTPUT_DIR, 'session-details.png'), fullPage: true });
+
+    await second.getByRole('button', { name: 'Log out other sessions' }).click();
+    await second.locator('#notice', { hasText: '1 other session logged out.' }).waitFor();
+    expect(await second.locator('#session-rows tr').count()).toBe(1);
+    expect(await sessionRow(second, 'mobile').textContent()).toContain('this page');
+    expect(await tokenCount()).toBe(1);
+
+    // The first browser is told at once (its live session list, §12), and it is back at the login form.
+    await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
+    await first.locator('#login-view').waitFor({ state: 'visible' });
+
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -12,7 +12,8 @@ describe.each([false, true])('sessions (apiAccessExcludeFromSessions: %s)', (exc
   const apiClient = 'sessionsapiaccesstestcase_client';
 
   beforeAll(async () => {
-    app = await createTestApp({ settings: { apiAccessClientName: apiClient, apiAccessExcludeFromSessions: exclude } });
+    // Usage tracking off: the metadata columns stay null here (test/router/sessionMetadata.test.ts covers them).
+    app = await createTestApp({ settings: { apiAccessClientName: apiClient, apiAccessExcludeFromSessions: exclude, lastUsedUpdateInterval: null } });
     server = await startTestServer(app);
     await app.durin.clients.create({ name: apiClient, tokenTtl: '365d' });
   });
@@ -44,10 +45,14 @@ describe.each([false, true])('sessions (apiAccessExcludeFromSessions: %s)', (exc
         expiry: auth.expiry,
         hasExpired: false,
         isCurrent: auth.id === current.auth.id,
+        name: null,
+        lastUsedAt: null,
+        lastIp: null,
+        userAgent: null,
       })),
     );
     for (const session of sessions) {
-      expect(Object.keys(session).sort()).toEqual(['client', 'created', 'expiry', 'hasExpired', 'id', 'isCurrent']);
+      expect(Object.keys(session).sort()).toEqual(['client', 'created', 'expiry', 'hasExpired', 'id', 'isCurrent', 'lastIp', 'lastUsedAt', 'name', 'userAgent']);
     }
   });
 

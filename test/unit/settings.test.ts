@@ -18,6 +18,10 @@ describe('resolveSettings', () => {
       loginThrottleRate: { count: 10, seconds: 60, text: '10/m' },
       trustProxy: false,
       lookupTimeout: 5000,
+      lastUsedUpdateInterval: 300,
+      renewOnUse: false,
+      renewOnUseInterval: 60,
+      maxTokenLifetime: null,
     });
   });
 

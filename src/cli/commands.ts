@@ -40,6 +40,8 @@ export interface CliCommand {
   readonly options: Readonly<Record<string, CliOption>>;
   /** Whether the command may create the database (only `migrate`). */
   readonly createsDatabase?: boolean;
+  /** Whether the command takes durin's tables as it finds them (import-django): no "run migrate first" check. */
+  readonly inspectsTables?: boolean;
   /** Checks the flags before anything connects. */
   readonly check?: (values: CommandInput['values']) => void;
   run(input: CommandInput): Promise<void>;

@@ -34,6 +34,7 @@ export const importDjangoCommand: CliCommand = {
     'Applies and records every trpc-durin migration: "trpc-durin migrate" afterwards has nothing to do. A second run changes nothing.',
     'Refuses, changing nothing, a database that is not durin\'s and rows the new schema cannot hold. Stop the Django app first; back up first.',
   ],
+  inspectsTables: true,
   options: {
     'dry-run': { type: 'boolean', help: 'check everything and print what would change; change nothing' },
     'user-table': { type: 'string', value: 'NAME', help: 'the user table (default: the one durin_authtoken.user_id references, e.g. auth_user)' },

@@ -115,7 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const appPath = findAppModule(io.cwd ?? process.cwd(), appOption);
     if (appPath) app = await loadApp(appPath);
     db = app ? await openAppDatabase(app.sequelize, { create }) : await openDatabase(io.env, { create });
-    if (!create) await requireDurinTables(db); // every command but migrate
+    if (!create && !command.inspectsTables) await requireDurinTables(db); // every command but migrate and import-django
     const cliDb = db;
     let durin: Durin | undefined;
     await command.run({ db, app, name, values, print, durin: () => (durin ??= app ? app.durin : createCliDurin(cliDb.sequelize)) });

@@ -84,6 +84,8 @@ export function createUsageRecorder<TUser>(deps: UsageDeps<TUser>): UsageRecorde
       for (const [key, value] of Object.entries(values)) auth.setDataValue(key as keyof Written, value as never);
       if (values.expiry) {
         liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: values.expiry.getTime() });
+        // The session list shows the expiry: `sessions.watch` re-reads it (§12), as after `refresh`.
+        liveness.publish({ type: 'userChanged', userId: String(auth.userId) });
         events.emit('tokenRenewed', { auth, newExpiry: values.expiry });
       }
     } catch (error) {

@@ -80,7 +80,7 @@ describe('trpc-durin --app', () => {
       code: 0,
       stdout:
         'Note: table "Users" does not exist yet; durin_authtoken.user_id references Users.id as BIGINT, so give Users.id that type ' +
-        '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\n',
+        '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\nApplied durin_0002_session_metadata.\n',
       stderr: '',
     });
     const queryInterface = db.sequelize.getQueryInterface();
@@ -132,7 +132,9 @@ describe('migrate after sync()', () => {
     });
     expect(await cli(['migrate', '--fake'], env)).toEqual({
       code: 0,
-      stdout: 'Recorded durin_0001_initial as applied (its tables already exist; nothing was run).\n',
+      stdout:
+        'Recorded durin_0001_initial as applied (its tables already exist; nothing was run).\n' +
+        'Recorded durin_0002_session_metadata as applied (its tables already exist; nothing was run).\n',
       stderr: '',
     });
     expect((await cli(['migrate'], env)).stdout).toBe("No migrations to apply: durin's tables are up to date.\n");

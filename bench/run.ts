@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Sequelize } from 'sequelize-typescript';
 import { CLIENT_NAME, USER_COUNT, benchUsername, createBenchDurin, defineUser, sha256 } from './app.js';
 import type { ServerConfig, ServerMode, ServerStats } from './server.js';
+import { benchRedis, type RedisBenchResult } from './redis.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
@@ -505,9 +506,13 @@ async function main() {
   const prepared = await Promise.all(dialects.map(prepare));
   console.log(`databases seeded (${USER_COUNT} users with tokens), ${prepared.length * MODES.length} servers up in ${seconds(started)}`);
   const results: Partial<Record<Dialect, DialectResult>> = {};
+  let redis: RedisBenchResult | null = null;
   try {
     for (const p of prepared) results[p.dialect] = await benchDialect(p);
     for (const p of prepared) if (p.sprayServer) results[p.dialect]!.spray = await sprayPhase(p);
+    // §11, when a Redis is configured: its own servers, on MariaDB when there is one.
+    const redisUrl = process.env.DURIN_TEST_REDIS_URL;
+    if (redisUrl) redis = await benchRedis({ redisUrl, mysqlUrl: MYSQL_URL, rounds: ROUNDS, duration: DURATION, connections: CONNECTIONS });
   } finally {
     await Promise.all(prepared.map(release));
   }
@@ -538,6 +543,7 @@ async function main() {
     sqlPerMiss: worst((r) => r.sql.miss),
     sqlPerHit: worst((r) => r.sql.hit),
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
+    redis,
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 

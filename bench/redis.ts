@@ -158,7 +158,7 @@ export async function benchRedis(options: RedisBenchOptions): Promise<RedisBench
     // commands apart as "lua") over a fixed number of requests, but the subscribers' health pings
     // (one a second per process, not per request).
     const sent: string[] = [];
-    const monitor = await redis.duplicate().monitor();
+    const monitor = await redis.monitor(); // a connection of its own
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       if (!source.includes('lua')) sent.push(String(args[0]).toLowerCase());
     });

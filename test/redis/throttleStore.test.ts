@@ -92,16 +92,10 @@ describeRedis('redisThrottleStore on a shared redis-server', () => {
     const store = redisThrottleStore(client, { prefix });
     await store.hit('warm', { count: 100, seconds: 60 }, Date.now());
     const addr = String(await client.client('INFO')).match(/addr=(\S+)/)![1]!;
-    const monitor = connectRedis();
+    const monitor = await client.monitor(); // a connection of its own
     const seen: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      monitor.monitor((error, m) => {
-        if (error || !m) return reject(error);
-        m.on('monitor', (_time: string, args: string[], source: string) => {
-          if (source.endsWith(addr)) seen.push(args[0]!.toLowerCase());
-        });
-        resolve();
-      });
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source.endsWith(addr)) seen.push(args[0]!.toLowerCase());
     });
     for (let i = 0; i < 20; i++) await store.hit(`k${i % 3}`, { count: 5, seconds: 60 }, Date.now());
     await client.ping(); // the marker: everything before it has been seen by MONITOR

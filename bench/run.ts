@@ -13,6 +13,7 @@ import { benchDjangoImport } from './djangoImport.js';
 import { soak } from './soak.js';
 import { benchSubscriptions } from './subscriptions.js';
 import { benchTracked } from './tracked.js';
+import { benchRedis, type RedisBenchResult } from './redis.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
@@ -512,11 +513,15 @@ async function main() {
   console.log(`databases seeded (${USER_COUNT} users with tokens), ${prepared.length * MODES.length} servers up in ${seconds(started)}`);
   const results: Partial<Record<Dialect, DialectResult>> = {};
   let tracked: Awaited<ReturnType<typeof benchTracked>> | null = null;
+  let redis: RedisBenchResult | null = null;
   try {
     for (const p of prepared) results[p.dialect] = await benchDialect(p);
     const targets = prepared.map((p) => ({ dialect: p.dialect, database: p.db.database, token: p.db.token }));
     tracked = await benchTracked({ targets, startServer, load, rounds: ROUNDS, duration: DURATION });
     for (const p of prepared) if (p.sprayServer) results[p.dialect]!.spray = await sprayPhase(p);
+    // §11, when a Redis is configured: its own servers, on MariaDB when there is one.
+    const redisUrl = process.env.DURIN_TEST_REDIS_URL;
+    if (redisUrl) redis = await benchRedis({ redisUrl, mysqlUrl: MYSQL_URL, rounds: ROUNDS, duration: DURATION, connections: CONNECTIONS });
   } finally {
     await Promise.all(prepared.map(release));
   }
@@ -555,6 +560,7 @@ async function main() {
     soak: soaked && { requests: soaked.requests, errors5xx: soaked.errors5xx, rssStartMb: soaked.rssStartMb, rssEndMb: soaked.rssEndMb },
     subscriptions: { endP50Ms: subscriptions.endP50Ms, endP99Ms: subscriptions.endP99Ms, bytesPerSubscription: subscriptions.bytesPerSubscription },
     tracked,
+    redis,
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 

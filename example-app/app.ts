@@ -3,7 +3,7 @@ import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone'
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { Sequelize } from 'sequelize-typescript';
 import superjson from 'superjson';
-import { createDurin, durinErrorFormatter, type CreateClientInput } from 'trpc-durin';
+import { createDurin, durinErrorFormatter, type CreateClientInput, type DurinOptions } from 'trpc-durin';
 import { migrate } from './migrations.js';
 import { defineUserModel, hashPassword, passwordAuthenticator, type User } from './users.js';
 
@@ -26,6 +26,8 @@ export const DEMO_CLIENTS: readonly CreateClientInput[] = [
 export interface ExampleAppOptions {
   /** Use createCachedDurinContext (CachedTokenAuthentication) instead of createDurinContext. */
   cache?: boolean;
+  /** Several processes (REDIS_URL, see server.ts): the shared throttle store and revocation bus. */
+  shared?: Pick<DurinOptions<User>, 'throttleStore' | 'cacheBus'>;
 }
 
 export function createExampleApp(sequelize: Sequelize, options: ExampleAppOptions = {}) {
@@ -42,6 +44,7 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
       // The API key has its own panel; keep it out of the session list.
       apiAccessExcludeFromSessions: true,
     },
+    ...options.shared,
   });
 
   // DURIN_CACHE=1: verified tokens are memoized for `tokenCacheTimeout` seconds; logout and

@@ -17,6 +17,7 @@ import { openDatabase } from './db.js';
  *   npm start                       # SQLite file under example-app/data/, port 3000
  *   PORT=4000 DURIN_CACHE=1 npm start
  *   DATABASE_URL=mysql://user:password@127.0.0.1:3306/durin_example npm start
+ *   REDIS_URL=redis://127.0.0.1:6379 PORT=3001 npm start   # several processes (README)
  */
 
 export interface ExampleServerOptions {
@@ -52,7 +53,12 @@ async function serveStatic(res: ServerResponse, entry: { file: string; type: str
 export async function startExampleServer(options: ExampleServerOptions = {}) {
   const { sequelize, description } = openDatabase(options.databaseUrl ?? process.env.DATABASE_URL);
   const cache = options.cache ?? process.env.DURIN_CACHE === '1';
-  const app = createExampleApp(sequelize, { cache });
+  // REDIS_URL: throttle counters and revocations shared with every process on that Redis (§11).
+  // Loaded only then, so an app without Redis never loads ioredis.
+  const redis = process.env.REDIS_URL ? new (await import('ioredis')).Redis(process.env.REDIS_URL) : null;
+  const { redisThrottleStore, redisCacheBus } = redis ? await import('trpc-durin/redis') : { redisThrottleStore: null, redisCacheBus: null };
+  const shared = redis && redisThrottleStore && redisCacheBus ? { throttleStore: redisThrottleStore(redis), cacheBus: redisCacheBus(redis) } : undefined;
+  const app = createExampleApp(sequelize, { cache, shared });
   const migrations = await app.setUpDatabase();
   await buildWeb();
 
@@ -113,6 +119,8 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
         server.closeAllConnections();
         server.close(() => resolve());
       });
+      await app.durin.close();
+      await redis?.quit();
       await sequelize.close();
     },
   };
@@ -131,6 +139,7 @@ async function main() {
       `  Clients:    ${clients}; API keys on api`,
       `  Database:   ${running.database}${running.migrations.length ? ` (applied ${running.migrations.join(', ')})` : ''}`,
       `  Context:    ${running.cache ? 'createCachedDurinContext (DURIN_CACHE=1)' : 'createDurinContext (DURIN_CACHE=1 for the cached one)'}`,
+      `  Redis:      ${process.env.REDIS_URL ? `${process.env.REDIS_URL} (throttles and revocations shared)` : 'none (REDIS_URL=redis://... to share throttles and revocations)'}`,
       '',
       `  Open ${running.url} in a browser, run \`npm run walkthrough\`, or:`,
       `    curl -s -X POST ${running.url}/auth.login -H 'content-type: application/json' -d '${login}'`,

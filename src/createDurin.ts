@@ -15,6 +15,7 @@ import { resolveSettings, type DurinSettings } from './settings.js';
 import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
 import { createThrottling } from './throttle/throttle.js';
 import { createTokenLookup } from './tokenLookup.js';
+import { withPrimaryRetry } from './primaryRetry.js';
 import { createTokens } from './tokens.js';
 import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
 import type { Durin } from './types.js';
@@ -89,7 +90,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(option
   const bus = options.cacheBus;
   const authenticator = createAuthenticator<TUser>({
     models,
-    lookup: createTokenLookup(sequelize, models, userModel),
+    lookup: withPrimaryRetry(sequelize, createTokenLookup(sequelize, models, userModel)),
     events,
     isUserActive,
     lookupTimeoutMs: settings.lookupTimeout,

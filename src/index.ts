@@ -22,6 +22,8 @@ export { parseRate, type ThrottleRate } from './rate.js';
 export type { DurinSettings, ResolvedDurinSettings } from './settings.js';
 export type { DurinEvents, DurinEventMap, DurinRevokeReason } from './events.js';
 export type { DurinCache } from './cache.js';
+export type { CacheBusLink, DurinCacheBus, DurinComponent, DurinHealthReporter } from './cacheBus.js';
+export type { LivenessMessage } from './liveness.js';
 export type { DurinClients, CreateClientInput } from './clients.js';
 export type { IssuedToken } from './tokens.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';

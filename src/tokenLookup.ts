@@ -14,7 +14,12 @@ export interface TokenLookup<TUser> {
    * Resolves to the token with `client` and `user` set, or `null` when no row has that digest.
    * `user` is `null` when the model would not return its row (a paranoid model's soft-deleted user).
    */
-  (tokenHash: string): Promise<{ auth: DurinAuthToken<TUser>; user: TUser | null } | null>;
+  (tokenHash: string, options?: TokenLookupOptions): Promise<{ auth: DurinAuthToken<TUser>; user: TUser | null } | null>;
+}
+
+export interface TokenLookupOptions {
+  /** With Sequelize `replication`, read from the primary instead of a replica (§11). */
+  readonly useMaster?: boolean;
 }
 
 /** What Sequelize applies to a value in `set(key, value, { raw: true })` (its private `_dataTypeSanitizers`). */
@@ -106,8 +111,8 @@ export function createTokenLookup<TUser extends Model>(
   // never uses), doubling the statements per lookup. Other dialects ignore the option.
   const queryOptions = { type: QueryTypes.SELECT, raw: true, tableNames: [] } as { type: QueryTypes.SELECT; raw: true };
 
-  return async function lookupToken(tokenHash) {
-    const rows = await sequelize.query<Record<string, unknown>>(sql, { ...queryOptions, bind: [tokenHash] });
+  return async function lookupToken(tokenHash, options) {
+    const rows = await sequelize.query<Record<string, unknown>>(sql, { ...queryOptions, bind: [tokenHash], ...(options?.useMaster ? { useMaster: true } : {}) });
     const row = rows[0];
     if (!row) return null;
     const auth = instanceFrom(token, row) as DurinAuthToken<TUser>;

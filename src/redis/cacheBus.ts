@@ -132,8 +132,8 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
         const envelope = decodeEnvelope(payload);
         if (envelope && envelope.from !== id) link?.deliver(envelope.message);
       });
-      // A lazy client connects on its first command; an eager one emits `ready` when connected.
-      if (subscriber.status === 'ready') subscribe();
+      // Now as well as on every `ready`: a lazy client (lazyConnect) connects on its first command.
+      subscribe();
       timer = setInterval(ping, pingIntervalMs);
       timer.unref();
     },
@@ -149,6 +149,11 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       const subscriber = sub;
       sub = null;
       if (!subscriber || subscriber.status === 'end') return;
+      if (subscriber.status === 'reconnecting') {
+        // No socket is open, only the reconnect timer, which disconnect() clears; no `end` follows.
+        subscriber.disconnect();
+        return;
+      }
       await new Promise<void>((resolve) => {
         subscriber.once('end', () => resolve());
         subscriber.disconnect();

@@ -96,7 +96,7 @@ process.on('message', (message: { type?: string }) => {
   server.closeAllConnections();
   server.close(async () => {
     await durin.close();
-    await redis?.quit().catch(() => redis.disconnect());
+    redis?.disconnect();
     await sequelize.close();
     process.exit(0);
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { describe } from 'vitest';
 import { unique } from './time.js';
 
@@ -22,7 +22,7 @@ export const describeRedis = describe.runIf(Boolean(REDIS_URL));
 export const testPrefix = () => `${unique('durin-test')}:`;
 
 /** A client the caller closes (`quit`), with no reconnect noise on stderr. */
-export function connectRedis(url = REDIS_URL!, options: { retryStrategy?: (times: number) => number | null } = {}): Redis {
+export function connectRedis(url = REDIS_URL!, options: RedisOptions = {}): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, ...options });
   redis.on('error', () => {});
   return redis;
@@ -106,10 +106,10 @@ export async function startDedicatedRedis(): Promise<DedicatedRedis> {
 }
 
 /** Polls `check` until it returns true, or fails after `timeoutMs` (for effects that travel between processes). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what: string | (() => string) = 'condition'): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -117,6 +117,28 @@ describeRedis('redisCacheBus when Redis fails', () => {
     publisher.disconnect();
   });
 
+  it('closes while Redis is down, leaving no reconnect behind', async () => {
+    const client = connectRedis(dedicated.url, { retryStrategy: () => 20 });
+    const bus = redisCacheBus(client, { prefix: testPrefix() });
+    bus.connect(recordingLink().link);
+    await eventually(() => bus.healthy, 5000, 'the subscription');
+    await dedicated.kill();
+    await eventually(() => !bus.healthy, 2000, 'the bus to notice');
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the subscriber is between two reconnects
+    await bus.close();
+    client.disconnect();
+    await dedicated.start();
+  });
+
+  it('subscribes on a lazy client (lazyConnect) too', async () => {
+    const client = connectRedis(dedicated.url, { lazyConnect: true });
+    const bus = redisCacheBus(client, { prefix: testPrefix() });
+    bus.connect(recordingLink().link);
+    await eventually(() => bus.healthy, 5000, 'the subscription');
+    await bus.close();
+    client.disconnect();
+  });
+
   it('goes unhealthy when a ping is not answered within commandTimeoutMs (CLIENT PAUSE)', async () => {
     const client = connectRedis(dedicated.url);
     const admin = connectRedis(dedicated.url);

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two database projects: every database test runs on SQLite (in memory) and, when
  * DURIN_TEST_MYSQL_URL is set, on that MySQL/MariaDB server too. Pure tests (parsers, crypto,
- * settings) run once, in `unit`.
+ * settings) run once, in `unit`. What only MySQL has (replication: `*.mysql.test.ts`) runs in `mysql` only.
  */
 const databaseTests = ['test/**/*.test.ts'];
 const unitTests = ['test/unit/**/*.test.ts'];
@@ -17,7 +17,15 @@ export default defineConfig({
     execArgv: ['--experimental-eventsource', '--no-warnings=ExperimentalWarning'],
     projects: [
       { extends: true, test: { name: 'unit', include: unitTests } },
-      { extends: true, test: { name: 'sqlite', include: databaseTests, exclude, env: { DURIN_TEST_DB: 'sqlite' } } },
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: databaseTests,
+          exclude: [...exclude, 'test/**/*.mysql.test.ts'],
+          env: { DURIN_TEST_DB: 'sqlite' },
+        },
+      },
       ...(process.env.DURIN_TEST_MYSQL_URL
         ? [{ extends: true as const, test: { name: 'mysql', include: databaseTests, exclude, env: { DURIN_TEST_DB: 'mysql' } } }]
         : []),

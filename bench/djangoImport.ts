@@ -59,7 +59,12 @@ async function time(sequelize: Sequelize, dialect: 'sqlite' | 'mysql', tokens: n
   const importSeconds = (performance.now() - started) / 1000;
   if (report.tokens !== tokens) throw new Error(`imported ${report.tokens} tokens, expected ${tokens}`);
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { tokens, dryRunSeconds: round(dryRunSeconds), importSeconds: round(importSeconds), tokensPerSecond: Math.round(tokens / importSeconds) };
+  return {
+    tokens,
+    dryRunSeconds: round(dryRunSeconds),
+    importSeconds: round(importSeconds),
+    tokensPerSecond: Math.round(tokens / importSeconds),
+  };
 }
 
 /** `{ sqlite, mysql }` timings of a dry run and an import of `tokens` django-rest-durin tokens. */

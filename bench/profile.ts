@@ -54,7 +54,10 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 
 const label = (n: ProfileNode) => {
   const { functionName, url, lineNumber } = n.callFrame;
-  const short = url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '').replace(process.cwd() + path.sep, '');
+  const short = url
+    .replace(/^file:\/\//, '')
+    .replace(/.*node_modules\//, '')
+    .replace(process.cwd() + path.sep, '');
   return `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
 };
 
@@ -82,7 +85,10 @@ const busy = total - idle;
 const pct = (x: number) => `${((100 * x) / busy).toFixed(1).padStart(5)}%`;
 console.log(`${path.basename(file)}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (percentages of busy)`);
 console.log('\nself time, top 30:');
-for (const [l, t] of [...self].filter(([l]) => !l.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+for (const [l, t] of [...self]
+  .filter(([l]) => !l.startsWith('(idle)'))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 30)) {
   console.log(`${pct(t)}  ${l}`);
 }
 const groups: Array<[string, RegExp]> = [
@@ -102,7 +108,10 @@ for (const [name, re] of groups) {
 }
 if (patterns.length) {
   console.log('\ninclusive time of matching frames:');
-  const rows = [...inclusive].filter(([l]) => patterns.some((p) => l.includes(p))).sort((a, b) => b[1] - a[1]).slice(0, 40);
+  const rows = [...inclusive]
+    .filter(([l]) => patterns.some((p) => l.includes(p)))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 40);
   for (const [l, t] of rows) console.log(`${pct(t)}  ${l}`);
 }
 
@@ -118,7 +127,9 @@ if (diffFile && per > 0 && otherPer > 0) {
     .map((k) => [k, (mine.get(k) ?? 0) / per - (other.get(k) ?? 0) / otherPer] as const)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, 40);
-  const total = [...keys].filter((k) => !k.startsWith('(idle)')).reduce((acc, k) => acc + (mine.get(k) ?? 0) / per - (other.get(k) ?? 0) / otherPer, 0);
+  const total = [...keys]
+    .filter((k) => !k.startsWith('(idle)'))
+    .reduce((acc, k) => acc + (mine.get(k) ?? 0) / per - (other.get(k) ?? 0) / otherPer, 0);
   console.log(`\nself µs per request, this minus ${path.basename(diffFile)} (total ${total.toFixed(1)} µs):`);
   for (const [k, d] of rows) console.log(`${d.toFixed(2).padStart(8)}  ${k}`);
 }

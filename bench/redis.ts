@@ -149,9 +149,12 @@ export async function benchRedis(options: RedisBenchOptions): Promise<RedisBench
     for (let r = 0; r < options.rounds; r++) {
       const order = r % 2 ? [shared, memory] : [memory, shared];
       const rps = new Map<Server, number>();
-      for (const server of order) rps.set(server, (await load(server, token, { connections: options.connections, duration: options.duration })).rps);
+      for (const server of order)
+        rps.set(server, (await load(server, token, { connections: options.connections, duration: options.duration })).rps);
       ratios.push(rps.get(shared)! / rps.get(memory)!);
-      console.log(`[redis] round ${r + 1}/${options.rounds}: memory store ${Math.round(rps.get(memory)!)}/s, redis store ${Math.round(rps.get(shared)!)}/s`);
+      console.log(
+        `[redis] round ${r + 1}/${options.rounds}: memory store ${Math.round(rps.get(memory)!)}/s, redis store ${Math.round(rps.get(shared)!)}/s`,
+      );
     }
 
     // Round trips per request: every command a client sent (MONITOR, which tells the script's own
@@ -202,5 +205,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const redisUrl = process.env.DURIN_TEST_REDIS_URL;
   if (!redisUrl) throw new Error('bench/redis.ts needs DURIN_TEST_REDIS_URL (eval "$(bash scripts/redis.sh start)")');
   const rounds = Number(process.argv[2] ?? 6);
-  console.log(JSON.stringify(await benchRedis({ redisUrl, mysqlUrl: process.env.DURIN_TEST_MYSQL_URL, rounds, duration: 2, connections: 10 }), null, 2));
+  console.log(
+    JSON.stringify(
+      await benchRedis({ redisUrl, mysqlUrl: process.env.DURIN_TEST_MYSQL_URL, rounds, duration: 2, connections: 10 }),
+      null,
+      2,
+    ),
+  );
 }

@@ -71,7 +71,11 @@ const t = initTRPC.context<typeof createContext>().create({ transformer: superjs
 // A rate no run reaches: every request is counted, none refused.
 const throttled = t.procedure.concat(durin.protectedProcedure).concat(durin.throttle({ defaultRate: '1000000/m' }));
 const router = t.router({
-  me: throttled.query(({ ctx }) => ({ id: (ctx.user as BenchUser).id, username: (ctx.user as BenchUser).username, client: ctx.auth.client.name })),
+  me: throttled.query(({ ctx }) => ({
+    id: (ctx.user as BenchUser).id,
+    username: (ctx.user as BenchUser).username,
+    client: ctx.auth.client.name,
+  })),
 });
 const server = createHTTPServer({ router, createContext });
 

@@ -265,7 +265,8 @@ async function expectAnswer(server: BenchServer, token: string, status: number) 
 
 /** SQL statements per request: Sequelize's `logging` hook, and the driver's own methods. */
 async function countStatements(servers: Map<ServerMode, BenchServer>, token: string) {
-  const get = (server: BenchServer) => fetch(`${server.url}/me`, { headers: { authorization: `Token ${token}` } }).then((r) => r.arrayBuffer());
+  const get = (server: BenchServer) =>
+    fetch(`${server.url}/me`, { headers: { authorization: `Token ${token}` } }).then((r) => r.arrayBuffer());
   const out: {
     miss?: number;
     hit?: number;
@@ -512,7 +513,7 @@ async function main() {
   const prepared = await Promise.all(dialects.map(prepare));
   console.log(`databases seeded (${USER_COUNT} users with tokens), ${prepared.length * MODES.length} servers up in ${seconds(started)}`);
   const results: Partial<Record<Dialect, DialectResult>> = {};
-  let tracked: Awaited<ReturnType<typeof benchTracked>> | null = null;
+  let tracked: Awaited<ReturnType<typeof benchTracked>> | null;
   let redis: RedisBenchResult | null = null;
   try {
     for (const p of prepared) results[p.dialect] = await benchDialect(p);
@@ -536,7 +537,10 @@ async function main() {
   };
   const sprayed = all.find((r) => r.spray)?.spray ?? null;
   const djangoTokens = Number(args['django-tokens']);
-  const djangoImport = djangoTokens > 0 ? await benchDjangoImport({ tokens: djangoTokens, mysqlUrl: dialects.includes('mysql') ? MYSQL_URL : undefined }) : null;
+  const djangoImport =
+    djangoTokens > 0
+      ? await benchDjangoImport({ tokens: djangoTokens, mysqlUrl: dialects.includes('mysql') ? MYSQL_URL : undefined })
+      : null;
   const json = {
     machine: {
       cpu: cpus[0]?.model ?? 'unknown',
@@ -558,7 +562,11 @@ async function main() {
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
     djangoImport,
     soak: soaked && { requests: soaked.requests, errors5xx: soaked.errors5xx, rssStartMb: soaked.rssStartMb, rssEndMb: soaked.rssEndMb },
-    subscriptions: { endP50Ms: subscriptions.endP50Ms, endP99Ms: subscriptions.endP99Ms, bytesPerSubscription: subscriptions.bytesPerSubscription },
+    subscriptions: {
+      endP50Ms: subscriptions.endP50Ms,
+      endP99Ms: subscriptions.endP99Ms,
+      bytesPerSubscription: subscriptions.bytesPerSubscription,
+    },
     tracked,
     redis,
   };
@@ -566,8 +574,15 @@ async function main() {
 
   // The human table.
   const pad = (v: string | number, n: number) => String(v).padStart(n);
-  console.log(`\n${CONNECTIONS} connections, ${ROUNDS} rounds x ${DURATION} s per mode, median round; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`${'req/s'.padEnd(7)}${pad('baseline', 10)}${pad('raw', 8)}${pad('token', 8)}${pad('cached', 8)}${pad('token/raw', 11)}${pad('cached/base', 13)}   p99 ms b/r/t/c`);
+  console.log(
+    `\n${CONNECTIONS} connections, ${ROUNDS} rounds x ${DURATION} s per mode, median round; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `${'req/s'.padEnd(7)}${pad('baseline', 10)}${pad('raw', 8)}${pad('token', 8)}${pad('cached', 8)}${pad('token/raw', 11)}${pad('cached/base', 13)}   p99 ms b/r/t/c`,
+  );
   for (const [dialect, r] of Object.entries(results)) {
     const s = r.summary;
     console.log(
@@ -583,24 +598,35 @@ async function main() {
   }
   console.log('median of the per-round ratios (both modes measured within the same round):');
   for (const [dialect, r] of Object.entries(results)) {
-    console.log(`${dialect.padEnd(7)}${' '.repeat(33)}${pad(r.paired.tokenVsRaw.toFixed(3), 11)}${pad(r.paired.cachedRatio.toFixed(3), 13)}`);
+    console.log(
+      `${dialect.padEnd(7)}${' '.repeat(33)}${pad(r.paired.tokenVsRaw.toFixed(3), 11)}${pad(r.paired.cachedRatio.toFixed(3), 13)}`,
+    );
   }
   for (const [dialect, r] of Object.entries(results)) {
     const d = r.sql.driver;
-    console.log(`${dialect}: SQL per request (logging hook / driver calls): miss ${r.sql.miss}/${d.miss}, hit ${r.sql.hit}/${d.hit}, token ${r.sql.token}/${d.token}, raw ${r.sql.raw}/${d.raw}`);
+    console.log(
+      `${dialect}: SQL per request (logging hook / driver calls): miss ${r.sql.miss}/${d.miss}, hit ${r.sql.hit}/${d.hit}, token ${r.sql.token}/${d.token}, raw ${r.sql.raw}/${d.raw}`,
+    );
     if (r.spray) {
       console.log(
         `${dialect}: spray: ${r.spray.requests} random tokens (all 401) after a ${SPRAY_WARMUP}-request warm-up, ~${r.spray.rps} req/s, ${r.spray.cpuUsPerRequest} µs server CPU each\n` +
           `  RSS ${r.spray.rssBeforeMb} -> ${r.spray.rssAfterMb} MB (growth ${r.spray.growthMb} MB); cold ${r.spray.rssColdMb} MB; after the warm-up and each chunk ${r.spray.rssTrailMb.join(', ')}\n` +
           `  RSS sampled during each chunk (min-max): ${r.spray.rssBandMb.map(([a, b]) => `${a}-${b}`).join(', ')} MB\n` +
           `  after a forced GC: RSS ${r.spray.rssAfterGcBeforeMb} -> ${r.spray.rssAfterGcAfterMb} MB, live heap ${r.spray.heapLiveBeforeMb} -> ${r.spray.heapLiveAfterMb} MB; V8 heap total ${r.spray.heapTotalTrailMb.join(', ')} MB\n` +
-          `  RSS of the valid-token servers at the end, for comparison: ${Object.entries(r.spray.controlRssMb).map(([m, x]) => `${m} ${x} MB`).join(', ')}`,
+          `  RSS of the valid-token servers at the end, for comparison: ${Object.entries(r.spray.controlRssMb)
+            .map(([m, x]) => `${m} ${x} MB`)
+            .join(', ')}`,
       );
     }
   }
   console.log(`miss statement: ${all[0]?.sql.missStatement ?? '-'}`);
-  if (soaked) console.log(`soak (MariaDB, 16 clients, ${args.soak} s): ${soaked.requests} requests, ${soaked.errors5xx} 5xx, by status ${JSON.stringify(soaked.byStatus)}, RSS ${soaked.rssStartMb} -> ${soaked.rssEndMb} MB`);
-  console.log(`subscriptions: revocation → end p50 ${subscriptions.endP50Ms} ms, p99 ${subscriptions.endP99Ms} ms (${subscriptions.ends}); ${subscriptions.bytesPerSubscription} B per open subscription beyond tRPC's own`);
+  if (soaked)
+    console.log(
+      `soak (MariaDB, 16 clients, ${args.soak} s): ${soaked.requests} requests, ${soaked.errors5xx} 5xx, by status ${JSON.stringify(soaked.byStatus)}, RSS ${soaked.rssStartMb} -> ${soaked.rssEndMb} MB`,
+    );
+  console.log(
+    `subscriptions: revocation → end p50 ${subscriptions.endP50Ms} ms, p99 ${subscriptions.endP99Ms} ms (${subscriptions.ends}); ${subscriptions.bytesPerSubscription} B per open subscription beyond tRPC's own`,
+  );
   console.log(`\nwrote ${path.relative(process.cwd(), args.out!)}; whole run ${seconds(started)}`);
   if (PROFILED.size) console.log(`CPU profiles in ${args['profile-dir']}`);
 }

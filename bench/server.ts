@@ -212,7 +212,18 @@ server.on('request', () => {
 async function stats(): Promise<ServerStats> {
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, statements, lastStatement, driverStatements, updates, requests, cpuUs: cpu.user + cpu.system };
+  return {
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    external: memory.external,
+    statements,
+    lastStatement,
+    driverStatements,
+    updates,
+    requests,
+    cpuUs: cpu.user + cpu.system,
+  };
 }
 
 process.on('message', (message: { id: number; cmd: string }) => {

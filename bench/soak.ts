@@ -71,7 +71,9 @@ async function seed(url: string | undefined, users: number): Promise<{ database:
   await User.sync();
   await durin.sync();
   for (const client of CLIENT_NAMES) await durin.clients.create({ name: client, tokenTtl: '1h' });
-  await User.bulkCreate(Array.from({ length: users }, (_, i) => ({ username: benchUsername(i + 1), passwordHash: sha256('soak'), isActive: true })));
+  await User.bulkCreate(
+    Array.from({ length: users }, (_, i) => ({ username: benchUsername(i + 1), passwordHash: sha256('soak'), isActive: true })),
+  );
   await sequelize.close();
   return created;
 }

@@ -44,6 +44,9 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'rss') process.send!({ type: 'rss', rss: process.memoryUsage().rss });
   if (message.type === 'exit') {
     server.close();
-    void durin.close().then(() => sequelize.close()).then(() => process.exit(0));
+    void durin
+      .close()
+      .then(() => sequelize.close())
+      .then(() => process.exit(0));
   }
 });

@@ -49,7 +49,8 @@ export async function benchSubscriptions(options: SubscriptionBenchOptions = {})
 
   const createContext = (opts: CreateWSSContextFnOptions) => durin.createCachedDurinContext(opts);
   const t = initTRPC.context<Awaited<ReturnType<typeof createContext>>>().create();
-  const waitForAbort = (signal: AbortSignal | undefined) => new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+  const waitForAbort = (signal: AbortSignal | undefined) =>
+    new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
   const router = t.router({
     plain: t.procedure.subscription(async function* ({ signal }) {
       yield 1;
@@ -90,7 +91,7 @@ export async function benchSubscriptions(options: SubscriptionBenchOptions = {})
       });
       const at = await ended;
       endMs.push(at - revokedAt.get(auth.tokenHash)!);
-      ws.close();
+      void ws.close();
     }
     endMs.sort((a, b) => a - b);
 
@@ -121,7 +122,7 @@ export async function benchSubscriptions(options: SubscriptionBenchOptions = {})
       perSubscription.push((guarded - plain) / open);
     }
     perSubscription.sort((a, b) => a - b);
-    ws.close();
+    void ws.close();
     return {
       endP50Ms: round(quantile(endMs, 0.5)),
       endP99Ms: round(quantile(endMs, 0.99)),

@@ -88,7 +88,9 @@ async function benchOne<TServer extends Server>(target: TrackedBenchTarget, deps
         rps[mode]!.push(result.rps);
         cpu[mode]!.push(result.cpuUsPerRequest);
       }
-      console.log(`[${target.dialect}] tracked round ${r + 1}/${deps.rounds}: ${order.map((m) => `${m} ${Math.round(rps[m]!.at(-1)!)}/s`).join(', ')}`);
+      console.log(
+        `[${target.dialect}] tracked round ${r + 1}/${deps.rounds}: ${order.map((m) => `${m} ${Math.round(rps[m]!.at(-1)!)}/s`).join(', ')}`,
+      );
     }
     let writes = 0;
     let requests = 0;

@@ -51,7 +51,10 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
   // revocations in this process evict at once.
   const durinContext = options.cache ? durin.createCachedDurinContext : durin.createDurinContext;
   // One createContext for HTTP and the page's WebSocket (auth.sessions.watch; the token in connectionParams).
-  const createContext = async (opts: CreateHTTPContextOptions | CreateWSSContextFnOptions) => ({ ...(await durinContext(opts)), db: sequelize });
+  const createContext = async (opts: CreateHTTPContextOptions | CreateWSSContextFnOptions) => ({
+    ...(await durinContext(opts)),
+    db: sequelize,
+  });
   type Context = Awaited<ReturnType<typeof createContext>>;
 
   const t = initTRPC.context<Context>().create({
@@ -78,9 +81,9 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
     onlyWeb: t.procedure.concat(durin.allowClients('web')).query(({ ctx }) => `Hello ${ctx.user.username}: only the web client sees this.`),
 
     /** durin's DisallowSpecificClients: every client but `web`. */
-    noWeb: t.procedure.concat(durin.disallowClients('web')).query(
-      ({ ctx }) => `Hello ${ctx.user.username}: every client but web sees this (you are on ${ctx.auth.client.name}).`,
-    ),
+    noWeb: t.procedure
+      .concat(durin.disallowClients('web'))
+      .query(({ ctx }) => `Hello ${ctx.user.username}: every client but web sees this (you are on ${ctx.auth.client.name}).`),
 
     /** durin's UserClientRateThrottle: the client's rate (cli: 5/m), else 10/m for this procedure. */
     throttled: protectedProcedure.concat(durin.throttle({ defaultRate: '10/m' })).query(({ ctx }) => ({

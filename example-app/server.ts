@@ -56,8 +56,11 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
   // REDIS_URL: throttle counters and revocations shared with every process on that Redis (§11).
   // Loaded only then, so an app without Redis never loads ioredis.
   const redis = process.env.REDIS_URL ? new (await import('ioredis')).Redis(process.env.REDIS_URL) : null;
-  const { redisThrottleStore, redisCacheBus } = redis ? await import('trpc-durin/redis') : { redisThrottleStore: null, redisCacheBus: null };
-  const shared = redis && redisThrottleStore && redisCacheBus ? { throttleStore: redisThrottleStore(redis), cacheBus: redisCacheBus(redis) } : undefined;
+  const { redisThrottleStore, redisCacheBus } = redis
+    ? await import('trpc-durin/redis')
+    : { redisThrottleStore: null, redisCacheBus: null };
+  const shared =
+    redis && redisThrottleStore && redisCacheBus ? { throttleStore: redisThrottleStore(redis), cacheBus: redisCacheBus(redis) } : undefined;
   const app = createExampleApp(sequelize, { cache, shared });
   const migrations = await app.setUpDatabase();
   await buildWeb();

@@ -65,9 +65,10 @@ function check(step: string, ok: boolean, got: unknown): void {
 async function call(base: string, path: string, init: { token?: string; input?: unknown } = {}) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (init.token) headers.authorization = `Token ${init.token}`;
-  const response = await fetch(`${base}/${path}`, init.input === undefined
-    ? { headers }
-    : { method: 'POST', headers, body: JSON.stringify({ json: init.input }) });
+  const response = await fetch(
+    `${base}/${path}`,
+    init.input === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify({ json: init.input }) },
+  );
   const body = (await response.json()) as { result?: { data: { json: unknown } }; error?: { json: { message: string } } };
   return { status: response.status, headers: response.headers, data: body.result?.data.json, error: body.error?.json.message };
 }
@@ -79,7 +80,11 @@ async function play(base: string): Promise<void> {
   const me = await call(base, 'me', { token });
   check('me with the token', me.status === 200 && me.data === 'demo', me);
   const anonymous = await call(base, 'me');
-  check('me without a token is 401', anonymous.status === 401 && anonymous.error === 'Authentication credentials were not provided.', anonymous);
+  check(
+    'me without a token is 401',
+    anonymous.status === 401 && anonymous.error === 'Authentication credentials were not provided.',
+    anonymous,
+  );
   // The example's `web` client allows 3 calls a minute.
   for (let i = 1; i <= 3; i += 1) {
     const report = await call(base, 'report', { token });
@@ -89,7 +94,10 @@ async function play(base: string): Promise<void> {
   const retryAfter = Number(throttled.headers.get('retry-after'));
   check(
     'report 4 is 429 with Retry-After',
-    throttled.status === 429 && Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 60 &&
+    throttled.status === 429 &&
+      Number.isInteger(retryAfter) &&
+      retryAfter > 0 &&
+      retryAfter <= 60 &&
       throttled.error === `Request was throttled. Expected available in ${retryAfter === 1 ? '1 second' : `${retryAfter} seconds`}.`,
     { status: throttled.status, retryAfter, error: throttled.error },
   );
@@ -103,7 +111,11 @@ async function main(): Promise<void> {
   // user_id must reference the model's `Users` table, or login fails on MySQL's foreign key.
   const cliEnv = { ...process.env, DATABASE_URL: database.url };
   const durinCli = (...args: string[]) =>
-    execFileSync(process.execPath, ['../node_modules/trpc-durin/dist/cli/bin.js', '--app', 'dist/durin.js', ...args], { cwd: dir, env: cliEnv, encoding: 'utf8' });
+    execFileSync(process.execPath, ['../node_modules/trpc-durin/dist/cli/bin.js', '--app', 'dist/durin.js', ...args], {
+      cwd: dir,
+      env: cliEnv,
+      encoding: 'utf8',
+    });
   check('trpc-durin --app migrate', durinCli('migrate').includes('Applied durin_0001_initial.'), null);
   check('trpc-durin --app create-client', durinCli('create-client', 'web', '--throttle-rate', '3/m') === 'Client web created!\n', null);
   const child = spawn(process.execPath, ['dist/server.js'], {

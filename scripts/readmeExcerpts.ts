@@ -48,8 +48,10 @@ export function readmeExcerpts(root: string, readme: string): Excerpt[] {
 
 /** The README with every marked block refilled from its file. */
 export function refillReadme(root: string, readme: string): string {
-  return readme.replace(MARKER, (_, path: string, region: string | undefined, lang: string) =>
-    `<!-- example: ${path}${region ? `#${region}` : ''} -->\n\`\`\`${lang}\n${readExcerpt(root, path, region)}\`\`\``,
+  return readme.replace(
+    MARKER,
+    (_, path: string, region: string | undefined, lang: string) =>
+      `<!-- example: ${path}${region ? `#${region}` : ''} -->\n\`\`\`${lang}\n${readExcerpt(root, path, region)}\`\`\``,
   );
 }
 

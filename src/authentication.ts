@@ -59,8 +59,7 @@ export interface Verified<TUser> {
 
 /** The outcome of checking one digest (§5 steps 4–7). Database errors are thrown, never folded in. */
 export type Verification<TUser> =
-  | { readonly ok: true; readonly value: Verified<TUser> }
-  | { readonly ok: false; readonly error: DurinErrorId };
+  { readonly ok: true; readonly value: Verified<TUser> } | { readonly ok: false; readonly error: DurinErrorId };
 
 export interface Authenticator<TUser> {
   /** Steps 4–7 for a digest: one query, then expiry (deleting the row) and the active check. */

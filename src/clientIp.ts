@@ -51,7 +51,11 @@ const MAX_HOPS = 32;
  * [socket, ...X-Forwarded-For from right to left]. Without a socket address (fetch), the peer is
  * taken to be the trusted proxy the deployment says is there.
  */
-export function clientIp(socketIp: string | undefined, forwardedFor: string | undefined, trust: DurinProxyTrust | false): string | undefined {
+export function clientIp(
+  socketIp: string | undefined,
+  forwardedFor: string | undefined,
+  trust: DurinProxyTrust | false,
+): string | undefined {
   if (!trust || !forwardedFor) return socketIp === undefined ? undefined : normalizeIp(socketIp);
   if (socketIp !== undefined && !trust(normalizeIp(socketIp), 0)) return normalizeIp(socketIp);
   const entries = forwardedFor.split(',');

@@ -56,11 +56,7 @@ export function validateClientInput(input: CreateClientInput, defaultTtl: number
   return { name, tokenTtl, throttleRate: rate?.text ?? '' };
 }
 
-export function createClients<TUser>(
-  models: DurinModels,
-  settings: ResolvedDurinSettings,
-  tokens: DurinTokens<TUser>,
-): DurinClients {
+export function createClients<TUser>(models: DurinModels, settings: ResolvedDurinSettings, tokens: DurinTokens<TUser>): DurinClients {
   const { Client, AuthToken } = models;
   return {
     async create(input) {
@@ -86,12 +82,21 @@ export function createClients<TUser>(
       const removed = await Client.sequelize!.transaction(async (transaction) => {
         const client = await Client.findOne({ where: { name }, lock: transaction.LOCK.UPDATE, transaction });
         if (!client) return null;
-        const rows = await AuthToken.findAll({ where: { clientId: client.id }, attributes: ['tokenHash', 'userId'], raw: true, transaction });
+        const rows = await AuthToken.findAll({
+          where: { clientId: client.id },
+          attributes: ['tokenHash', 'userId'],
+          raw: true,
+          transaction,
+        });
         await client.destroy({ transaction }); // ON DELETE CASCADE takes the tokens
         return rows;
       });
       if (removed === null) return false;
-      tokens.forget(removed.map((row) => row.tokenHash), 'clientDeleted', removed.map((row) => row.userId));
+      tokens.forget(
+        removed.map((row) => row.tokenHash),
+        'clientDeleted',
+        removed.map((row) => row.userId),
+      );
       return true;
     },
   };

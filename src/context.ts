@@ -1,4 +1,4 @@
-import type { Verification } from './authentication.js';
+import type { Verification, Verified } from './authentication.js';
 import { tokenCandidate, type TokenCandidate } from './authentication.js';
 import type { DurinErrorId } from './errors.js';
 import type { DurinAuthToken } from './models/types.js';
@@ -50,12 +50,9 @@ export interface DurinContext<TUser = unknown> {
 export type DurinContextFactory<TUser> = (options: DurinContextOptions) => Promise<DurinContext<TUser>>;
 
 /** The context for one request; a plain function, so no closure is made per request. */
-function contextFor<TUser>(
-  facts: RequestFacts,
-  failure: DurinFailure | null,
-  user: TUser | null = null,
-  auth: DurinAuthToken<TUser> | null = null,
-): DurinContext<TUser> {
+function contextFor<TUser>(facts: RequestFacts, failure: DurinFailure | null, verified?: Verified<TUser>): DurinContext<TUser> {
+  const user = verified?.user ?? null;
+  const auth = verified?.auth ?? null;
   return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader, userAgent: facts.userAgent } };
 }
 
@@ -92,6 +89,6 @@ export function createContextFactory<TUser>(
     }
     if (!result.ok) return contextFor<TUser>(facts, { error: result.error });
     onVerified?.(result.value.auth, facts);
-    return contextFor(facts, null, result.value.user, result.value.auth);
+    return contextFor(facts, null, result.value);
   }
 }

@@ -75,7 +75,9 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
  * Builds durin for one app: models on its Sequelize instance, the context factories, the
  * procedures to concat, the router to mount. Nothing is shared between two `createDurin` calls.
  */
-export function createDurin<TUser extends Model, TSerializedUser = never>(options: DurinOptions<TUser, TSerializedUser>): Durin<TUser, TSerializedUser> {
+export function createDurin<TUser extends Model, TSerializedUser = never>(
+  options: DurinOptions<TUser, TSerializedUser>,
+): Durin<TUser, TSerializedUser> {
   checkOptions(options as unknown as DurinOptions<Model, unknown>);
   checkUserModelFields(options.userModel as unknown as ModelStatic<Model>);
   const settings = resolveSettings(options.settings);

@@ -40,7 +40,11 @@ interface ErrorEntry {
 /** The table of STYLE.md §6.3: id → durinCode, tRPC code, message. */
 export const DURIN_ERRORS = {
   HEADER_NO_CREDENTIALS: { durinCode: 'HEADER_MALFORMED', code: 'UNAUTHORIZED', message: 'Invalid token header. No credentials provided.' },
-  HEADER_HAS_SPACES: { durinCode: 'HEADER_MALFORMED', code: 'UNAUTHORIZED', message: 'Invalid token header. Token string should not contain spaces.' },
+  HEADER_HAS_SPACES: {
+    durinCode: 'HEADER_MALFORMED',
+    code: 'UNAUTHORIZED',
+    message: 'Invalid token header. Token string should not contain spaces.',
+  },
   TOKEN_INVALID: { durinCode: 'TOKEN_INVALID', code: 'UNAUTHORIZED', message: 'Invalid token.' },
   TOKEN_EXPIRED: { durinCode: 'TOKEN_EXPIRED', code: 'UNAUTHORIZED', message: 'The given token has expired.' },
   USER_INACTIVE: { durinCode: 'USER_INACTIVE', code: 'UNAUTHORIZED', message: 'User inactive or deleted.' },
@@ -51,15 +55,45 @@ export const DURIN_ERRORS = {
   CLIENT_UNKNOWN: { durinCode: 'CLIENT_UNKNOWN', code: 'BAD_REQUEST', message: 'No client with that name.' },
   INVALID_CREDENTIALS: { durinCode: 'INVALID_CREDENTIALS', code: 'BAD_REQUEST', message: 'Unable to log in with provided credentials.' },
   SESSION_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
-  SESSION_IS_CURRENT: { durinCode: 'SESSION_IS_CURRENT', code: 'BAD_REQUEST', message: "Can't delete token if the request is authed with it. Use logout instead." },
+  SESSION_IS_CURRENT: {
+    durinCode: 'SESSION_IS_CURRENT',
+    code: 'BAD_REQUEST',
+    message: "Can't delete token if the request is authed with it. Use logout instead.",
+  },
   API_ACCESS_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
   API_ACCESS_EXISTS: { durinCode: 'API_ACCESS_EXISTS', code: 'CONFLICT', message: 'An API token was already issued to you.' },
-  API_ACCESS_NOT_CONFIGURED: { durinCode: 'API_ACCESS_NOT_CONFIGURED', code: 'PRECONDITION_FAILED', message: 'API access is not configured: set settings.apiAccessClientName.' },
-  API_ACCESS_CLIENT_MISSING: { durinCode: 'API_ACCESS_NOT_CONFIGURED', code: 'PRECONDITION_FAILED', message: 'API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).' },
-  AUTH_BACKEND_FAILED: { durinCode: 'AUTH_BACKEND_FAILED', code: 'INTERNAL_SERVER_ERROR', message: 'The token could not be verified: the authentication backend failed.' },
-  BACKEND_FAILED: { durinCode: 'BACKEND_FAILED', code: 'INTERNAL_SERVER_ERROR', message: 'The request could not be completed: the authentication backend failed.' },
-  CLIENT_IP_UNKNOWN: { durinCode: 'CLIENT_IP_UNKNOWN', code: 'INTERNAL_SERVER_ERROR', message: 'trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.' },
-  CONTEXT_MISSING: { durinCode: 'CONTEXT_MISSING', code: 'INTERNAL_SERVER_ERROR', message: "This app's context lacks durin's (ctx.durin): spread `...(await durin.createDurinContext(opts))` into the createContext of the server that mounts durin.router." },
+  API_ACCESS_NOT_CONFIGURED: {
+    durinCode: 'API_ACCESS_NOT_CONFIGURED',
+    code: 'PRECONDITION_FAILED',
+    message: 'API access is not configured: set settings.apiAccessClientName.',
+  },
+  API_ACCESS_CLIENT_MISSING: {
+    durinCode: 'API_ACCESS_NOT_CONFIGURED',
+    code: 'PRECONDITION_FAILED',
+    message: 'API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).',
+  },
+  AUTH_BACKEND_FAILED: {
+    durinCode: 'AUTH_BACKEND_FAILED',
+    code: 'INTERNAL_SERVER_ERROR',
+    message: 'The token could not be verified: the authentication backend failed.',
+  },
+  BACKEND_FAILED: {
+    durinCode: 'BACKEND_FAILED',
+    code: 'INTERNAL_SERVER_ERROR',
+    message: 'The request could not be completed: the authentication backend failed.',
+  },
+  CLIENT_IP_UNKNOWN: {
+    durinCode: 'CLIENT_IP_UNKNOWN',
+    code: 'INTERNAL_SERVER_ERROR',
+    message:
+      'trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.',
+  },
+  CONTEXT_MISSING: {
+    durinCode: 'CONTEXT_MISSING',
+    code: 'INTERNAL_SERVER_ERROR',
+    message:
+      "This app's context lacks durin's (ctx.durin): spread `...(await durin.createDurinContext(opts))` into the createContext of the server that mounts durin.router.",
+  },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;
@@ -93,11 +127,7 @@ export function formatWait(seconds: number): string {
 }
 
 /** The TRPCError for an error id: `throw durinError('TOKEN_EXPIRED')`. */
-export function durinError(
-  id: DurinErrorId,
-  params?: Record<string, string | number>,
-  cause?: unknown,
-): TRPCError {
+export function durinError(id: DurinErrorId, params?: Record<string, string | number>, cause?: unknown): TRPCError {
   const entry = DURIN_ERRORS[id];
   const message = durinMessage(id, params);
   return new TRPCError({

@@ -28,7 +28,14 @@ export type { DurinClients, CreateClientInput } from './clients.js';
 export type { IssuedToken } from './tokens.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';
 export type { IssueOptions } from './tokens.js';
-export { memoryThrottleStore, type MemoryThrottleStore, type MemoryThrottleStoreOptions, type ThrottleDecision, type ThrottleStore, type ThrottleWindow } from './throttle/store.js';
+export {
+  memoryThrottleStore,
+  type MemoryThrottleStore,
+  type MemoryThrottleStoreOptions,
+  type ThrottleDecision,
+  type ThrottleStore,
+  type ThrottleWindow,
+} from './throttle/store.js';
 export type { ThrottleOptions } from './throttle/throttle.js';
 export type { LoginOutput } from './router/login.js';
 export type { DurinSession } from './router/sessions.js';

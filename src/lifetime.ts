@@ -5,7 +5,8 @@
  */
 
 /** The expiry a renewal at `at` (ms) gives a token of `created` on a client of `ttlSeconds`. */
-export function renewalExpiry(at: number, ttlSeconds: number, created: Date, maxTokenLifetime: number | null): Date {
+export function renewalExpiry(at: number, ttlSeconds: number, cap: { created: Date; maxTokenLifetime: number | null }): Date {
+  const { created, maxTokenLifetime } = cap;
   const renewed = at + ttlSeconds * 1000;
   if (maxTokenLifetime === null) return new Date(renewed);
   return new Date(Math.min(renewed, created.getTime() + maxTokenLifetime * 1000));

@@ -14,10 +14,16 @@ export interface ThrottleRate {
 }
 
 const PERIOD_SECONDS: Record<string, number> = {
-  s: 1, sec: 1, second: 1,
-  m: 60, min: 60, minute: 60,
-  h: 3600, hour: 3600,
-  d: 86_400, day: 86_400,
+  s: 1,
+  sec: 1,
+  second: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  h: 3600,
+  hour: 3600,
+  d: 86_400,
+  day: 86_400,
 };
 const RATE_PATTERN = /^(\d{1,9})\/([a-z]+)$/;
 

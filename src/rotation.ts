@@ -70,7 +70,10 @@ export function createTokenWriter(AuthToken: DurinAuthTokenModel) {
     // Compare-and-swap on the old digest: the digest always changes, so a match is one affected row
     // on every driver (MySQL counts changed rows, not matched ones). A rotation is a new session: the
     // old one's name and last use go with its secret.
-    const [count] = await AuthToken.update({ tokenHash, expiry, ...metadata }, { where: { id: existing.id, tokenHash: existing.tokenHash } });
+    const [count] = await AuthToken.update(
+      { tokenHash, expiry, ...metadata },
+      { where: { id: existing.id, tokenHash: existing.tokenHash } },
+    );
     if (count !== 1) return null;
     const auth = AuthToken.build({ ...existing.get({ plain: true }), tokenHash, expiry, ...metadata }, { isNewRecord: false, raw: true });
     return { auth, replaced: existing.tokenHash };

@@ -27,10 +27,7 @@ function custom<T>(parse: (input: unknown) => T | null, expected: string) {
 const MAX_CACHE_TIMEOUT_SECONDS = 24 * 86_400;
 
 const duration = custom(parseDuration, `expected ${DURATION_FORMS}`);
-const nullableRate = custom<ThrottleRate | 'off'>(
-  (input) => (input === null ? 'off' : parseRate(input)),
-  `expected null or ${RATE_FORM}`,
-);
+const nullableRate = custom<ThrottleRate | 'off'>((input) => (input === null ? 'off' : parseRate(input)), `expected null or ${RATE_FORM}`);
 const durationOrNull = custom<number | 'off'>(
   (input) => (input === null ? 'off' : parseDuration(input)),
   `expected null or ${DURATION_FORMS}`,
@@ -40,7 +37,10 @@ const rateOrNull = nullableRate.transform((rate) => (rate === 'off' ? null : rat
 const schema = z.strictObject({
   defaultTokenTtl: duration.default(86_400),
   tokenCharacterLength: custom(
-    (v) => (Number.isInteger(v) && (v as number) % 2 === 0 && (v as number) >= 32 && (v as number) <= MAX_TOKEN_CHARACTER_LENGTH ? (v as number) : null),
+    (v) =>
+      Number.isInteger(v) && (v as number) % 2 === 0 && (v as number) >= 32 && (v as number) <= MAX_TOKEN_CHARACTER_LENGTH
+        ? (v as number)
+        : null,
     `expected an even integer from 32 to ${MAX_TOKEN_CHARACTER_LENGTH}`,
   ).default(64),
   tokenPrefix: custom(
@@ -51,13 +51,10 @@ const schema = z.strictObject({
     (v) => (typeof v === 'string' && /^[\x21-\x7e]{1,32}$/.test(v) ? v : null),
     'expected one word of printable characters, such as "Token" or "Bearer"',
   ).default('Token'),
-  tokenCacheTimeout: custom(
-    (v) => {
-      const seconds = parseDuration(v);
-      return seconds !== null && seconds <= MAX_CACHE_TIMEOUT_SECONDS ? seconds : null;
-    },
-    `expected ${DURATION_FORMS}, up to 24 days`,
-  ).default(60),
+  tokenCacheTimeout: custom((v) => {
+    const seconds = parseDuration(v);
+    return seconds !== null && seconds <= MAX_CACHE_TIMEOUT_SECONDS ? seconds : null;
+  }, `expected ${DURATION_FORMS}, up to 24 days`).default(60),
   tokenCacheMax: custom(
     (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null),
     'expected a positive integer',

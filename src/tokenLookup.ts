@@ -89,8 +89,7 @@ export function createTokenLookup<TUser extends Model>(
   const token = part(models.AuthToken as unknown as ModelStatic<Model>, 't');
   const client = part(models.Client as unknown as ModelStatic<Model>, 'c');
   const user = part(userModel as unknown as ModelStatic<Model>, 'u');
-  const select = (table: string, p: Part) =>
-    p.columns.map((c, i) => `${table}.${q(c.field)} AS ${q(p.aliases[i]!)}`).join(', ');
+  const select = (table: string, p: Part) => p.columns.map((c, i) => `${table}.${q(c.field)} AS ${q(p.aliases[i]!)}`).join(', ');
 
   const userPk = userModel.getAttributes()[userModel.primaryKeyAttribute];
   // A paranoid model hides soft-deleted rows (DESIGN §5 step 6): they join as no user at all, so the
@@ -112,7 +111,11 @@ export function createTokenLookup<TUser extends Model>(
   const queryOptions = { type: QueryTypes.SELECT, raw: true, tableNames: [] } as { type: QueryTypes.SELECT; raw: true };
 
   return async function lookupToken(tokenHash, options) {
-    const rows = await sequelize.query<Record<string, unknown>>(sql, { ...queryOptions, bind: [tokenHash], ...(options?.useMaster ? { useMaster: true } : {}) });
+    const rows = await sequelize.query<Record<string, unknown>>(sql, {
+      ...queryOptions,
+      bind: [tokenHash],
+      ...(options?.useMaster ? { useMaster: true } : {}),
+    });
     const row = rows[0];
     if (!row) return null;
     const auth = instanceFrom(token, row) as DurinAuthToken<TUser>;

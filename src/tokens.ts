@@ -87,7 +87,10 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
   };
 
   const withRelations = (auth: DurinAuthToken<TUser>, client: DurinClient, user: TUser) => {
-    for (const [name, value] of [['client', client], ['user', user]] as const) {
+    for (const [name, value] of [
+      ['client', client],
+      ['user', user],
+    ] as const) {
       (auth as unknown as Record<string, unknown>)[name] = value;
       (auth.dataValues as unknown as Record<string, unknown>)[name] = value;
     }
@@ -128,7 +131,10 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     async renew(auth) {
       const client = auth.client ?? (await Client.findByPk(auth.clientId));
       if (!client) return null;
-      const newExpiry = renewalExpiry(now(), Number(client.tokenTtl), auth.created, settings.maxTokenLifetime);
+      const newExpiry = renewalExpiry(now(), Number(client.tokenTtl), {
+        created: auth.created,
+        maxTokenLifetime: settings.maxTokenLifetime,
+      });
       const where = { id: auth.id, tokenHash: auth.tokenHash };
       const [count] = await AuthToken.update({ expiry: newExpiry }, { where });
       // MySQL reports changed rows, not matched ones: two renewals in one millisecond write the same
@@ -167,14 +173,17 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
         const batch = rows.slice(i, i + REVOKE_BATCH);
         const hashes = batch.map((row) => row.tokenHash);
         removed += await AuthToken.destroy({ where: { tokenHash: hashes } });
-        forget(hashes, reason, batch.map((row) => row.userId));
+        forget(
+          hashes,
+          reason,
+          batch.map((row) => row.userId),
+        );
       }
       return removed;
     },
   };
   return tokens;
 }
-
 
 type SessionMetadata = Pick<DurinAuthTokenAttributes, 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent'>;
 

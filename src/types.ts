@@ -24,6 +24,7 @@ export type DurinThrottle<TUser> = ReturnType<typeof createThrottling<TUser>>['t
 export type DurinRouter<TUser, TSerializedUser = never> = ReturnType<typeof createDurinRouter<TUser, TSerializedUser>>;
 
 /** `durin.tokens`: issue, renew and revoke tokens from the app's own code. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so the public type has a name of its own in hovers and errors
 export interface DurinTokens<TUser> extends Pick<TokenOperations<TUser>, 'issue' | 'renew' | 'revoke' | 'revokeAll' | 'removeExpired'> {}
 
 /** The object `createDurin` returns (DESIGN §3). */

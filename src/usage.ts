@@ -29,7 +29,10 @@ export interface UsageRecorder<TUser> {
 
 export interface UsageDeps<TUser> {
   readonly models: DurinModels;
-  readonly settings: Pick<ResolvedDurinSettings, 'lastUsedUpdateInterval' | 'renewOnUse' | 'renewOnUseInterval' | 'maxTokenLifetime' | 'tokenCacheMax'>;
+  readonly settings: Pick<
+    ResolvedDurinSettings,
+    'lastUsedUpdateInterval' | 'renewOnUse' | 'renewOnUseInterval' | 'maxTokenLifetime' | 'tokenCacheMax'
+  >;
   readonly liveness: TokenLiveness;
   readonly events: DurinEvents<TUser>;
   readonly health: DurinHealthReporter;
@@ -70,7 +73,7 @@ export function createUsageRecorder<TUser>(deps: UsageDeps<TUser>): UsageRecorde
   /** The new expiry when a renewal is due and moves the expiry later (a use never shortens a token). */
   const renewalDue = (auth: DurinAuthToken<TUser>, slot: Slot | undefined, at: number): Date | null => {
     if (renewMs === null || (slot && at - slot.renewAt < renewMs) || !auth.client) return null;
-    const expiry = renewalExpiry(at, Number(auth.client.tokenTtl), auth.created, settings.maxTokenLifetime);
+    const expiry = renewalExpiry(at, Number(auth.client.tokenTtl), { created: auth.created, maxTokenLifetime: settings.maxTokenLifetime });
     return expiry.getTime() > auth.expiry.getTime() ? expiry : null;
   };
 

@@ -25,10 +25,11 @@ async function expressServer(app: TestApp): Promise<Served> {
   await new Promise((resolve) => listening.once('listening', resolve));
   return {
     url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}/trpc`,
-    close: () => new Promise((resolve) => {
-      listening.closeAllConnections();
-      listening.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        listening.closeAllConnections();
+        listening.close(() => resolve());
+      }),
   };
 }
 
@@ -60,8 +61,15 @@ describe.each([
   const call = async (path: string, init: { token?: string; input?: unknown } = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (init.token) headers.authorization = `Token ${init.token}`;
-    const response = await fetch(`${served.url}/${path}`, init.input === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(init.input) });
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { result?: { data: unknown }; error?: { message: string; data: { durinCode: string | null } } } };
+    const response = await fetch(
+      `${served.url}/${path}`,
+      init.input === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(init.input) },
+    );
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as { result?: { data: unknown }; error?: { message: string; data: { durinCode: string | null } } },
+    };
   };
 
   test('login, me, then the client rate ends in 429 with Retry-After', async () => {
@@ -81,6 +89,8 @@ describe.each([
     const wait = Number(throttled.retryAfter);
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(60);
-    expect(throttled.body.error!.message).toBe(`Request was throttled. Expected available in ${wait === 1 ? '1 second' : `${wait} seconds`}.`);
+    expect(throttled.body.error!.message).toBe(
+      `Request was throttled. Expected available in ${wait === 1 ? '1 second' : `${wait} seconds`}.`,
+    );
   });
 });

@@ -35,7 +35,11 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
   async function meError(headers: Record<string, string>) {
     const response = await server.raw('me', { headers });
     const body = await response.json();
-    return { status: response.status, message: body.error.json?.message ?? body.error.message, durinCode: (body.error.json ?? body.error).data.durinCode };
+    return {
+      status: response.status,
+      message: body.error.json?.message ?? body.error.message,
+      durinCode: (body.error.json ?? body.error).data.durinCode,
+    };
   }
 
   describe('step 7: a valid token', () => {
@@ -56,7 +60,9 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
     test('is one statement for the driver too (no hidden PRAGMA on SQLite)', async () => {
       const { token } = await issue();
       if (app.db.dialect !== 'sqlite') return expect(app.db.dialect).toBe('mysql');
-      const connection = (await (app.db.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<Record<string, (...a: unknown[]) => unknown>> }).getConnection({})) as Record<string, (...a: unknown[]) => unknown>;
+      const connection = (await (
+        app.db.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<Record<string, (...a: unknown[]) => unknown>> }
+      ).getConnection({})) as Record<string, (...a: unknown[]) => unknown>;
       const calls: string[] = [];
       const originals = { all: connection.all!, run: connection.run!, get: connection.get!, exec: connection.exec! };
       for (const [name, original] of Object.entries(originals)) {
@@ -128,7 +134,11 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
 
   describe('step 4: unknown tokens', () => {
     test('a 63-character token is "Invalid token."', async () => {
-      expect(await meError({ authorization: `Token ${'1'.repeat(63)}` })).toEqual({ status: 401, message: 'Invalid token.', durinCode: 'TOKEN_INVALID' });
+      expect(await meError({ authorization: `Token ${'1'.repeat(63)}` })).toEqual({
+        status: 401,
+        message: 'Invalid token.',
+        durinCode: 'TOKEN_INVALID',
+      });
     });
 
     test('a valid token with a character appended is "Invalid token."', async () => {
@@ -138,7 +148,11 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
 
     test('a 10 000-character token is refused before any query', async () => {
       app.db.statements.length = 0;
-      expect(await meError({ authorization: `Token ${'a'.repeat(10_000)}` })).toEqual({ status: 401, message: 'Invalid token.', durinCode: 'TOKEN_INVALID' });
+      expect(await meError({ authorization: `Token ${'a'.repeat(10_000)}` })).toEqual({
+        status: 401,
+        message: 'Invalid token.',
+        durinCode: 'TOKEN_INVALID',
+      });
       expect(app.db.statements).toHaveLength(0);
     });
   });
@@ -149,7 +163,11 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
       const expired: unknown[] = [];
       app.durin.events.on('tokenExpired', (event) => expired.push(event));
       clock.travel(3600_000 + 1);
-      expect(await meError({ authorization: `Token ${token}` })).toEqual({ status: 401, message: 'The given token has expired.', durinCode: 'TOKEN_EXPIRED' });
+      expect(await meError({ authorization: `Token ${token}` })).toEqual({
+        status: 401,
+        message: 'The given token has expired.',
+        durinCode: 'TOKEN_EXPIRED',
+      });
       expect(expired).toEqual([{ userId: user.id, clientName: client.name }]);
       expect(await app.durin.models.AuthToken.count({ where: { tokenHash: hashToken(token) } })).toBe(0);
       // Once deleted, it is simply unknown.
@@ -175,7 +193,11 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
   describe('step 6: inactive users', () => {
     test('are refused with "User inactive or deleted."', async () => {
       const { token } = await issue({ isActive: false });
-      expect(await meError({ authorization: `Token ${token}` })).toEqual({ status: 401, message: 'User inactive or deleted.', durinCode: 'USER_INACTIVE' });
+      expect(await meError({ authorization: `Token ${token}` })).toEqual({
+        status: 401,
+        message: 'User inactive or deleted.',
+        durinCode: 'USER_INACTIVE',
+      });
     });
   });
 

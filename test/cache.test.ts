@@ -132,7 +132,10 @@ describe('CachedTokenAuthentication over HTTP', () => {
     }
     const cases: Array<[string, RevocationCase]> = [
       ['logout', { revoke: (_, victim) => cached.client(victim).auth.logout.mutate(), reason: 'logout' }],
-      ['logoutAll (from another session of the user)', { revoke: (s) => cached.client(s.other).auth.logoutAll.mutate(), reason: 'logoutAll' }],
+      [
+        'logoutAll (from another session of the user)',
+        { revoke: (s) => cached.client(s.other).auth.logoutAll.mutate(), reason: 'logoutAll' },
+      ],
       [
         'sessions.revoke (from another session)',
         {
@@ -162,10 +165,7 @@ describe('CachedTokenAuthentication over HTTP', () => {
           reason: 'rotated',
         },
       ],
-      [
-        'tokens.issue rotation (the old token)',
-        { revoke: (s) => app.durin.tokens.issue(s.user, s.client.name), reason: 'rotated' },
-      ],
+      ['tokens.issue rotation (the old token)', { revoke: (s) => app.durin.tokens.issue(s.user, s.client.name), reason: 'rotated' }],
       [
         'tokens.revoke',
         {
@@ -176,7 +176,7 @@ describe('CachedTokenAuthentication over HTTP', () => {
         },
       ],
       ['tokens.revokeAll', { revoke: (s) => app.durin.tokens.revokeAll(s.user), reason: 'logoutAll' }],
-      ['clients.delete (the token\'s client)', { revoke: (s) => app.durin.clients.delete(s.client.name), reason: 'clientDeleted' }],
+      ["clients.delete (the token's client)", { revoke: (s) => app.durin.clients.delete(s.client.name), reason: 'clientDeleted' }],
     ];
 
     test.each(cases)('%s', async (_, { victim: pickVictim, revoke, reason }) => {
@@ -213,7 +213,7 @@ describe('CachedTokenAuthentication over HTTP', () => {
       expect(revocations.reasons()).toEqual(['removeExpired']);
     });
 
-    test('revocation of one token leaves the user\'s other cached tokens cached', async () => {
+    test("revocation of one token leaves the user's other cached tokens cached", async () => {
       const s = await setup();
       await warm(s.token);
       await warm(s.other);
@@ -366,7 +366,7 @@ describe('CachedTokenAuthentication over HTTP', () => {
       expect((await me(cached, a.token)).statements).toHaveLength(0);
     });
 
-    test('the multi-process pattern: another instance\'s tokenRevoked → cache.invalidate here', async () => {
+    test("the multi-process pattern: another instance's tokenRevoked → cache.invalidate here", async () => {
       // Stands in for a broadcast: this durin's tokenRevoked is what another process would receive.
       // Here the local eviction already happened; invalidating again is idempotent and costs one query.
       const s = await setup();
@@ -497,9 +497,7 @@ describe('a bounded cache (tokenCacheMax: 5)', () => {
     let statements = 0;
     for (let done = 0; done < SPRAY; done += BATCH) {
       app.db.statements.length = 0;
-      const contexts = await Promise.all(
-        Array.from({ length: BATCH }, () => lookup(randomBytes(32).toString('hex'))),
-      );
+      const contexts = await Promise.all(Array.from({ length: BATCH }, () => lookup(randomBytes(32).toString('hex'))));
       failures += contexts.filter((ctx) => ctx.durin.failure?.error === 'TOKEN_INVALID' && ctx.user === null).length;
       statements += app.db.statements.length;
     }

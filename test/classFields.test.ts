@@ -34,11 +34,18 @@ let folder: string;
 
 async function compileUserModel(useDefineForClassFields: boolean) {
   const { outputText } = ts.transpileModule(MODEL_SOURCE, {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, experimentalDecorators: true, useDefineForClassFields },
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ES2022,
+      experimentalDecorators: true,
+      useDefineForClassFields,
+    },
   });
   const file = join(folder, `FieldUser-${useDefineForClassFields ? 'define' : 'assign'}.mjs`);
   writeFileSync(file, outputText);
-  return (await import(pathToFileURL(file).href)) as { defineUser: (sequelize: unknown, tableName: string) => ModelStatic<Model> & (new () => Model & { username: string }) };
+  return (await import(pathToFileURL(file).href)) as {
+    defineUser: (sequelize: unknown, tableName: string) => ModelStatic<Model> & (new () => Model & { username: string });
+  };
 }
 
 describe('createDurin and class fields', () => {

@@ -48,7 +48,11 @@ async function emptyDatabase(): Promise<CliDatabaseUnderTest> {
 async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env });
+  const code = await runCli(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env,
+  });
   return { code, stdout, stderr };
 }
 
@@ -60,13 +64,21 @@ async function migratedDatabase() {
     username: { type: DataTypes.STRING(150), allowNull: false },
   });
   const env = { DATABASE_URL: db.url };
-  expect(await cli(['migrate'], env)).toEqual({ code: 0, stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\n', stderr: '' });
-  const select = <T extends object>(sql: string, replacements: unknown[] = []) => db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
+  expect(await cli(['migrate'], env)).toEqual({
+    code: 0,
+    stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\n',
+    stderr: '',
+  });
+  const select = <T extends object>(sql: string, replacements: unknown[] = []) =>
+    db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
   return {
     ...db,
     env,
     run: (...argv: string[]) => cli(argv, env),
-    clients: () => select<{ name: string; token_ttl: number | string; throttle_rate: string }>('SELECT name, token_ttl, throttle_rate FROM durin_client ORDER BY name'),
+    clients: () =>
+      select<{ name: string; token_ttl: number | string; throttle_rate: string }>(
+        'SELECT name, token_ttl, throttle_rate FROM durin_client ORDER BY name',
+      ),
     async tokenCount(): Promise<number> {
       const [row] = await select<{ n: number | string }>('SELECT COUNT(*) AS n FROM durin_authtoken');
       return Number(row!.n);
@@ -77,9 +89,11 @@ async function migratedDatabase() {
       await db.sequelize.getQueryInterface().bulkInsert('users', [{ username }]);
       const [user] = await select<{ id: number }>('SELECT id FROM users WHERE username = ?', [username]);
       const [row] = await select<{ id: number }>('SELECT id FROM durin_client WHERE name = ?', [client]);
-      await db.sequelize.getQueryInterface().bulkInsert('durin_authtoken', [
-        { token_hash: randomBytes(32).toString('hex'), user_id: user!.id, client_id: row!.id, created: new Date(), expiry },
-      ]);
+      await db.sequelize
+        .getQueryInterface()
+        .bulkInsert('durin_authtoken', [
+          { token_hash: randomBytes(32).toString('hex'), user_id: user!.id, client_id: row!.id, created: new Date(), expiry },
+        ]);
     },
   };
 }
@@ -99,7 +113,7 @@ function expectOneLineError(result: { code: number; stdout: string; stderr: stri
 const HOUR = 3_600_000;
 
 describe('create-client (durin ClientCommandTestCase)', () => {
-  test('a name alone creates the client with defaultTokenTtl, not durin\'s zero TTL', async () => {
+  test("a name alone creates the client with defaultTokenTtl, not durin's zero TTL", async () => {
     const db = await migratedDatabase();
     expect(await db.run('create-client', 'web')).toEqual({ code: 0, stdout: 'Client web created!\n', stderr: '' });
     expect(await db.clients()).toEqual([{ name: 'web', token_ttl: 86_400, throttle_rate: '' }]);
@@ -131,7 +145,10 @@ describe('create-client (durin ClientCommandTestCase)', () => {
 
   test.each(['invalid', '14 00:00', '0', '-5', '2w'])('--token-ttl %j fails and names the flag', async (ttl) => {
     const db = await migratedDatabase();
-    expectOneLineError(await db.run('create-client', 'web', `--token-ttl=${ttl}`), `trpc-durin: invalid --token-ttl: expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d" (got ${/^\d+$/.test(ttl) ? ttl : JSON.stringify(ttl)})`);
+    expectOneLineError(
+      await db.run('create-client', 'web', `--token-ttl=${ttl}`),
+      `trpc-durin: invalid --token-ttl: expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d" (got ${/^\d+$/.test(ttl) ? ttl : JSON.stringify(ttl)})`,
+    );
     expect(await db.clients()).toEqual([]);
   });
 
@@ -153,7 +170,10 @@ describe('throttle rates (durin ClientTestCase)', () => {
   // durin's model validator also rejected "2/minute"; DESIGN §7 accepts minute as a period.
   test.each(['blahblah', '2/fortnight', '0/s'])('%j fails before anything is stored', async (rate) => {
     const db = await migratedDatabase();
-    expectOneLineError(await db.run('create-client', 'web', '--throttle-rate', rate), new RegExp(`^trpc-durin: invalid --throttle-rate: .*\\(got "${rate}"\\)$`));
+    expectOneLineError(
+      await db.run('create-client', 'web', '--throttle-rate', rate),
+      new RegExp(`^trpc-durin: invalid --throttle-rate: .*\\(got "${rate}"\\)$`),
+    );
     expect(await db.clients()).toEqual([]);
   });
 });
@@ -166,7 +186,9 @@ describe('list-clients', () => {
     }
     expect(await db.run('list-clients')).toEqual({
       code: 0,
-      stdout: ['NAME    TOKEN TTL  THROTTLE RATE', 'cli     90s        -', 'mobile  14d        100/h', 'web     1d         -', ''].join('\n'),
+      stdout: ['NAME    TOKEN TTL  THROTTLE RATE', 'cli     90s        -', 'mobile  14d        100/h', 'web     1d         -', ''].join(
+        '\n',
+      ),
       stderr: '',
     });
   });
@@ -230,7 +252,11 @@ describe('migrate', () => {
       'Note: table "users" does not exist yet; durin_authtoken.user_id references users.id as INTEGER, so give users.id that type ' +
         '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\nApplied durin_0002_session_metadata.\n',
     );
-    expect(await cli(['migrate'], env)).toEqual({ code: 0, stdout: "No migrations to apply: durin's tables are up to date.\n", stderr: '' });
+    expect(await cli(['migrate'], env)).toEqual({
+      code: 0,
+      stdout: "No migrations to apply: durin's tables are up to date.\n",
+      stderr: '',
+    });
     expect((await cli(['create-client', 'web'], env)).code).toBe(0);
   });
 
@@ -242,7 +268,13 @@ describe('migrate', () => {
     await queryInterface.createTable('accounts', { id: { type: DataTypes.BIGINT, primaryKey: true } });
     await cli(['create-client', 'web'], env);
     const [client] = await db.sequelize.query<{ id: number }>('SELECT id FROM durin_client', { type: QueryTypes.SELECT });
-    const token = (userId: number) => ({ token_hash: randomBytes(32).toString('hex'), user_id: userId, client_id: client!.id, created: new Date(), expiry: new Date() });
+    const token = (userId: number) => ({
+      token_hash: randomBytes(32).toString('hex'),
+      user_id: userId,
+      client_id: client!.id,
+      created: new Date(),
+      expiry: new Date(),
+    });
     await expect(queryInterface.bulkInsert('durin_authtoken', [token(7)])).rejects.toThrow(/foreign key|FOREIGN KEY/i);
     await queryInterface.bulkInsert('accounts', [{ id: 7 }]);
     await queryInterface.bulkInsert('durin_authtoken', [token(7)]);
@@ -254,7 +286,9 @@ describe('migrate', () => {
     const db = await emptyDatabase();
     const queryInterface = db.sequelize.getQueryInterface();
     await queryInterface.createTable('people', { pk: { type: DataTypes.BIGINT, primaryKey: true } });
-    const result = await cli(['migrate', '--user-table', 'people', '--user-key', 'pk', '--user-key-type', 'uuid'], { DATABASE_URL: db.url });
+    const result = await cli(['migrate', '--user-table', 'people', '--user-key', 'pk', '--user-key-type', 'uuid'], {
+      DATABASE_URL: db.url,
+    });
     expect(result).toEqual({ code: 0, stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\n', stderr: '' });
     const userId = (await queryInterface.describeTable('durin_authtoken')).user_id!;
     expect(userId.type).toBe((await queryInterface.describeTable('people')).pk!.type);
@@ -263,9 +297,15 @@ describe('migrate', () => {
   test('bad user table options fail before anything is created', async () => {
     const db = await emptyDatabase();
     const env = { DATABASE_URL: db.url };
-    expectOneLineError(await cli(['migrate', '--user-key-type', 'int'], env), 'trpc-durin: invalid --user-key-type "int": expected one of integer, bigint, uuid, string');
+    expectOneLineError(
+      await cli(['migrate', '--user-key-type', 'int'], env),
+      'trpc-durin: invalid --user-key-type "int": expected one of integer, bigint, uuid, string',
+    );
     await db.sequelize.getQueryInterface().createTable('users', { id: { type: DataTypes.INTEGER, primaryKey: true } });
-    expectOneLineError(await cli(['migrate', '--user-key', 'uid'], env), 'trpc-durin: table "users" has no column "uid"; pass --user-key NAME');
+    expectOneLineError(
+      await cli(['migrate', '--user-key', 'uid'], env),
+      'trpc-durin: table "users" has no column "uid"; pass --user-key NAME',
+    );
     expect(await db.sequelize.getQueryInterface().tableExists('durin_client')).toBe(false);
   });
 });
@@ -282,20 +322,39 @@ describe('bad input is one line on stderr and exit code 1', () => {
     [['delete-client', 'web', 'mobile'], {}, 'trpc-durin: unexpected argument "mobile" for delete-client'],
     [['help', 'frobnicate'], {}, 'trpc-durin: unknown command "frobnicate"; run "trpc-durin --help" for the list'],
     [['list-clients'], {}, 'trpc-durin: DATABASE_URL is not set; set it to sqlite:<path> or mysql://user:pass@host:port/db'],
-    [['list-clients'], { DATABASE_URL: 'postgres://u:p@h/db' }, 'trpc-durin: DATABASE_URL must be sqlite:<path> or mysql://user:pass@host:port/db (got a "postgres" URL)'],
+    [
+      ['list-clients'],
+      { DATABASE_URL: 'postgres://u:p@h/db' },
+      'trpc-durin: DATABASE_URL must be sqlite:<path> or mysql://user:pass@host:port/db (got a "postgres" URL)',
+    ],
     [['migrate'], { DATABASE_URL: 'sqlite::memory:' }, /^trpc-durin: DATABASE_URL points to an in-memory SQLite database/],
-    [['list-clients'], { DATABASE_URL: 'mysql://u:p@127.0.0.1:3306' }, 'trpc-durin: DATABASE_URL names no database: use mysql://user:pass@host:port/db'],
-    [['list-clients'], { DATABASE_URL: noDb }, /^trpc-durin: cannot connect to the database at mysql:\/\/durin@127\.0\.0\.1:1\/durin: .*ECONNREFUSED/],
-    [['list-clients'], { DATABASE_URL: 'sqlite:/nonexistent/durin.db' }, 'trpc-durin: the SQLite database /nonexistent/durin.db does not exist; run "trpc-durin migrate" to create it'],
+    [
+      ['list-clients'],
+      { DATABASE_URL: 'mysql://u:p@127.0.0.1:3306' },
+      'trpc-durin: DATABASE_URL names no database: use mysql://user:pass@host:port/db',
+    ],
+    [
+      ['list-clients'],
+      { DATABASE_URL: noDb },
+      /^trpc-durin: cannot connect to the database at mysql:\/\/durin@127\.0\.0\.1:1\/durin: .*ECONNREFUSED/,
+    ],
+    [
+      ['list-clients'],
+      { DATABASE_URL: 'sqlite:/nonexistent/durin.db' },
+      'trpc-durin: the SQLite database /nonexistent/durin.db does not exist; run "trpc-durin migrate" to create it',
+    ],
   ])('%j', async (argv, env, message) => {
     const result = await cli(argv, env);
     expectOneLineError(result, message);
     expect(result.stderr).not.toContain('secret');
   });
 
-  test('a database without durin\'s tables asks for migrate', async () => {
+  test("a database without durin's tables asks for migrate", async () => {
     const db = await emptyDatabase();
-    expectOneLineError(await cli(['list-clients'], { DATABASE_URL: db.url }), 'trpc-durin: table "durin_client" does not exist: run "trpc-durin migrate" first');
+    expectOneLineError(
+      await cli(['list-clients'], { DATABASE_URL: db.url }),
+      'trpc-durin: table "durin_client" does not exist: run "trpc-durin migrate" first',
+    );
   });
 });
 
@@ -306,13 +365,20 @@ describe('help', () => {
     for (const word of ['migrate', 'create-client NAME', 'list-clients', 'delete-client NAME', 'remove-expired-tokens', 'DATABASE_URL']) {
       expect(stdout).toContain(word);
     }
-    for (const flag of ['--user-table NAME', '--user-key NAME', '--user-key-type TYPE', '--token-ttl DURATION', '--throttle-rate RATE', '--json']) {
+    for (const flag of [
+      '--user-table NAME',
+      '--user-key NAME',
+      '--user-key-type TYPE',
+      '--token-ttl DURATION',
+      '--throttle-rate RATE',
+      '--json',
+    ]) {
       expect(stdout).toContain(flag);
     }
     expect((await cli(['help'])).stdout).toBe(stdout);
   });
 
-  test('a command\'s --help and help COMMAND show that command only', async () => {
+  test("a command's --help and help COMMAND show that command only", async () => {
     const own = await cli(['create-client', '--help']);
     expect(own.code).toBe(0);
     expect(own.stdout).toContain('trpc-durin create-client NAME [--token-ttl DURATION] [--throttle-rate RATE]');
@@ -339,7 +405,11 @@ describe('the built bin', () => {
     const db = await emptyDatabase();
     const env = { DATABASE_URL: db.url };
     expect((await node(['migrate'], env)).stdout).toContain('Applied durin_0001_initial.');
-    expect(await node(['create-client', 'web', '--token-ttl', '1d'], env)).toEqual({ code: 0, stdout: 'Client web created!\n', stderr: '' });
+    expect(await node(['create-client', 'web', '--token-ttl', '1d'], env)).toEqual({
+      code: 0,
+      stdout: 'Client web created!\n',
+      stderr: '',
+    });
     expect((await node(['list-clients'], env)).stdout).toBe('NAME  TOKEN TTL  THROTTLE RATE\nweb   1d         -\n');
     expectOneLineError(await node(['create-client', 'web'], env), 'trpc-durin: a client named "web" already exists');
   }, 60_000); // four Node start-ups, on a busy CI machine

@@ -44,7 +44,9 @@ async function emptyDatabase(): Promise<{ url: string; sequelize: Sequelize }> {
 /** The table and column durin_authtoken.user_id references, read from the database. */
 async function userIdReference(sequelize: Sequelize): Promise<string | null> {
   if (testDialect() === 'sqlite') {
-    const [row] = await sequelize.query<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'durin_authtoken'", { type: QueryTypes.SELECT });
+    const [row] = await sequelize.query<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'durin_authtoken'", {
+      type: QueryTypes.SELECT,
+    });
     const match = /`user_id` [^,]*REFERENCES `([^`]+)` \(`([^`]+)`\)/.exec(row?.sql ?? '');
     return match ? `${match[1]}.${match[2]}` : null;
   }
@@ -67,7 +69,12 @@ function bin(args: string[], env: Record<string, string>, cwd = ROOT) {
 async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env, cwd: ROOT });
+  const code = await runCli(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env,
+    cwd: ROOT,
+  });
   return { code, stdout, stderr };
 }
 
@@ -89,7 +96,9 @@ describe('trpc-durin --app', () => {
 
     // The flag stays for scripts; `=` works too, after the command as well.
     expect(await bin(['create-client', 'web', `--app=${APP}`], env)).toEqual({ code: 0, stdout: 'Client web created!\n', stderr: '' });
-    const [web] = await db.sequelize.query<{ token_ttl: number | string }>("SELECT token_ttl FROM durin_client WHERE name = 'web'", { type: QueryTypes.SELECT });
+    const [web] = await db.sequelize.query<{ token_ttl: number | string }>("SELECT token_ttl FROM durin_client WHERE name = 'web'", {
+      type: QueryTypes.SELECT,
+    });
     expect(Number(web!.token_ttl)).toBe(7 * 86_400);
   }, 60_000);
 
@@ -105,7 +114,10 @@ describe('trpc-durin --app', () => {
   test.each([
     [['--app'], 'trpc-durin: option "--app" needs a path, e.g. --app ./src/durin.ts'],
     [['--app', 'nowhere/durin.ts', 'list-clients'], 'trpc-durin: the app module nowhere/durin.ts does not exist'],
-    [['--app', 'test/fixtures/cli-app/not-durin.mjs', 'list-clients'], /^trpc-durin: \S+not-durin\.mjs exports no durin object: export it as "durin"/],
+    [
+      ['--app', 'test/fixtures/cli-app/not-durin.mjs', 'list-clients'],
+      /^trpc-durin: \S+not-durin\.mjs exports no durin object: export it as "durin"/,
+    ],
   ])('%j is one line and exit 1', async (argv, message) => {
     const result = await cli(argv);
     expect(result.code).toBe(1);
@@ -119,7 +131,11 @@ describe('migrate after sync()', () => {
   test('says the tables exist and how to record them; --fake records them; then nothing is pending', async () => {
     const db = await emptyDatabase();
     const env = { DATABASE_URL: db.url };
-    const User = db.sequelize.define('User', { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true } }, { tableName: 'users', timestamps: false });
+    const User = db.sequelize.define(
+      'User',
+      { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true } },
+      { tableName: 'users', timestamps: false },
+    );
     const durin = createDurin({ sequelize: db.sequelize, userModel: User, authenticateUser: () => null });
     await db.sequelize.sync(); // the app's sync() makes durin's tables too
 
@@ -148,7 +164,8 @@ describe('migrate after sync()', () => {
     expect(await cli(['migrate', '--fake'], env)).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'trpc-durin: --fake records migrations as applied only when their tables exist, and "durin_client" does not; run "trpc-durin migrate" without --fake\n',
+      stderr:
+        'trpc-durin: --fake records migrations as applied only when their tables exist, and "durin_client" does not; run "trpc-durin migrate" without --fake\n',
     });
     expect((await cli(['migrate'], env)).stdout).toContain('Applied durin_0001_initial.');
   });
@@ -162,13 +179,17 @@ describe('checks before a command, by asking the database', () => {
     expect((await cli(['create-client', 'web'], env)).code).toBe(0);
     const result = await cli(['delete-client', 'web'], env);
     if (testDialect() === 'sqlite') {
-      expect(result).toEqual({ code: 1, stdout: '', stderr: 'trpc-durin: table "members" does not exist: durin_authtoken references it, so create your app\'s user table first\n' });
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'trpc-durin: table "members" does not exist: durin_authtoken references it, so create your app\'s user table first\n',
+      });
     } else {
       expect(result).toEqual({ code: 0, stdout: 'Client web deleted; 0 tokens revoked.\n', stderr: '' });
     }
   });
 
-  test('a command on a database with only one of durin\'s tables names the missing one', async () => {
+  test("a command on a database with only one of durin's tables names the missing one", async () => {
     const db = await emptyDatabase();
     await db.sequelize.getQueryInterface().createTable('durin_client', { id: { type: DataTypes.INTEGER, primaryKey: true } });
     expect(await cli(['remove-expired-tokens'], { DATABASE_URL: db.url })).toEqual({

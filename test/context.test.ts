@@ -22,9 +22,15 @@ describe('createDurinContext options', () => {
 
   const authorization = () => `Token ${token}`;
   const cases: Array<[string, () => Parameters<TestApp['durin']['createDurinContext']>[0]]> = [
-    ['standalone/express/next: req.headers record', () => ({ req: { headers: { authorization: authorization() }, socket: { remoteAddress: '10.0.0.1' } }, res: {} })],
+    [
+      'standalone/express/next: req.headers record',
+      () => ({ req: { headers: { authorization: authorization() }, socket: { remoteAddress: '10.0.0.1' } }, res: {} }),
+    ],
     ['fastify: req.headers with a reply', () => ({ req: { headers: { authorization: authorization() } }, res: { header: () => {} } })],
-    ['fetch: Request + resHeaders', () => ({ req: new Request('http://x/', { headers: { authorization: authorization() } }), resHeaders: new Headers(), info: {} })],
+    [
+      'fetch: Request + resHeaders',
+      () => ({ req: new Request('http://x/', { headers: { authorization: authorization() } }), resHeaders: new Headers(), info: {} }),
+    ],
     ['{ headers } with a Headers', () => ({ headers: new Headers({ Authorization: authorization() }) })],
     ['{ headers } with a record', () => ({ headers: { Authorization: authorization() } })],
   ];
@@ -36,7 +42,7 @@ describe('createDurinContext options', () => {
     expect(ctx.durin.failure).toBeNull();
   });
 
-  test('resolves real model instances: unchanged, savable, reloadable, equal to a finder\'s', async () => {
+  test("resolves real model instances: unchanged, savable, reloadable, equal to a finder's", async () => {
     const ctx = await app.durin.createDurinContext({ headers: { authorization: authorization() } });
     const user = ctx.user as InstanceType<TestApp['User']>;
     const fromFinder = await app.User.findByPk(user.id);
@@ -65,8 +71,14 @@ describe('createDurinContext options', () => {
 
   test('the response-header handle reaches the adapter: res.setHeader, reply.header, resHeaders', async () => {
     const set: string[] = [];
-    const node = await app.durin.createDurinContext({ req: { headers: {} }, res: { setHeader: (n: string, v: string) => set.push(`node ${n}=${v}`) } });
-    const fastify = await app.durin.createDurinContext({ req: { headers: {} }, res: { header: (n: string, v: string) => set.push(`fastify ${n}=${v}`) } });
+    const node = await app.durin.createDurinContext({
+      req: { headers: {} },
+      res: { setHeader: (n: string, v: string) => set.push(`node ${n}=${v}`) },
+    });
+    const fastify = await app.durin.createDurinContext({
+      req: { headers: {} },
+      res: { header: (n: string, v: string) => set.push(`fastify ${n}=${v}`) },
+    });
     const resHeaders = new Headers();
     const fetchCtx = await app.durin.createDurinContext({ req: new Request('http://x/'), resHeaders });
     node.durin.setHeader('Retry-After', '3');
@@ -82,7 +94,9 @@ describe('createDurinContext options', () => {
   });
 
   test('the client IP comes from the socket; X-Forwarded-For is ignored without trustProxy', async () => {
-    const ctx = await app.durin.createDurinContext({ req: { headers: { 'x-forwarded-for': '1.2.3.4' }, socket: { remoteAddress: '10.0.0.9' } } });
+    const ctx = await app.durin.createDurinContext({
+      req: { headers: { 'x-forwarded-for': '1.2.3.4' }, socket: { remoteAddress: '10.0.0.9' } },
+    });
     expect(ctx.durin.ip).toBe('10.0.0.9');
   });
 });

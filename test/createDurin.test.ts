@@ -17,16 +17,31 @@ describe('createDurin', () => {
   afterAll(() => db.close());
 
   test.each([
-    ['sequelize', () => ({ sequelize: new PlainSequelize('sqlite::memory:', { logging: false }) as never, userModel: User, authenticateUser }),
-      `trpc-durin: invalid option "sequelize": expected a Sequelize instance from sequelize-typescript (new Sequelize(...) from 'sequelize-typescript')`],
-    ['userModel', () => ({ sequelize: db.sequelize, userModel: {} as never, authenticateUser }),
-      'trpc-durin: invalid option "userModel": expected a Sequelize model with a primary key, defined on the same Sequelize instance'],
-    ['authenticateUser', () => ({ sequelize: db.sequelize, userModel: User, authenticateUser: undefined as never }),
-      'trpc-durin: invalid option "authenticateUser": expected a function ({ username, password }) => user | null'],
-    ['isUserActive', () => ({ sequelize: db.sequelize, userModel: User, authenticateUser, isUserActive: true as never }),
-      'trpc-durin: invalid option "isUserActive": expected a function'],
-    ['settings', () => ({ sequelize: db.sequelize, userModel: User, authenticateUser, settings: { tokenCharacterLength: 33 } }),
-      'trpc-durin: invalid setting "tokenCharacterLength": expected an even integer from 32 to 256 (got 33)'],
+    [
+      'sequelize',
+      () => ({ sequelize: new PlainSequelize('sqlite::memory:', { logging: false }) as never, userModel: User, authenticateUser }),
+      `trpc-durin: invalid option "sequelize": expected a Sequelize instance from sequelize-typescript (new Sequelize(...) from 'sequelize-typescript')`,
+    ],
+    [
+      'userModel',
+      () => ({ sequelize: db.sequelize, userModel: {} as never, authenticateUser }),
+      'trpc-durin: invalid option "userModel": expected a Sequelize model with a primary key, defined on the same Sequelize instance',
+    ],
+    [
+      'authenticateUser',
+      () => ({ sequelize: db.sequelize, userModel: User, authenticateUser: undefined as never }),
+      'trpc-durin: invalid option "authenticateUser": expected a function ({ username, password }) => user | null',
+    ],
+    [
+      'isUserActive',
+      () => ({ sequelize: db.sequelize, userModel: User, authenticateUser, isUserActive: true as never }),
+      'trpc-durin: invalid option "isUserActive": expected a function',
+    ],
+    [
+      'settings',
+      () => ({ sequelize: db.sequelize, userModel: User, authenticateUser, settings: { tokenCharacterLength: 33 } }),
+      'trpc-durin: invalid setting "tokenCharacterLength": expected an even integer from 32 to 256 (got 33)',
+    ],
   ])('a bad %s fails at start-up, naming it', (_, options, message) => {
     expect(() => createDurin(options())).toThrow(new DurinConfigError(message));
   });

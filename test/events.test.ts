@@ -46,12 +46,16 @@ describe('tokenRevoked', () => {
 
   test('logout', async () => {
     const { tokens } = await userOn(await newClient());
-    expect(await collect(() => server.client(tokens[0]).auth.logout.mutate())).toEqual([{ tokenHashes: digests(tokens), reason: 'logout' }]);
+    expect(await collect(() => server.client(tokens[0]).auth.logout.mutate())).toEqual([
+      { tokenHashes: digests(tokens), reason: 'logout' },
+    ]);
   });
 
   test('logoutAll, with every token of the user', async () => {
     const { tokens } = await userOn(await newClient(), await newClient(), API);
-    expect(await collect(() => server.client(tokens[0]).auth.logoutAll.mutate())).toEqual([{ tokenHashes: digests(tokens), reason: 'logoutAll' }]);
+    expect(await collect(() => server.client(tokens[0]).auth.logoutAll.mutate())).toEqual([
+      { tokenHashes: digests(tokens), reason: 'logoutAll' },
+    ]);
   });
 
   test('removeExpired, with only the expired tokens', async () => {
@@ -72,7 +76,9 @@ describe('tokenRevoked', () => {
     const name = await newClient();
     const a = await userOn(name);
     const b = await userOn(name);
-    expect(await collect(() => app.durin.clients.delete(name))).toEqual([{ tokenHashes: digests([...a.tokens, ...b.tokens]), reason: 'clientDeleted' }]);
+    expect(await collect(() => app.durin.clients.delete(name))).toEqual([
+      { tokenHashes: digests([...a.tokens, ...b.tokens]), reason: 'clientDeleted' },
+    ]);
     expect(await app.durin.models.AuthToken.count({ where: { tokenHash: digests([...a.tokens, ...b.tokens]) } })).toBe(0);
   });
 

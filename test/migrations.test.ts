@@ -68,7 +68,9 @@ async function describeSchema(db: TestDatabase) {
       defaultValue: column.defaultValue ?? null,
       primaryKey: column.primaryKey,
     }));
-    const indexes = ((await queryInterface.showIndex(table)) as Array<{ fields: Array<{ attribute: string }>; unique: boolean; primary: boolean }>)
+    const indexes = (
+      (await queryInterface.showIndex(table)) as Array<{ fields: Array<{ attribute: string }>; unique: boolean; primary: boolean }>
+    )
       .map((index) => ({ columns: index.fields.map((field) => field.attribute).join(','), unique: index.unique, primary: index.primary }))
       .sort((a, b) => a.columns.localeCompare(b.columns));
     schema[table] = { columns, indexes, foreignKeys: await foreignKeys(db, table) };
@@ -168,7 +170,9 @@ describe('durin_0001_initial', () => {
     await migrator(db, { userTable: 'accounts', userKey: 'uuid', userKeyType: DataTypes.UUID }).up();
     const userId = (await queryInterface.describeTable('durin_authtoken')).user_id!;
     expect(userId.type).toBe((await queryInterface.describeTable('accounts')).uuid!.type);
-    expect(await foreignKeys(db, 'durin_authtoken')).toContainEqual(expect.objectContaining({ column: 'user_id', references: 'accounts.uuid' }));
+    expect(await foreignKeys(db, 'durin_authtoken')).toContainEqual(
+      expect.objectContaining({ column: 'user_id', references: 'accounts.uuid' }),
+    );
   });
 
   test('the default export references users.id as INTEGER', () => {
@@ -177,8 +181,12 @@ describe('durin_0001_initial', () => {
   });
 
   test('bad options and unknown names fail with one sentence', () => {
-    expect(() => createDurinMigrations({ userTable: '' })).toThrow('trpc-durin: invalid migration option "userTable": expected a non-empty name (got )');
-    expect(() => getDurinMigration('0001_initial')).toThrow('trpc-durin: no migration named "0001_initial" (this version has durin_0001_initial, durin_0002_session_metadata)');
+    expect(() => createDurinMigrations({ userTable: '' })).toThrow(
+      'trpc-durin: invalid migration option "userTable": expected a non-empty name (got )',
+    );
+    expect(() => getDurinMigration('0001_initial')).toThrow(
+      'trpc-durin: no migration named "0001_initial" (this version has durin_0001_initial, durin_0002_session_metadata)',
+    );
   });
 });
 
@@ -215,7 +223,10 @@ describe('durin_0002_session_metadata', () => {
 
     expect(await migrator(db).up()).toEqual([expect.objectContaining({ name: 'durin_0002_session_metadata' })]);
     const durin = createDurin({ sequelize: db.sequelize, userModel: User, authenticateUser: () => null });
-    const ctx = await durin.createDurinContext({ headers: { authorization: `Token ${token}`, 'user-agent': 'Migrated/1.0' }, ip: '203.0.113.7' });
+    const ctx = await durin.createDurinContext({
+      headers: { authorization: `Token ${token}`, 'user-agent': 'Migrated/1.0' },
+      ip: '203.0.113.7',
+    });
     expect(ctx.durin.failure).toBeNull();
     expect(ctx.user?.get('id')).toBe(user.id);
     expect(ctx.auth).toMatchObject({ clientId: 7, created, expiry, name: null, lastUsedAt: null });
@@ -238,7 +249,9 @@ describe('durin_0002_session_metadata', () => {
     // The one difference: MySQL reports the table's next AUTO_INCREMENT value once rows were inserted.
     const withoutCounter = (statements: Array<string | null>) => statements.map((sql) => sql?.replace(/ AUTO_INCREMENT=\d+/, '') ?? sql);
     expect(withoutCounter(await ddl(db))).toEqual(await ddl(reference.db));
-    const [{ count }] = (await db.sequelize.query('SELECT COUNT(*) AS count FROM durin_authtoken', { type: QueryTypes.SELECT })) as [{ count: number }];
+    const [{ count }] = (await db.sequelize.query('SELECT COUNT(*) AS count FROM durin_authtoken', { type: QueryTypes.SELECT })) as [
+      { count: number },
+    ];
     expect(Number(count)).toBe(1);
   });
 });

@@ -22,7 +22,9 @@ async function appWith(settings: DurinSettings) {
   const { token, auth } = await app.durin.tokens.issue(user, client.name);
   const expiry = async () => (await app.durin.models.AuthToken.findByPk(auth.id))!.expiry.getTime();
   const renewals: Array<{ tokenId: number; newExpiry: number }> = [];
-  app.durin.events.on('tokenRenewed', ({ auth: renewed, newExpiry }) => renewals.push({ tokenId: Number(renewed.id), newExpiry: newExpiry.getTime() }));
+  app.durin.events.on('tokenRenewed', ({ auth: renewed, newExpiry }) =>
+    renewals.push({ tokenId: Number(renewed.id), newExpiry: newExpiry.getTime() }),
+  );
   const expiryWrites = () => app.db.statements.filter((sql) => /\bUPDATE\b/.test(sql) && /`expiry`|"expiry"/.test(sql)).length;
   return { app, token, auth, at, expiry, renewals, expiryWrites };
 }

@@ -57,7 +57,9 @@ function call(
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
-          const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { json: { message: string; data: { durinCode: string | null } } } };
+          const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            error?: { json: { message: string; data: { durinCode: string | null } } };
+          };
           const error = json.error?.json;
           resolve({
             status: res.statusCode!,
@@ -225,14 +227,18 @@ describe.each(['standalone', 'fetch'] as const)('throttle() on the %s adapter (d
     test('successful logins count too', async () => {
       freshWindow();
       const { user, client } = await setup(app);
-      expect(await statuses(4, () => login({ username: user.username, password: 'hunter2', client: client.name }))).toEqual([200, 200, 200, 429]);
+      expect(await statuses(4, () => login({ username: user.username, password: 'hunter2', client: client.name }))).toEqual([
+        200, 200, 200, 429,
+      ]);
     });
 
     test('another username from the same IP is unaffected', async () => {
       freshWindow();
       const { user, client } = await setup(app);
       const other = await setup(app);
-      expect(await statuses(4, () => login({ username: user.username, password: 'wrong', client: client.name }))).toEqual([400, 400, 400, 429]);
+      expect(await statuses(4, () => login({ username: user.username, password: 'wrong', client: client.name }))).toEqual([
+        400, 400, 400, 429,
+      ]);
       expect((await login({ username: other.user.username, password: 'hunter2', client: other.client.name })).status).toBe(200);
     });
 
@@ -261,7 +267,8 @@ describe.each(['standalone', 'fetch'] as const)('throttle() on the %s adapter (d
     test('X-Forwarded-For does not bypass it without trustProxy', async () => {
       freshWindow();
       const { user, client } = await setup(app);
-      const attempt = (i: number) => login({ username: user.username, password: 'wrong', client: client.name }, { 'x-forwarded-for': `10.0.0.${i}` });
+      const attempt = (i: number) =>
+        login({ username: user.username, password: 'wrong', client: client.name }, { 'x-forwarded-for': `10.0.0.${i}` });
       let spoof = 0;
       expect(await statuses(3, () => attempt(++spoof))).toEqual([400, 400, 400]);
       expectThrottled(await attempt(++spoof), 60);
@@ -383,9 +390,13 @@ describe('rate resolution without a default rate', () => {
   test('loginThrottleRate null switches the login throttle off', async () => {
     freshWindow();
     const { user, client } = await setup(app);
-    const wrong = await statuses(15, () => call(server, 'auth.login', { input: { username: user.username, password: 'wrong', client: client.name } }));
+    const wrong = await statuses(15, () =>
+      call(server, 'auth.login', { input: { username: user.username, password: 'wrong', client: client.name } }),
+    );
     expect(wrong.every((status) => status === 400)).toBe(true);
-    expect((await call(server, 'auth.login', { input: { username: user.username, password: 'hunter2', client: client.name } })).status).toBe(200);
+    expect(
+      (await call(server, 'auth.login', { input: { username: user.username, password: 'hunter2', client: client.name } })).status,
+    ).toBe(200);
   });
 });
 

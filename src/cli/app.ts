@@ -54,13 +54,17 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
   } catch {
     return fail(CLI_ERRORS.appNeedsTsx(path));
   }
-  const api = (await import(pathToFileURL(entry).href)) as { tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>> };
+  const api = (await import(pathToFileURL(entry).href)) as {
+    tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>>;
+  };
   return api.tsImport(url, import.meta.url);
 }
 
 function isDurin(value: unknown): value is Durin {
   const durin = value as Partial<Durin> | null;
-  return typeof durin?.clients?.create === 'function' && typeof durin.models?.AuthToken === 'function' && typeof durin.settings === 'object';
+  return (
+    typeof durin?.clients?.create === 'function' && typeof durin.models?.AuthToken === 'function' && typeof durin.settings === 'object'
+  );
 }
 
 /** The user model's table, key column and key type, as `migrate` needs them. */

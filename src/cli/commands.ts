@@ -70,8 +70,12 @@ export const COMMANDS: readonly CliCommand[] = [
     options: {
       'user-table': { type: 'string', value: 'NAME', help: 'the user table tokens belong to (default: users)' },
       'user-key': { type: 'string', value: 'NAME', help: 'its primary key column (default: id)' },
-      'user-key-type': { type: 'string', value: 'TYPE', help: `${KEY_TYPE_NAMES}: the key's type while the table does not exist (default: integer)` },
-      fake: { type: 'boolean', help: "record the pending migrations as applied without running them (tables made by sync())" },
+      'user-key-type': {
+        type: 'string',
+        value: 'TYPE',
+        help: `${KEY_TYPE_NAMES}: the key's type while the table does not exist (default: integer)`,
+      },
+      fake: { type: 'boolean', help: 'record the pending migrations as applied without running them (tables made by sync())' },
     },
     createsDatabase: true,
     check(values) {
@@ -94,8 +98,16 @@ export const COMMANDS: readonly CliCommand[] = [
     summary: 'Create a client (1 to 64 characters) and print "Client NAME created!".',
     details: ["Without --token-ttl the client gets the app's defaultTokenTtl with --app, else 1d (defaultTokenTtl's default)."],
     options: {
-      'token-ttl': { type: 'string', value: 'DURATION', help: "lifetime of its tokens: seconds, or 45s, 30m, 12h, 14d (default: the app's defaultTokenTtl, else 1d)" },
-      'throttle-rate': { type: 'string', value: 'RATE', help: 'its throttle rate, e.g. 100/h or 10/minute (default: none, so the app\'s defaultThrottleRate)' },
+      'token-ttl': {
+        type: 'string',
+        value: 'DURATION',
+        help: "lifetime of its tokens: seconds, or 45s, 30m, 12h, 14d (default: the app's defaultTokenTtl, else 1d)",
+      },
+      'throttle-rate': {
+        type: 'string',
+        value: 'RATE',
+        help: "its throttle rate, e.g. 100/h or 10/minute (default: none, so the app's defaultThrottleRate)",
+      },
     },
     async run({ durin, name, values, print }) {
       const tokenTtl = values['token-ttl'] as string | undefined;

@@ -45,10 +45,7 @@ export function parseDatabaseUrl(value: string | undefined): DatabaseTarget {
  * Connects to DATABASE_URL and checks the connection, so an unreachable database is one clear
  * line. `create: false` refuses a SQLite file that does not exist (instead of creating an empty one).
  */
-export async function openDatabase(
-  env: Record<string, string | undefined>,
-  options: { create: boolean },
-): Promise<CliDatabase> {
+export async function openDatabase(env: Record<string, string | undefined>, options: { create: boolean }): Promise<CliDatabase> {
   const target = parseDatabaseUrl(env.DATABASE_URL);
   if (target.dialect === 'sqlite' && !options.create && !existsSync(target.storage)) {
     fail(CLI_ERRORS.noSqliteFile(target.storage));
@@ -64,7 +61,7 @@ export async function openDatabase(
     await sequelize.authenticate();
   } catch (error) {
     await sequelize?.close().catch(() => {});
-    const reason = error instanceof Error ? (error as Error & { original?: Error }).original?.message ?? error.message : String(error);
+    const reason = error instanceof Error ? ((error as Error & { original?: Error }).original?.message ?? error.message) : String(error);
     return fail(CLI_ERRORS.unreachable(target.where, reason));
   }
   return { sequelize, dialect: target.dialect, where: target.where };
@@ -90,7 +87,7 @@ export async function openAppDatabase(sequelize: Sequelize, options: { create: b
   try {
     await sequelize.authenticate();
   } catch (error) {
-    const reason = error instanceof Error ? (error as Error & { original?: Error }).original?.message ?? error.message : String(error);
+    const reason = error instanceof Error ? ((error as Error & { original?: Error }).original?.message ?? error.message) : String(error);
     return fail(CLI_ERRORS.unreachable(where, reason));
   }
   return { sequelize, dialect: dialect === 'sqlite' ? 'sqlite' : 'mysql', where };

@@ -27,7 +27,7 @@ const FOOTER = [
   '  --app PATH    the module that exports your durin object (export const durin = createDurin(...)), .ts through your tsx;',
   '                without it, a durin.config.{ts,mts,js,mjs} in the current directory. Then every command uses your',
   "                app's Sequelize connection (not DATABASE_URL), migrate your user model's table, key and key type,",
-  "                and create-client your defaultTokenTtl. The flags still win.",
+  '                and create-client your defaultTokenTtl. The flags still win.',
   '',
   'Exit status: 0 on success; 1 on any error, reported as one line on stderr starting "trpc-durin: ".',
 ];

@@ -18,10 +18,13 @@ export function describeImport(report: DjangoImportReport, dryRun: boolean): str
     return [...leftovers, CLI_OUTPUT.djangoAlreadyImported(report.pendingMigrations.join(', '), dropped && !dryRun)];
   }
   const userTable = report.userTable ?? '?';
+  const counts = { clients: report.clients, tokens: report.tokens, expired: report.expiredTokens };
   const summary = dryRun
-    ? CLI_OUTPUT.djangoDryRun(report.clients, report.tokens, report.expiredTokens, userTable, report.migrations.join(', '))
-    : CLI_OUTPUT.djangoImported(report.clients, report.tokens, report.expiredTokens, userTable);
-  const notes = report.roundedTtls.map((ttl) => CLI_OUTPUT.djangoTtlRounded(ttl.client, seconds(ttl.microseconds), ttl.seconds, dryRun));
+    ? CLI_OUTPUT.djangoDryRun(counts, userTable, report.migrations.join(', '))
+    : CLI_OUTPUT.djangoImported(counts, userTable);
+  const notes = report.roundedTtls.map((ttl) =>
+    CLI_OUTPUT.djangoTtlRounded({ client: ttl.client, seconds: seconds(ttl.microseconds), rounded: ttl.seconds }, dryRun),
+  );
   const applied = dryRun ? [] : report.migrations.map((name) => CLI_OUTPUT.migrationApplied(name));
   return [summary, ...applied, ...notes];
 }
@@ -32,12 +35,16 @@ export const importDjangoCommand: CliCommand = {
   details: [
     'Replaces every plaintext token with its SHA-256 digest; keeps ids, users, clients, TTLs (rounded up to whole seconds), rates, created and expiry.',
     'Applies and records every trpc-durin migration: "trpc-durin migrate" afterwards has nothing to do. A second run changes nothing.',
-    'Refuses, changing nothing, a database that is not durin\'s and rows the new schema cannot hold. Stop the Django app first; back up first.',
+    "Refuses, changing nothing, a database that is not durin's and rows the new schema cannot hold. Stop the Django app first; back up first.",
   ],
   inspectsTables: true,
   options: {
     'dry-run': { type: 'boolean', help: 'check everything and print what would change; change nothing' },
-    'user-table': { type: 'string', value: 'NAME', help: 'the user table (default: the one durin_authtoken.user_id references, e.g. auth_user)' },
+    'user-table': {
+      type: 'string',
+      value: 'NAME',
+      help: 'the user table (default: the one durin_authtoken.user_id references, e.g. auth_user)',
+    },
     'user-key': { type: 'string', value: 'NAME', help: 'its primary key column (default: the referenced column)' },
   },
   async run({ db, values, print }) {

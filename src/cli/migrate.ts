@@ -28,8 +28,11 @@ export interface MigrateOptions {
 /** A Sequelize data type's SQL name, e.g. "BIGINT" for DataTypes.BIGINT or BIGINT.UNSIGNED. */
 export function keyTypeLabel(type: DataType): string {
   if (typeof type === 'string') return type;
-  const instance = (typeof type === 'function' ? new (type as unknown as new () => { toSql(): string })() : type) as { toSql?: () => string; key?: string };
-  return instance.toSql?.() ?? instance.key ?? 'the model\'s key type';
+  const instance = (typeof type === 'function' ? new (type as unknown as new () => { toSql(): string })() : type) as {
+    toSql?: () => string;
+    key?: string;
+  };
+  return instance.toSql?.() ?? instance.key ?? "the model's key type";
 }
 
 const DURIN_TABLES = ['durin_client', 'durin_authtoken'] as const;
@@ -94,7 +97,8 @@ export async function migrate(db: CliDatabase, options: MigrateOptions, print: (
     }
     return;
   }
-  if (existing.length > 0 && pending.some(({ name }) => name === 'durin_0001_initial')) fail(CLI_ERRORS.tablesExistUnrecorded(existing.join(', ')));
+  if (existing.length > 0 && pending.some(({ name }) => name === 'durin_0001_initial'))
+    fail(CLI_ERRORS.tablesExistUnrecorded(existing.join(', ')));
   const deferForeignKey = keyType === null;
   if (deferForeignKey) {
     print(CLI_OUTPUT.userTableMissing(options.userTable, options.userKey, options.userKeyTypeLabel));

@@ -24,7 +24,9 @@ export async function requireDurinTables(db: CliDatabase): Promise<void> {
  */
 export async function requireUserTableForCascade(db: CliDatabase): Promise<void> {
   if (db.dialect !== 'sqlite') return;
-  const references = await db.sequelize.query<{ table: string; from: string }>('PRAGMA foreign_key_list(`durin_authtoken`)', { type: QueryTypes.SELECT });
+  const references = await db.sequelize.query<{ table: string; from: string }>('PRAGMA foreign_key_list(`durin_authtoken`)', {
+    type: QueryTypes.SELECT,
+  });
   const userTable = references.find((reference) => reference.from === 'user_id')?.table;
   if (userTable && !(await db.sequelize.getQueryInterface().tableExists(userTable))) fail(CLI_ERRORS.noUserTable(userTable));
 }

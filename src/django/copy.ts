@@ -25,6 +25,13 @@ export interface Survey {
 
 const MAX_PROBLEMS_LISTED = 20;
 
+/** Where rows are read from and written to, and how many tokens go per statement. */
+export interface CopyTarget {
+  readonly sequelize: Sequelize;
+  readonly dialect: Dialect;
+  readonly batchSize: number;
+}
+
 /**
  * The datetime columns' types as the models see them (the dialect's DATE(3), with Sequelize's
  * `timezone`), so a Date is written exactly as durin's models write it: without them, Sequelize
@@ -54,10 +61,8 @@ async function readClients(sequelize: Sequelize, dialect: Dialect, table: string
 }
 
 async function eachTokenBatch(
-  sequelize: Sequelize,
-  dialect: Dialect,
+  { sequelize, dialect, batchSize }: CopyTarget,
   table: string,
-  batchSize: number,
   visit: (rows: DjangoTokenRow[]) => Promise<void> | void,
 ): Promise<void> {
   const sql =
@@ -76,7 +81,8 @@ async function eachTokenBatch(
 }
 
 /** Converts every row without writing anything: the counts, the rounded TTLs and the refused rows. */
-export async function survey(sequelize: Sequelize, dialect: Dialect, from: TableNames, batchSize: number): Promise<Survey> {
+export async function survey(target: CopyTarget, from: TableNames): Promise<Survey> {
+  const { sequelize, dialect } = target;
   const problems: string[] = [];
   const clients: ConvertedClient[] = [];
   for (const row of await readClients(sequelize, dialect, from.client)) {
@@ -86,7 +92,7 @@ export async function survey(sequelize: Sequelize, dialect: Dialect, from: Table
   }
   let tokens = 0;
   let expiredTokens = 0;
-  await eachTokenBatch(sequelize, dialect, from.token, batchSize, (rows) => {
+  await eachTokenBatch(target, from.token, (rows) => {
     for (const row of rows) {
       const converted = convertToken(row);
       tokens += 1;
@@ -101,17 +107,19 @@ export async function survey(sequelize: Sequelize, dialect: Dialect, from: Table
 
 /** Copies the surveyed clients and every token, digested, from `from` into `to` (same ids). */
 export async function copyRows(
-  sequelize: Sequelize,
-  dialect: Dialect,
-  from: TableNames,
-  to: TableNames,
+  target: CopyTarget,
+  { from, to }: { from: TableNames; to: TableNames },
   clients: readonly ConvertedClient[],
-  batchSize: number,
 ): Promise<void> {
+  const { sequelize } = target;
   const queryInterface = sequelize.getQueryInterface();
   const dates = dateColumns(sequelize);
-  if (clients.length > 0) await queryInterface.bulkInsert(to.client, clients.map((client) => client.row));
-  await eachTokenBatch(sequelize, dialect, from.token, batchSize, async (rows) => {
+  if (clients.length > 0)
+    await queryInterface.bulkInsert(
+      to.client,
+      clients.map((client) => client.row),
+    );
+  await eachTokenBatch(target, from.token, async (rows) => {
     const converted = rows.map((row) => {
       const result = convertToken(row);
       // survey() refused every row convertToken refuses, before anything changed.

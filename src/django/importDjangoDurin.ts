@@ -84,7 +84,9 @@ export async function importDjangoDurin(sequelize: Sequelize, options: ImportDja
   const dialect = dialectOf(sequelize);
   const executed = await executedMigrations(sequelize);
   if ((await readDatabaseState(sequelize)) === 'trpc-durin') {
-    const pendingMigrations = createDurinMigrations().map((m) => m.name).filter((name) => !executed.includes(name));
+    const pendingMigrations = createDurinMigrations()
+      .map((m) => m.name)
+      .filter((name) => !executed.includes(name));
     const droppedLeftovers = await leftoverOldTables(sequelize);
     for (const table of options.dryRun ? [] : droppedLeftovers) await sequelize.getQueryInterface().dropTable(table);
     const nothing = { clients: 0, tokens: 0, expiredTokens: 0, roundedTtls: [], migrations: [], userTable: null };
@@ -93,7 +95,7 @@ export async function importDjangoDurin(sequelize: Sequelize, options: ImportDja
   const recorded = executed.filter((name) => name.startsWith('durin_'));
   if (recorded.length > 0) refuse(ERRORS.metaAlreadyRecords(recorded.join(', ')));
   const user = await readUserReference(sequelize, dialect, { table: options.userTable, key: options.userKey });
-  const found = await survey(sequelize, dialect, REAL, batchSize);
+  const found = await survey({ sequelize, dialect, batchSize }, REAL);
   if (found.problems.length > 0) refuse(ERRORS.rowsRefused(found.problems.join('; ')));
   const report = {
     clients: found.clients.length,

@@ -40,7 +40,10 @@ export async function readDatabaseState(sequelize: Sequelize): Promise<DatabaseS
   const client = await columnsOf(sequelize, 'durin_client');
   const token = await columnsOf(sequelize, 'durin_authtoken');
   if (token.includes('token_hash') && !token.includes('token')) return 'trpc-durin';
-  for (const [table, columns] of [['durin_client', client], ['durin_authtoken', token]] as const) {
+  for (const [table, columns] of [
+    ['durin_client', client],
+    ['durin_authtoken', token],
+  ] as const) {
     const expected = DJANGO_COLUMNS[table].join(', ');
     if (columns.join(', ') !== expected) refuse(ERRORS.notDjangoSchema(table, expected, columns.join(', ')));
   }

@@ -8,15 +8,13 @@ import { DurinConfigError } from '../errors.js';
 const UNCHANGED = 'nothing was changed';
 
 export const DJANGO_IMPORT_ERRORS = {
-  noDurinTables: (missing: string) =>
-    `not a django-rest-durin database: table ${missing} does not exist; ${UNCHANGED}`,
+  noDurinTables: (missing: string) => `not a django-rest-durin database: table ${missing} does not exist; ${UNCHANGED}`,
   notDjangoSchema: (table: string, expected: string, got: string) =>
     `not a django-rest-durin database: ${table} has columns ${got}, expected ${expected}; ${UNCHANGED}`,
   unsupportedDialect: (dialect: string) => `the Django import supports SQLite and MySQL/MariaDB, not ${dialect}; ${UNCHANGED}`,
   metaAlreadyRecords: (names: string) =>
     `SequelizeMeta already records ${names} although durin's tables are django-rest-durin's; ${UNCHANGED}`,
-  noUserReference: () =>
-    `durin_authtoken.user_id references no table; name the user table (--user-table, option userTable); ${UNCHANGED}`,
+  noUserReference: () => `durin_authtoken.user_id references no table; name the user table (--user-table, option userTable); ${UNCHANGED}`,
   noUserTable: (table: string, key: string) => `the user table ${table} has no column ${key}; ${UNCHANGED}`,
   rowsRefused: (list: string) => `cannot import, the target schema cannot hold these rows: ${list}; ${UNCHANGED}`,
   copyFailed: (reason: string) => `the import failed while building the new tables (${reason}); ${UNCHANGED}`,

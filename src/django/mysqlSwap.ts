@@ -34,7 +34,7 @@ export async function swapInMysql(sequelize: Sequelize, { user, found, batchSize
     const storage = new SequelizeStorage({ sequelize, tableName: NEW_META, modelName: 'DurinDjangoImportMeta' });
     const umzug = durinUmzug(user, context, storage);
     const first = await umzug.up({ to: FIRST_MIGRATION });
-    await copyRows(sequelize, 'mysql', REAL, NEW, found.clients, batchSize);
+    await copyRows({ sequelize, dialect: 'mysql', batchSize }, { from: REAL, to: NEW }, found.clients);
     applied = [...first, ...(await umzug.up())].map((migration) => migration.name);
     // The app's own migrations stay recorded beside durin's.
     if (hadMeta) await sequelize.query(`INSERT INTO ${q(NEW_META)} (name) SELECT name FROM ${q(META)}`);

@@ -29,7 +29,10 @@ export function scopedQueryInterface(queryInterface: QueryInterface, names: Read
       const member: unknown = Reflect.get(target, property, receiver);
       if (property !== 'query' || typeof member !== 'function') return member;
       return (sql: unknown, ...rest: unknown[]) =>
-        (member as (...a: unknown[]) => unknown).apply(target, [typeof sql === 'string' ? sql.replace(identifiers, (name) => names[name]!) : sql, ...rest]);
+        (member as (...a: unknown[]) => unknown).apply(target, [
+          typeof sql === 'string' ? sql.replace(identifiers, (name) => names[name]!) : sql,
+          ...rest,
+        ]);
     },
   });
   return new Proxy(queryInterface, {
@@ -37,7 +40,11 @@ export function scopedQueryInterface(queryInterface: QueryInterface, names: Read
       if (property === 'sequelize') return sequelize;
       const member: unknown = Reflect.get(target, property, receiver);
       if (typeof member !== 'function' || property === 'constructor') return member;
-      return (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(target, args.map((arg) => rename(arg, 0)));
+      return (...args: unknown[]) =>
+        (member as (...a: unknown[]) => unknown).apply(
+          target,
+          args.map((arg) => rename(arg, 0)),
+        );
     },
   });
 }

@@ -22,7 +22,7 @@ export async function importSqlite(sequelize: Sequelize, { user, found, batchSiz
     await run(`ALTER TABLE \`${REAL.client}\` RENAME TO \`${OLD.client}\``);
     const umzug = durinUmzug(user, sequelize.getQueryInterface(), new SequelizeStorage({ sequelize }));
     const applied = await umzug.up({ to: FIRST_MIGRATION });
-    await copyRows(sequelize, 'sqlite', OLD, REAL, found.clients, batchSize);
+    await copyRows({ sequelize, dialect: 'sqlite', batchSize }, { from: OLD, to: REAL }, found.clients);
     applied.push(...(await umzug.up()));
     await run(`DROP TABLE \`${OLD.token}\``);
     await run(`DROP TABLE \`${OLD.client}\``);

@@ -50,8 +50,7 @@ export type DurinAuthTokenCreationAttributes = Omit<DurinAuthTokenAttributes, 'i
 
 /** A row of `durin_authtoken`: what `ctx.auth` holds, with `client` loaded. */
 export interface DurinAuthToken<TUser = unknown>
-  extends Model<DurinAuthTokenAttributes, DurinAuthTokenCreationAttributes>,
-    DurinAuthTokenAttributes {
+  extends Model<DurinAuthTokenAttributes, DurinAuthTokenCreationAttributes>, DurinAuthTokenAttributes {
   client: DurinClient;
   user?: TUser;
 }

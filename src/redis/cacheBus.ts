@@ -39,7 +39,9 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
   const { prefix, commandTimeoutMs } = resolveRedisOptions('redisCacheBus', options);
   const pingIntervalMs = options.pingIntervalMs ?? 1000;
   if (!Number.isInteger(pingIntervalMs) || pingIntervalMs < 10 || pingIntervalMs > 60_000) {
-    throw new DurinConfigError(`trpc-durin: invalid redisCacheBus option "pingIntervalMs": expected an integer from 10 to 60000 (got ${JSON.stringify(pingIntervalMs)})`);
+    throw new DurinConfigError(
+      `trpc-durin: invalid redisCacheBus option "pingIntervalMs": expected an integer from 10 to 60000 (got ${JSON.stringify(pingIntervalMs)})`,
+    );
   }
   const channel = `${prefix}liveness`;
   const id = randomBytes(12).toString('hex');

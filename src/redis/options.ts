@@ -22,7 +22,8 @@ export function resolveRedisOptions(caller: string, options: DurinRedisOptions =
   };
   if (!options || typeof options !== 'object') fail('options', 'an object', options);
   const prefix = options.prefix ?? 'durin:';
-  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) fail('prefix', 'up to 64 letters, digits, "_", ":", ".", "-", "{" or "}"', prefix);
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix))
+    fail('prefix', 'up to 64 letters, digits, "_", ":", ".", "-", "{" or "}"', prefix);
   const commandTimeoutMs = options.commandTimeoutMs ?? 250;
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > 60_000) {
     fail('commandTimeoutMs', 'an integer from 1 to 60000', commandTimeoutMs);

@@ -7,7 +7,9 @@ import type { RouterDeps } from './deps.js';
  * BACKEND_FAILED message, with the original error kept as `cause` for the app's `onError`.
  * Only durin's router gets this: `protectedProcedure` as the app concats it leaves the app's errors alone.
  */
-export function withBackendErrorsHidden<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>): RouterDeps<TUser, TSerializedUser> {
+export function withBackendErrorsHidden<TUser, TSerializedUser>(
+  deps: RouterDeps<TUser, TSerializedUser>,
+): RouterDeps<TUser, TSerializedUser> {
   const { t, procedures } = deps;
   const procedure = t.procedure.use(async function durinHideBackendErrors({ next }) {
     const result = await next();

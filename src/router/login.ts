@@ -14,9 +14,16 @@ const required = (field: string) => ({
 });
 
 export const loginInput = z.object({
-  username: z.string(required('username')).trim().min(1, 'username: This field may not be blank.').max(254, 'username: Ensure this field has no more than 254 characters.'),
+  username: z
+    .string(required('username'))
+    .trim()
+    .min(1, 'username: This field may not be blank.')
+    .max(254, 'username: Ensure this field has no more than 254 characters.'),
   // DRF keeps the password as typed (trim_whitespace=False).
-  password: z.string(required('password')).min(1, 'password: This field may not be blank.').max(1024, 'password: Ensure this field has no more than 1024 characters.'),
+  password: z
+    .string(required('password'))
+    .min(1, 'password: This field may not be blank.')
+    .max(1024, 'password: Ensure this field has no more than 1024 characters.'),
   // Optional here so that "No client specified." comes after the credential checks, as in durin.
   // No length bound here: an overlong name is "No client with that name." (checked before any query).
   client: z.string().nullish(),

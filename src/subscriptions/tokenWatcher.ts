@@ -103,7 +103,14 @@ export function createTokenWatcher(deps: TokenWatcherDeps): TokenWatcher {
     watch(auth, onEnd) {
       let entry = entries.get(auth.tokenHash);
       if (!entry) {
-        const created: Entry = { tokenHash: auth.tokenHash, expiry: auth.expiry.getTime(), timer: null, ends: new Set(), unlisten: () => {}, disposed: false };
+        const created: Entry = {
+          tokenHash: auth.tokenHash,
+          expiry: auth.expiry.getTime(),
+          timer: null,
+          ends: new Set(),
+          unlisten: () => {},
+          disposed: false,
+        };
         created.unlisten = liveness.watchToken(auth.tokenHash, (message) => onMessage(created, message));
         entries.set(auth.tokenHash, created);
         arm(created);

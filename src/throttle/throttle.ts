@@ -56,13 +56,17 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
   function throttle(options: ThrottleOptions = {}) {
     const scope = options.scope ?? 'user_per_client';
     if (typeof scope !== 'string' || !/^[\w.-]{1,64}$/.test(scope)) {
-      throw new DurinConfigError(`trpc-durin: invalid throttle option "scope": expected 1 to 64 letters, digits, "_", "." or "-" (got ${JSON.stringify(scope)})`);
+      throw new DurinConfigError(
+        `trpc-durin: invalid throttle option "scope": expected 1 to 64 letters, digits, "_", "." or "-" (got ${JSON.stringify(scope)})`,
+      );
     }
     let defaultRate = settings.defaultThrottleRate;
     if (options.defaultRate !== undefined) {
       defaultRate = options.defaultRate === null ? null : parseRate(options.defaultRate);
       if (options.defaultRate !== null && defaultRate === null) {
-        throw new DurinConfigError(`trpc-durin: invalid throttle option "defaultRate": expected null or ${RATE_FORM} (got ${JSON.stringify(options.defaultRate)})`);
+        throw new DurinConfigError(
+          `trpc-durin: invalid throttle option "defaultRate": expected null or ${RATE_FORM} (got ${JSON.stringify(options.defaultRate)})`,
+        );
       }
     }
     return t.procedure.use(async function durinThrottle({ ctx, next }) {

@@ -6,13 +6,18 @@ import { describe, expect, test } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { createDjangoTables, insertClient, scratchDatabase, snapshot } from './djangoDatabase.js';
 import { fillDjangoDatabase } from './fixture.js';
+import type * as SourceMigrations from '../../src/migrations/index.js';
 
 /** `trpc-durin import-django` through `runCli`, on the Django fixture (DESIGN §14, §9). */
 
 async function cli(argv: string[], url: string) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { DATABASE_URL: url } });
+  const code = await runCli(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { DATABASE_URL: url },
+  });
   return { code, stdout, stderr };
 }
 
@@ -66,7 +71,7 @@ describe('trpc-durin import-django', () => {
     expect(await snapshot(db)).toEqual(after);
   });
 
-  test('a database that is not durin\'s: one line, exit 1, nothing changed', async () => {
+  test("a database that is not durin's: one line, exit 1, nothing changed", async () => {
     const db = await scratchDatabase();
     await createDjangoTables(db, { durin: false });
     const before = await snapshot(db);
@@ -97,9 +102,11 @@ describe('trpc-durin import-django', () => {
     if (!existsSync(bin)) throw new Error('dist/ is missing: run "npm run build" first');
     const db = await scratchDatabase();
     await fillDjangoDatabase(db);
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'import-django'], { env: { ...process.env, DATABASE_URL: db.url } });
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'import-django'], {
+      env: { ...process.env, DATABASE_URL: db.url },
+    });
     expect(stdout).toMatch(/^Imported django-rest-durin's tables: 3 clients, 5 tokens/);
-    const { importDjangoDurin } = (await import('../../dist/migrations/index.js')) as typeof import('../../src/migrations/index.js');
+    const { importDjangoDurin } = (await import('../../dist/migrations/index.js')) as typeof SourceMigrations;
     expect(await importDjangoDurin(db.sequelize)).toMatchObject({ outcome: 'alreadyImported' });
   });
 

@@ -92,7 +92,13 @@ export async function insertUser(db: ScratchDatabase, id: number, username: stri
   );
 }
 
-export async function insertClient(db: ScratchDatabase, id: number, name: string, ttlMicroseconds: bigint, throttleRate = ''): Promise<void> {
+export async function insertClient(
+  db: ScratchDatabase,
+  id: number,
+  name: string,
+  ttlMicroseconds: bigint,
+  throttleRate = '',
+): Promise<void> {
   // The TTL as a literal: it is a BIGINT of microseconds, as Django writes it.
   await db.sequelize.query(`INSERT INTO durin_client (id, name, token_ttl, throttle_rate) VALUES (?, ?, ${ttlMicroseconds}, ?)`, {
     replacements: [id, name, throttleRate],
@@ -120,8 +126,15 @@ export async function snapshot(db: ScratchDatabase): Promise<Record<string, { dd
   for (const table of await tableNames(db)) {
     const ddl =
       db.dialect === 'sqlite'
-        ? (await db.sequelize.query<{ sql: string }>("SELECT group_concat(sql, ';') AS sql FROM sqlite_master WHERE tbl_name = ?", { replacements: [table], type: QueryTypes.SELECT }))[0]!.sql
-        : (await db.sequelize.query<Record<string, string>>(`SHOW CREATE TABLE \`${table}\``, { type: QueryTypes.SELECT }))[0]!['Create Table']!;
+        ? (
+            await db.sequelize.query<{ sql: string }>("SELECT group_concat(sql, ';') AS sql FROM sqlite_master WHERE tbl_name = ?", {
+              replacements: [table],
+              type: QueryTypes.SELECT,
+            })
+          )[0]!.sql
+        : (await db.sequelize.query<Record<string, string>>(`SHOW CREATE TABLE \`${table}\``, { type: QueryTypes.SELECT }))[0]![
+            'Create Table'
+          ]!;
     const rows = await db.sequelize.query(`SELECT * FROM \`${table}\` ORDER BY 1`, { type: QueryTypes.SELECT });
     result[table] = { ddl, rows };
   }

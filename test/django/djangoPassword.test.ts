@@ -12,7 +12,9 @@ import { djangoPassword, pbkdf2Sha256Block } from './djangoDatabase.js';
 describe('Django pbkdf2_sha256 passwords', () => {
   test("the test's own PBKDF2 gives RFC 7914's PBKDF2-HMAC-SHA256 test vectors", () => {
     expect(pbkdf2Sha256Block('passwd', 'salt', 1).toString('hex')).toBe('55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc');
-    expect(pbkdf2Sha256Block('Password', 'NaCl', 80000).toString('hex')).toBe('4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56');
+    expect(pbkdf2Sha256Block('Password', 'NaCl', 80000).toString('hex')).toBe(
+      '4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56',
+    );
   });
 
   test('verifyDjangoPassword accepts the right password of a Django 3.2 hash and refuses the rest', async () => {

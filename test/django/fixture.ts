@@ -72,7 +72,9 @@ export function djangoApp(db: ScratchDatabase) {
   });
   const createContext = async (opts: DurinContextOptions) => ({ ...(await durin.createDurinContext(opts)) });
   const createCachedContext = async (opts: DurinContextOptions) => ({ ...(await durin.createCachedDurinContext(opts)) });
-  const t = initTRPC.context<Awaited<ReturnType<typeof createContext>>>().create({ transformer: superjson, errorFormatter: durinErrorFormatter });
+  const t = initTRPC
+    .context<Awaited<ReturnType<typeof createContext>>>()
+    .create({ transformer: superjson, errorFormatter: durinErrorFormatter });
   const router = t.router({
     auth: durin.router,
     me: t.procedure.concat(durin.protectedProcedure).query(({ ctx }) => ({

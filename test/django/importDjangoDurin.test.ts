@@ -6,7 +6,15 @@ import { runCli } from '../../src/cli/run.js';
 import { hashToken } from '../../src/index.js';
 import { importDjangoDurin } from '../../src/migrations/index.js';
 import { startTestServer, waitError } from '../helpers/server.js';
-import { createDjangoTables, djangoDatetime, insertToken, scratchDatabase, snapshot, tableNames, type ScratchDatabase } from './djangoDatabase.js';
+import {
+  createDjangoTables,
+  djangoDatetime,
+  insertToken,
+  scratchDatabase,
+  snapshot,
+  tableNames,
+  type ScratchDatabase,
+} from './djangoDatabase.js';
 import { djangoApp, fillDjangoDatabase } from './fixture.js';
 import { describeDurinSchema } from './schema.js';
 
@@ -19,7 +27,11 @@ import { describeDurinSchema } from './schema.js';
 async function cli(argv: string[], url: string) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { DATABASE_URL: url } });
+  const code = await runCli(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { DATABASE_URL: url },
+  });
   return { code, stdout, stderr };
 }
 
@@ -75,10 +87,19 @@ describe('importDjangoDurin', () => {
     expect(await cached.client(tokens.bobWeb.token).me.query()).toMatchObject({ username: 'bob' });
 
     // The API-key client keeps its key: apiAccess sees the imported token, with Django's dates.
-    const apiKey = (await server.client(tokens.aliceWeb.token).auth.apiAccess.get.query()) as unknown as { client: string; created: Date; expiry: Date };
+    const apiKey = (await server.client(tokens.aliceWeb.token).auth.apiAccess.get.query()) as unknown as {
+      client: string;
+      created: Date;
+      expiry: Date;
+    };
     expect(apiKey).toMatchObject({ client: 'api', created: new Date(tokens.aliceApi.created), expiry: new Date(tokens.aliceApi.expiry) });
 
-    const clients = (await durin.clients.list()).map((c) => ({ id: Number(c.id), name: c.name, tokenTtl: Number(c.tokenTtl), throttleRate: c.throttleRate }));
+    const clients = (await durin.clients.list()).map((c) => ({
+      id: Number(c.id),
+      name: c.name,
+      tokenTtl: Number(c.tokenTtl),
+      throttleRate: c.throttleRate,
+    }));
     expect(clients).toEqual([
       { id: 4, name: 'api', tokenTtl: 365 * 86_400, throttleRate: '' },
       { id: 2, name: 'mobile', tokenTtl: 91, throttleRate: '100/h' },
@@ -86,7 +107,9 @@ describe('importDjangoDurin', () => {
     ]);
 
     // A Django password logs in through the README's authenticateUser, and the new token works.
-    const login = (await server.client().auth.login.mutate({ username: 'alice', password: 'alice-password', client: 'mobile' })) as { token: string };
+    const login = (await server.client().auth.login.mutate({ username: 'alice', password: 'alice-password', client: 'mobile' })) as {
+      token: string;
+    };
     expect(await server.client(login.token).me.query()).toMatchObject({ username: 'alice', client: 'mobile' });
     expect((await waitError(server.client().auth.login.mutate({ username: 'alice', password: 'wrong', client: 'mobile' }))).message).toBe(
       'Unable to log in with provided credentials.',
@@ -114,7 +137,9 @@ describe('importDjangoDurin', () => {
       stderr: '',
     });
     // Django's own tables are left alone.
-    expect(await tableNames(imported)).toEqual(['SequelizeMeta', 'auth_user', 'django_migrations', 'durin_authtoken', 'durin_client'].sort());
+    expect(await tableNames(imported)).toEqual(
+      ['SequelizeMeta', 'auth_user', 'django_migrations', 'durin_authtoken', 'durin_client'].sort(),
+    );
   });
 
   test('a second run changes nothing and says so', async () => {
@@ -142,14 +167,27 @@ describe('importDjangoDurin', () => {
     const db = await scratchDatabase();
     const tokens = Object.values(await fillDjangoDatabase(db)).map((t) => t.token);
     // Ids whose text sorts differently from their numbers ("10" < "9").
-    for (const [id, userId, clientId] of [[9, 3, 2], [10, 3, 4], [100, 1, 2]] as const) {
+    for (const [id, userId, clientId] of [
+      [9, 3, 2],
+      [10, 3, 4],
+      [100, 1, 2],
+    ] as const) {
       const token = randomBytes(32).toString('hex');
-      await insertToken(db, { id, token, created: djangoDatetime(Date.now()), expiry: djangoDatetime(Date.now() + 60_000), clientId, userId });
+      await insertToken(db, {
+        id,
+        token,
+        created: djangoDatetime(Date.now()),
+        expiry: djangoDatetime(Date.now() + 60_000),
+        clientId,
+        userId,
+      });
       tokens.push(token);
     }
     const report = await importDjangoDurin(db.sequelize, { batchSize: 2 });
     expect(report.tokens).toBe(8);
-    const hashes = await db.sequelize.query<{ token_hash: string }>('SELECT token_hash FROM durin_authtoken ORDER BY id', { type: QueryTypes.SELECT });
+    const hashes = await db.sequelize.query<{ token_hash: string }>('SELECT token_hash FROM durin_authtoken ORDER BY id', {
+      type: QueryTypes.SELECT,
+    });
     expect(hashes.map((row) => row.token_hash)).toEqual(tokens.map(hashToken));
   });
 });

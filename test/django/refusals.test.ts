@@ -6,7 +6,16 @@ import { durinUmzug } from '../../src/django/build.js';
 import { scopedQueryInterface } from '../../src/django/scopedQueryInterface.js';
 import { hashToken } from '../../src/index.js';
 import { importDjangoDurin } from '../../src/migrations/index.js';
-import { createDjangoTables, djangoDatetime, insertClient, insertToken, scratchDatabase, snapshot, tableNames, type ScratchDatabase } from './djangoDatabase.js';
+import {
+  createDjangoTables,
+  djangoDatetime,
+  insertClient,
+  insertToken,
+  scratchDatabase,
+  snapshot,
+  tableNames,
+  type ScratchDatabase,
+} from './djangoDatabase.js';
 import { fillDjangoDatabase } from './fixture.js';
 
 /**
@@ -24,7 +33,14 @@ async function expectRefusal(db: ScratchDatabase, message: string | RegExp, opti
 
 /** A token whose user does not exist, written with foreign key checks off (Django cascades in Python). */
 async function insertOrphanToken(db: ScratchDatabase, id: number) {
-  const row = { id, token: randomBytes(32).toString('hex'), created: djangoDatetime(Date.now()), expiry: djangoDatetime(Date.now() + 60_000), clientId: 1, userId: 999 };
+  const row = {
+    id,
+    token: randomBytes(32).toString('hex'),
+    created: djangoDatetime(Date.now()),
+    expiry: djangoDatetime(Date.now() + 60_000),
+    clientId: 1,
+    userId: 999,
+  };
   if (db.dialect === 'sqlite') {
     await db.sequelize.query('PRAGMA foreign_keys = OFF');
     await insertToken(db, row);
@@ -48,7 +64,7 @@ describe('importDjangoDurin refuses, changing nothing', () => {
     await expectRefusal(db, /^trpc-durin: not a django-rest-durin database: table durin_client does not exist; nothing was changed$/);
   });
 
-  test('tables named durin_* that are not django-rest-durin\'s', async () => {
+  test("tables named durin_* that are not django-rest-durin's", async () => {
     const db = await scratchDatabase();
     await createDjangoTables(db, { durin: false });
     await db.sequelize.query('CREATE TABLE durin_client (id INTEGER PRIMARY KEY, name VARCHAR(64) NOT NULL)');
@@ -79,7 +95,10 @@ describe('importDjangoDurin refuses, changing nothing', () => {
     const db = await scratchDatabase();
     await fillDjangoDatabase(db);
     await insertOrphanToken(db, 7);
-    await expectRefusal(db, /^trpc-durin: the import failed while building the new tables \(.*(FOREIGN KEY|foreign key).*\); nothing was changed$/);
+    await expectRefusal(
+      db,
+      /^trpc-durin: the import failed while building the new tables \(.*(FOREIGN KEY|foreign key).*\); nothing was changed$/,
+    );
     // Nothing half-done is in the way: once the row is gone, the import goes through.
     await db.sequelize.query('DELETE FROM durin_authtoken WHERE id = 7');
     expect(await importDjangoDurin(db.sequelize)).toMatchObject({ outcome: 'imported', tokens: 5 });
@@ -99,9 +118,18 @@ describe('importDjangoDurin after an import that was killed', () => {
     const tokens = await fillDjangoDatabase(db);
     // What the MySQL import has built when it is killed during the copy.
     const user = { table: 'auth_user', key: 'id', keyType: db.dialect === 'sqlite' ? 'INTEGER' : 'int(11)' };
-    const context = scopedQueryInterface(db.sequelize.getQueryInterface(), { durin_client: 'durin_client__import', durin_authtoken: 'durin_authtoken__import' });
-    await durinUmzug(user, context, new SequelizeStorage({ sequelize: db.sequelize, tableName: 'SequelizeMeta__import', modelName: 'Killed' })).up();
-    await db.sequelize.query('INSERT INTO durin_client__import (id, name, token_ttl, throttle_rate) VALUES (1, ?, 1, ?)', { replacements: ['web', ''] });
+    const context = scopedQueryInterface(db.sequelize.getQueryInterface(), {
+      durin_client: 'durin_client__import',
+      durin_authtoken: 'durin_authtoken__import',
+    });
+    await durinUmzug(
+      user,
+      context,
+      new SequelizeStorage({ sequelize: db.sequelize, tableName: 'SequelizeMeta__import', modelName: 'Killed' }),
+    ).up();
+    await db.sequelize.query('INSERT INTO durin_client__import (id, name, token_ttl, throttle_rate) VALUES (1, ?, 1, ?)', {
+      replacements: ['web', ''],
+    });
     expect(await tableNames(db)).toContain('durin_authtoken__import');
 
     expect(await importDjangoDurin(db.sequelize)).toMatchObject({ outcome: 'imported', tokens: 5 });
@@ -128,6 +156,9 @@ describe('importDjangoDurin keeps', () => {
     const db = await scratchDatabase();
     await fillDjangoDatabase(db);
     await new SequelizeStorage({ sequelize: db.sequelize }).logMigration({ name: 'durin_0001_initial' });
-    await expectRefusal(db, /SequelizeMeta already records durin_0001_initial although durin's tables are django-rest-durin's; nothing was changed$/);
+    await expectRefusal(
+      db,
+      /SequelizeMeta already records durin_0001_initial although durin's tables are django-rest-durin's; nothing was changed$/,
+    );
   });
 });

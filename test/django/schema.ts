@@ -21,7 +21,13 @@ async function foreignKeys(db: ScratchDatabase, table: string) {
           { replacements: [table], type: QueryTypes.SELECT },
         );
   return rows
-    .map((row) => ({ name: row.name ?? null, column: row.from, references: `${row.table}.${row.to}`, onDelete: row.on_delete, onUpdate: row.on_update }))
+    .map((row) => ({
+      name: row.name ?? null,
+      column: row.from,
+      references: `${row.table}.${row.to}`,
+      onDelete: row.on_delete,
+      onUpdate: row.on_update,
+    }))
     .sort((a, b) => a.column!.localeCompare(b.column!));
 }
 
@@ -49,8 +55,20 @@ export async function describeDurinSchema(db: ScratchDatabase) {
       defaultValue: column.defaultValue ?? null,
       primaryKey: column.primaryKey,
     }));
-    const indexes = ((await queryInterface.showIndex(table)) as Array<{ name: string; fields: Array<{ attribute: string }>; unique: boolean; primary: boolean }>)
-      .map((index) => ({ name: index.name, columns: index.fields.map((field) => field.attribute).join(','), unique: index.unique, primary: index.primary }))
+    const indexes = (
+      (await queryInterface.showIndex(table)) as Array<{
+        name: string;
+        fields: Array<{ attribute: string }>;
+        unique: boolean;
+        primary: boolean;
+      }>
+    )
+      .map((index) => ({
+        name: index.name,
+        columns: index.fields.map((field) => field.attribute).join(','),
+        unique: index.unique,
+        primary: index.primary,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
     schema[table] = { columns, indexes, foreignKeys: await foreignKeys(db, table), ddl: await createStatements(db, table) };
   }

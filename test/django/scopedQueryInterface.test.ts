@@ -27,6 +27,8 @@ test('createTable, references, addIndex and raw SQL all reach the mapped tables'
   expect(Object.keys(await queryInterface.describeTable('durin_authtoken__import')).sort()).toEqual(['client_id', 'id', 'note']);
   const indexes = (await queryInterface.showIndex('durin_authtoken__import')) as Array<{ name: string }>;
   expect(indexes.map((index) => index.name)).toContain('durin_authtoken_client');
-  const references = (await queryInterface.getForeignKeyReferencesForTable('durin_authtoken__import')) as Array<{ referencedTableName: string }>;
+  const references = (await queryInterface.getForeignKeyReferencesForTable('durin_authtoken__import')) as Array<{
+    referencedTableName: string;
+  }>;
   expect(references.map((reference) => reference.referencedTableName)).toEqual(['durin_client__import']);
 });

@@ -219,7 +219,7 @@ describe('the live session list in Chromium', () => {
 });
 
 describe('session details and "Log out other sessions" (DESIGN §13)', () => {
-  it('shows each session\'s name, browser, IP and last use, and logs the other sessions out', async () => {
+  it("shows each session's name, browser, IP and last use, and logs the other sessions out", async () => {
     const first = await openPage();
     await logIn(first, 'web');
     const second = await openPage();

@@ -22,7 +22,8 @@ const send = (message: ChildAppEvent) => process.send!(message);
 
 let tokenLookups = 0;
 const logging = (sql: string) => {
-  if (/^Executing \(\w+\): SELECT .* FROM [`"]?durin_authtoken/.test(sql) || /^Executing .*SELECT .* FROM [`"]?durin_authtoken/.test(sql)) tokenLookups++;
+  if (/^Executing \(\w+\): SELECT .* FROM [`"]?durin_authtoken/.test(sql) || /^Executing .*SELECT .* FROM [`"]?durin_authtoken/.test(sql))
+    tokenLookups++;
 };
 const sequelize =
   config.dialect === 'sqlite'
@@ -31,7 +32,9 @@ const sequelize =
 if (config.dialect === 'sqlite') await sequelize.query('PRAGMA busy_timeout = 5000');
 
 const User = defineUser({ sequelize, dialect: config.dialect, statements: [], close: () => sequelize.close() });
-const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 20, 200) }) : null;
+const redis = config.redisUrl
+  ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 20, 200) })
+  : null;
 redis?.on('error', () => {});
 const cacheBus = redis ? redisCacheBus(redis, { prefix: config.prefix, pingIntervalMs: 200 }) : undefined;
 const durin = createDurin({
@@ -53,12 +56,19 @@ if (config.sync) {
   await durin.sync();
 }
 
-const createContext = (opts: DurinContextOptions) => (config.cached === false ? durin.createDurinContext(opts) : durin.createCachedDurinContext(opts));
-const t = initTRPC.context<Awaited<ReturnType<typeof createContext>>>().create({ transformer: superjson, errorFormatter: durinErrorFormatter });
+const createContext = (opts: DurinContextOptions) =>
+  config.cached === false ? durin.createDurinContext(opts) : durin.createCachedDurinContext(opts);
+const t = initTRPC
+  .context<Awaited<ReturnType<typeof createContext>>>()
+  .create({ transformer: superjson, errorFormatter: durinErrorFormatter });
 const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
-const input = <T>() => (value: unknown) => value as T;
+const input =
+  <T>() =>
+  (value: unknown) =>
+    value as T;
 const findUser = async (username: string) => (await User.findOne({ where: { username } }))!;
-const findToken = async (token: string) => (await durin.models.AuthToken.findOne({ where: { tokenHash: hashToken(token) } })) as DurinAuthToken<InstanceType<typeof User>>;
+const findToken = async (token: string) =>
+  (await durin.models.AuthToken.findOne({ where: { tokenHash: hashToken(token) } })) as DurinAuthToken<InstanceType<typeof User>>;
 
 const router = t.router({
   auth: durin.router,
@@ -77,7 +87,9 @@ const router = t.router({
       return (await durin.tokens.issue(await findUser(input.username), input.client)).token;
     }),
     revoke: t.procedure.input(input<{ token: string }>()).mutation(async ({ input }) => durin.tokens.revoke(await findToken(input.token))),
-    revokeAll: t.procedure.input(input<{ username: string }>()).mutation(async ({ input }) => durin.tokens.revokeAll(await findUser(input.username))),
+    revokeAll: t.procedure
+      .input(input<{ username: string }>())
+      .mutation(async ({ input }) => durin.tokens.revokeAll(await findUser(input.username))),
     removeExpired: t.procedure.mutation(() => durin.tokens.removeExpired()),
     deleteClient: t.procedure.input(input<{ name: string }>()).mutation(({ input }) => durin.clients.delete(input.name)),
     /** Token lookups this process sent to the database so far, and whether its bus is healthy. */

@@ -32,9 +32,7 @@ export interface ChildAppConfig {
   sync?: boolean;
 }
 
-export type ChildAppEvent =
-  | { type: 'ready'; url: string }
-  | { type: 'event'; name: 'degraded' | 'recovered'; component: DurinComponent };
+export type ChildAppEvent = { type: 'ready'; url: string } | { type: 'event'; name: 'degraded' | 'recovered'; component: DurinComponent };
 
 export interface ChildApp {
   readonly url: string;

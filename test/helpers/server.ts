@@ -45,7 +45,11 @@ export async function startTestServer(app: TestApp, options: TestServerOptions =
     server = createServer(async (req, res) => {
       const url = `http://${req.headers.host}${req.url}`;
       const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
-      const request = new Request(url, { method: req.method, headers: req.headers as Record<string, string>, body: body as BodyInit | undefined });
+      const request = new Request(url, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        body: body as BodyInit | undefined,
+      });
       const ip = options.withoutIp ? undefined : req.socket.remoteAddress;
       const response = await fetchRequestHandler({
         endpoint: '',

@@ -42,7 +42,10 @@ describeRedis('durin.close() with the Redis store and bus', () => {
       const store = redisThrottleStore(i % 2 ? redis : dead, { prefix: testPrefix() });
       const cacheBus = redisCacheBus(redis, { prefix: testPrefix(), pingIntervalMs: 50 });
       stores.push(store);
-      instances.push({ durin: createDurin({ sequelize: db.sequelize, userModel: User, authenticateUser: () => null, throttleStore: store, cacheBus }), cacheBus });
+      instances.push({
+        durin: createDurin({ sequelize: db.sequelize, userModel: User, authenticateUser: () => null, throttleStore: store, cacheBus }),
+        cacheBus,
+      });
     }
     await eventually(() => instances.every(({ cacheBus }) => cacheBus.healthy), 10_000, '50 subscriptions');
     for (const store of stores) await store.hit('k', { count: 5, seconds: 60 }, Date.now());

@@ -60,12 +60,25 @@ describeRedis('two processes when redis-server is killed and restarted', () => {
       while (running) {
         const responses = [a.get('me', load), b.get('me', load), a.get('throttled', load), b.get('throttled', load)];
         // A request that fails outright counts as a 5xx (-1): the server must answer every one.
-        seen.push(...(await Promise.all(responses.map((response) => response.then((r) => r.status, () => -1)))));
+        seen.push(
+          ...(await Promise.all(
+            responses.map((response) =>
+              response.then(
+                (r) => r.status,
+                () => -1,
+              ),
+            ),
+          )),
+        );
       }
     })();
 
     await redis.kill();
-    await eventually(() => COMPONENTS.every((event) => a.events.includes(event) && b.events.includes(event)), 10_000, () => `degraded on both (A: ${a.events}, B: ${b.events})`);
+    await eventually(
+      () => COMPONENTS.every((event) => a.events.includes(event) && b.events.includes(event)),
+      10_000,
+      () => `degraded on both (A: ${a.events}, B: ${b.events})`,
+    );
 
     // Revocations are still refused at once on the other process: its cache is bypassed.
     await a.client(revokedInOutage).auth.logout.mutate();

@@ -26,7 +26,7 @@ describeRedis('redisThrottleStore on a shared redis-server', () => {
   it('decides like memoryThrottleStore on a few hundred random (key, window, at) sequences', async () => {
     // A seeded generator: a failure names the sequence that produced it.
     let seed = 0x2545f491;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
     // Windows of a minute or more: the keys' TTLs run on Redis's clock, which must not overtake the
     // sequence's own `at` (a slow, shared machine takes real seconds over a sequence).

@@ -37,7 +37,11 @@ describeRedis('two processes on one database and one Redis', () => {
     for (const client of [{ name: 'web' }, { name: 'cli', throttleRate: '3/m' }, { name: 'api' }, { name: 'short', tokenTtl: '1s' }]) {
       await admin.createClient.mutate(client);
     }
-    await eventually(async () => (await a.client().admin.stats.query()).busHealthy === true && (await b.client().admin.stats.query()).busHealthy === true, 10_000, 'both buses');
+    await eventually(
+      async () => (await a.client().admin.stats.query()).busHealthy === true && (await b.client().admin.stats.query()).busHealthy === true,
+      10_000,
+      'both buses',
+    );
   }, 60_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -49,7 +53,8 @@ describeRedis('two processes on one database and one Redis', () => {
     await a.client().admin.createUser.mutate({ username, password: PASSWORD });
     return username;
   };
-  const login = async (app: ChildApp, username: string, client = 'web') => (await app.client().auth.login.mutate({ username, password: PASSWORD, client })).token;
+  const login = async (app: ChildApp, username: string, client = 'web') =>
+    (await app.client().auth.login.mutate({ username, password: PASSWORD, client })).token;
 
   /** B answers for `token` from its cache: the second call costs no token lookup. */
   const cachedOnB = async (token: string) => {

@@ -37,6 +37,9 @@ describe('login with an odd client name', () => {
 
   test('tokens.issue with an unknown client name is CLIENT_UNKNOWN, not a configuration error', async () => {
     const user = await app.createUser();
-    await expect(app.durin.tokens.issue(user, unique('nope'))).rejects.toMatchObject({ code: 'BAD_REQUEST', message: DURIN_ERRORS.CLIENT_UNKNOWN.message });
+    await expect(app.durin.tokens.issue(user, unique('nope'))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: DURIN_ERRORS.CLIENT_UNKNOWN.message,
+    });
   });
 });

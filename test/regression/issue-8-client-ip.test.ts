@@ -63,7 +63,8 @@ describe('trustProxy behind an appending proxy', () => {
 });
 
 describe('fetch without a client IP', () => {
-  const body = async (response: Response) => (await response.json()) as { error?: { json: { message: string; data: { durinCode?: string } } } };
+  const body = async (response: Response) =>
+    (await response.json()) as { error?: { json: { message: string; data: { durinCode?: string } } } };
 
   test('login refuses loudly instead of sharing one bucket between every caller', async () => {
     const { login } = await start({ settings: { loginThrottleRate: '2/m' } }, { adapter: 'fetch', withoutIp: true });

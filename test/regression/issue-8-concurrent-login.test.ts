@@ -33,7 +33,17 @@ describe('concurrent logins of one (user, client)', () => {
     expect(new Set(tokens).size).toBe(50);
     const rows = await app.durin.models.AuthToken.count({ where: { userId: user.id } });
     expect(rows).toBe(1);
-    const working = await Promise.all(tokens.map((token) => server.client(token).me.query().then(() => true, () => false)));
+    const working = await Promise.all(
+      tokens.map((token) =>
+        server
+          .client(token)
+          .me.query()
+          .then(
+            () => true,
+            () => false,
+          ),
+      ),
+    );
     expect(working.filter(Boolean)).toHaveLength(1);
   });
 

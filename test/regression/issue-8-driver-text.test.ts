@@ -34,7 +34,7 @@ async function broken() {
 }
 
 describe('a database failure inside durin procedures', () => {
-  test('login answers BACKEND_FAILED with durin\'s text', async () => {
+  test("login answers BACKEND_FAILED with durin's text", async () => {
     const { server, user, client } = await broken();
     const response = await server.raw('auth.login', { body: { username: user.username, password: 'hunter2', client } });
     expect(response.status).toBe(500);
@@ -43,17 +43,23 @@ describe('a database failure inside durin procedures', () => {
     expect(data.durinCode).toBe('BACKEND_FAILED');
   });
 
-  test('logout and sessions.list answer BACKEND_FAILED with durin\'s text, the driver error kept as cause', async () => {
+  test("logout and sessions.list answer BACKEND_FAILED with durin's text, the driver error kept as cause", async () => {
     const { server, token } = await broken();
-    for (const [path, body] of [['auth.logout', {}], ['auth.sessions.list', undefined]] as const) {
-      const response = await server.raw(path, { headers: { authorization: `Token ${token}` }, ...(body ? { body, method: 'POST' as const } : {}) });
+    for (const [path, body] of [
+      ['auth.logout', {}],
+      ['auth.sessions.list', undefined],
+    ] as const) {
+      const response = await server.raw(path, {
+        headers: { authorization: `Token ${token}` },
+        ...(body ? { body, method: 'POST' as const } : {}),
+      });
       expect(response.status).toBe(500);
       const { message } = ((await response.json()) as ErrorBody).error.json;
       expect(message).toBe(DURIN_ERRORS.BACKEND_FAILED.message);
     }
   });
 
-  test('the driver error is the cause; the app\'s own procedures keep their errors', async () => {
+  test("the driver error is the cause; the app's own procedures keep their errors", async () => {
     const { app, token } = await broken();
     type Ctx = Awaited<ReturnType<typeof app.durin.createCachedDurinContext>>;
     const t = initTRPC.context<Ctx>().create();

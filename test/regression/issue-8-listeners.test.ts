@@ -50,7 +50,13 @@ describe('throwing listeners', () => {
     );
     const past = new Date(Date.now() - 60_000);
     await app.durin.models.AuthToken.bulkCreate(
-      users.map((user, i) => ({ tokenHash: hashToken(`${prefix}-${i}`), userId: user.id, clientId: client.id, created: past, expiry: past })),
+      users.map((user, i) => ({
+        tokenHash: hashToken(`${prefix}-${i}`),
+        userId: user.id,
+        clientId: client.id,
+        created: past,
+        expiry: past,
+      })),
     );
     app.durin.events.on('tokenRevoked', boom);
     try {

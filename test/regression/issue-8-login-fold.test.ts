@@ -9,7 +9,22 @@ import { unique } from '../helpers/time.js';
  * username's login budget. The probe's list: zero-width characters, NUL, ß/ẞ, ø, dotless ı, and more.
  */
 const SPELLINGS: Array<[string, string[]]> = [
-  ['alice', ['ALICE', 'Álice', 'al\u200bice', 'alice\u200b', '\u200dalice', 'al\u2060ice', 'al\ufeffice', 'al\u0000ice', 'al\u0001ice', 'ali\u00adce', 'ａlice']],
+  [
+    'alice',
+    [
+      'ALICE',
+      'Álice',
+      'al\u200bice',
+      'alice\u200b',
+      '\u200dalice',
+      'al\u2060ice',
+      'al\ufeffice',
+      'al\u0000ice',
+      'al\u0001ice',
+      'ali\u00adce',
+      'ａlice',
+    ],
+  ],
   ['strasse', ['straße', 'STRAẞE', 'STRASSE']],
   ['soren', ['søren', 'SØREN']],
   ['ivan', ['ıvan', 'İvan']],
@@ -29,34 +44,35 @@ describe('the login fold', () => {
 });
 
 // MySQL only: SQLite compares names byte for byte, so there is nothing to equate.
-if (process.env.DURIN_TEST_DB === 'mysql') describe('the fold equates at least what the server collations equate', () => {
-  let app: TestApp;
-  let collations: string[] = [];
-  beforeAll(async () => {
-    app = await createTestApp();
-    const [rows] = await app.db.sequelize.query("SHOW COLLATION WHERE Charset = 'utf8mb4'");
-    collations = (rows as Array<{ Collation: string }>).map((row) => row.Collation).filter((name) => /_(ci|ai_ci)$/.test(name));
-  });
-  afterAll(() => app.close());
+if (process.env.DURIN_TEST_DB === 'mysql')
+  describe('the fold equates at least what the server collations equate', () => {
+    let app: TestApp;
+    let collations: string[] = [];
+    beforeAll(async () => {
+      app = await createTestApp();
+      const [rows] = await app.db.sequelize.query("SHOW COLLATION WHERE Charset = 'utf8mb4'");
+      collations = (rows as Array<{ Collation: string }>).map((row) => row.Collation).filter((name) => /_(ci|ai_ci)$/.test(name));
+    });
+    afterAll(() => app.close());
 
-  test('for every utf8mb4 case-insensitive collation on this server', async () => {
-    expect(collations).toContain('utf8mb4_general_ci');
-    const missed: string[] = [];
-    for (const collation of collations) {
-      for (const [name, spellings] of SPELLINGS) {
-        for (const spelling of [...spellings, `${name}x`]) {
-          const [rows] = await app.db.sequelize.query(
-            `SELECT CAST(? AS CHAR CHARACTER SET utf8mb4) COLLATE ${collation} = CAST(? AS CHAR CHARACTER SET utf8mb4) AS same`,
-            { replacements: [name, spelling] },
-          );
-          const same = Number((rows as Array<{ same: number }>)[0]!.same) === 1;
-          if (same && foldLoginName(spelling) !== foldLoginName(name)) missed.push(`${collation}: ${JSON.stringify(spelling)}`);
+    test('for every utf8mb4 case-insensitive collation on this server', async () => {
+      expect(collations).toContain('utf8mb4_general_ci');
+      const missed: string[] = [];
+      for (const collation of collations) {
+        for (const [name, spellings] of SPELLINGS) {
+          for (const spelling of [...spellings, `${name}x`]) {
+            const [rows] = await app.db.sequelize.query(
+              `SELECT CAST(? AS CHAR CHARACTER SET utf8mb4) COLLATE ${collation} = CAST(? AS CHAR CHARACTER SET utf8mb4) AS same`,
+              { replacements: [name, spelling] },
+            );
+            const same = Number((rows as Array<{ same: number }>)[0]!.same) === 1;
+            if (same && foldLoginName(spelling) !== foldLoginName(name)) missed.push(`${collation}: ${JSON.stringify(spelling)}`);
+          }
         }
       }
-    }
-    expect(missed).toEqual([]);
+      expect(missed).toEqual([]);
+    });
   });
-});
 
 describe('login attempts with equated spellings share one budget', () => {
   let app: TestApp;
@@ -64,7 +80,8 @@ describe('login attempts with equated spellings share one budget', () => {
   beforeAll(async () => {
     app = await createTestApp({ settings: { loginThrottleRate: '3/m' } });
     // The private test server starts without Debian's config (latin1): production tables are utf8mb4.
-    if (app.db.dialect === 'mysql') await app.db.sequelize.query('ALTER TABLE app_user CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci');
+    if (app.db.dialect === 'mysql')
+      await app.db.sequelize.query('ALTER TABLE app_user CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci');
     server = await startTestServer(app);
   });
   afterAll(async () => {
@@ -79,7 +96,13 @@ describe('login attempts with equated spellings share one budget', () => {
     await app.createUser({ username });
     const attempt = (spelling: string) => server.raw('auth.login', { body: { username: spelling, password: 'wrong', client } });
     const statuses: number[] = [];
-    for (const spelling of [username.replace('ss', 'ß'), username.replace('strasse', 'STRAẞE'), username.replace('ss', 's\u200bs'), username.replace('ss', 's\u0000s'), username]) {
+    for (const spelling of [
+      username.replace('ss', 'ß'),
+      username.replace('strasse', 'STRAẞE'),
+      username.replace('ss', 's\u200bs'),
+      username.replace('ss', 's\u0000s'),
+      username,
+    ]) {
       statuses.push((await attempt(spelling)).status);
     }
     expect(statuses).toEqual([400, 400, 400, 429, 429]);

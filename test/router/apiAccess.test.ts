@@ -40,7 +40,13 @@ describe('apiAccess', () => {
     const { user, api } = await loggedIn();
     const at = clock.freeze();
     const created = await api.create.mutate();
-    expect(created).toEqual({ client: API_CLIENT, created: new Date(at), expiry: new Date(at + 30 * 86_400_000), hasExpired: false, token: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(created).toEqual({
+      client: API_CLIENT,
+      created: new Date(at),
+      expiry: new Date(at + 30 * 86_400_000),
+      hasExpired: false,
+      token: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const row = await app.durin.models.AuthToken.findOne({ where: { userId: user.id, tokenHash: hashToken(created.token) } });
     expect(row).not.toBeNull();
     const fetched = await api.get.query();

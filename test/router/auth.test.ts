@@ -135,7 +135,10 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
 
     test('wrong credentials are refused before the client is checked', async () => {
       const { creds } = await setup();
-      for (const input of [{ ...creds, password: 'wrong' }, { ...creds, password: 'wrong', client: undefined }]) {
+      for (const input of [
+        { ...creds, password: 'wrong' },
+        { ...creds, password: 'wrong', client: undefined },
+      ]) {
         const error = await waitError(server.client().auth.login.mutate(input));
         expect(error.data?.code).toBe('BAD_REQUEST');
         expect(error.message).toBe(DURIN_ERRORS.INVALID_CREDENTIALS.message);
@@ -217,8 +220,12 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
       const jane = await app.createUser({ username: unique('jane'), password: 'pw' });
       const tokens: Record<string, string[]> = { john: [], jane: [] };
       for (const client of clients) {
-        tokens.john!.push((await server.client().auth.login.mutate({ username: john.username, password: 'pw', client: client.name })).token);
-        tokens.jane!.push((await server.client().auth.login.mutate({ username: jane.username, password: 'pw', client: client.name })).token);
+        tokens.john!.push(
+          (await server.client().auth.login.mutate({ username: john.username, password: 'pw', client: client.name })).token,
+        );
+        tokens.jane!.push(
+          (await server.client().auth.login.mutate({ username: jane.username, password: 'pw', client: client.name })).token,
+        );
       }
       await server.client(tokens.john![2]).auth.logoutAll.mutate();
       expect(await tokensOf(john)).toBe(0);

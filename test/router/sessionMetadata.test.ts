@@ -104,7 +104,8 @@ describe.each([false, true])('sessions.revokeOthers (apiAccessExcludeFromSession
   test('revokes every session the list shows except the caller’s, and answers how many', async () => {
     const user = await app.createUser({ username: unique('john') });
     const issued = [];
-    for (let i = 0; i < 3; i++) issued.push(await app.durin.tokens.issue(user, (await app.durin.clients.create({ name: unique('c') })).name));
+    for (let i = 0; i < 3; i++)
+      issued.push(await app.durin.tokens.issue(user, (await app.durin.clients.create({ name: unique('c') })).name));
     const apiKey = await app.durin.tokens.issue(user, apiClient);
     const someoneElse = await app.durin.tokens.issue(await app.createUser({ username: unique('jane') }), issued[0]!.auth.client.name);
     const [mine, ...others] = issued;
@@ -120,7 +121,9 @@ describe.each([false, true])('sessions.revokeOthers (apiAccessExcludeFromSession
     const gone = exclude ? others : [...others, apiKey];
     expect(result).toEqual({ revoked: listed.length - 1 });
     expect(result.revoked).toBe(gone.length);
-    expect(revokedEvents).toEqual([{ tokenHashes: expect.arrayContaining(gone.map(({ auth }) => auth.tokenHash)), reason: 'sessionRevoked' }]);
+    expect(revokedEvents).toEqual([
+      { tokenHashes: expect.arrayContaining(gone.map(({ auth }) => auth.tokenHash)), reason: 'sessionRevoked' },
+    ]);
     expect(revokedEvents[0]!.tokenHashes).toHaveLength(gone.length);
     for (const { token } of gone) expect((await waitError(cached.client(token).me.query())).message).toBe('Invalid token.');
     // The caller's, someone else's, and the API key when the list hides it, keep working.

@@ -13,7 +13,9 @@ describe.each([false, true])('sessions (apiAccessExcludeFromSessions: %s)', (exc
 
   beforeAll(async () => {
     // Usage tracking off: the metadata columns stay null here (test/router/sessionMetadata.test.ts covers them).
-    app = await createTestApp({ settings: { apiAccessClientName: apiClient, apiAccessExcludeFromSessions: exclude, lastUsedUpdateInterval: null } });
+    app = await createTestApp({
+      settings: { apiAccessClientName: apiClient, apiAccessExcludeFromSessions: exclude, lastUsedUpdateInterval: null },
+    });
     server = await startTestServer(app);
     await app.durin.clients.create({ name: apiClient, tokenTtl: '365d' });
   });
@@ -52,7 +54,18 @@ describe.each([false, true])('sessions (apiAccessExcludeFromSessions: %s)', (exc
       })),
     );
     for (const session of sessions) {
-      expect(Object.keys(session).sort()).toEqual(['client', 'created', 'expiry', 'hasExpired', 'id', 'isCurrent', 'lastIp', 'lastUsedAt', 'name', 'userAgent']);
+      expect(Object.keys(session).sort()).toEqual([
+        'client',
+        'created',
+        'expiry',
+        'hasExpired',
+        'id',
+        'isCurrent',
+        'lastIp',
+        'lastUsedAt',
+        'name',
+        'userAgent',
+      ]);
     }
   });
 

@@ -18,7 +18,12 @@ import { defineUser } from '../helpers/app.js';
  * context. Started by crossProcess.test.ts with DURIN_CHILD_SERVER = { dialect, database, redisUrl, prefix }.
  */
 
-const config = JSON.parse(process.env.DURIN_CHILD_SERVER ?? 'null') as { dialect: 'sqlite' | 'mysql'; database: string; redisUrl: string; prefix: string } | null;
+const config = JSON.parse(process.env.DURIN_CHILD_SERVER ?? 'null') as {
+  dialect: 'sqlite' | 'mysql';
+  database: string;
+  redisUrl: string;
+  prefix: string;
+} | null;
 if (!config || !process.send) throw new Error('test/subscriptions/childServer.ts is started by crossProcess.test.ts');
 
 const sequelize =
@@ -33,7 +38,9 @@ const cacheBus = redisCacheBus(redis, { prefix: config.prefix, pingIntervalMs: 2
 const durin = createDurin({ sequelize, userModel: User, authenticateUser: async () => null, cacheBus });
 
 const createContext = (opts: DurinContextOptions | CreateWSSContextFnOptions) => durin.createCachedDurinContext(opts);
-const t = initTRPC.context<Awaited<ReturnType<typeof createContext>>>().create({ transformer: superjson, errorFormatter: durinErrorFormatter });
+const t = initTRPC
+  .context<Awaited<ReturnType<typeof createContext>>>()
+  .create({ transformer: superjson, errorFormatter: durinErrorFormatter });
 const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
 const router = t.router({
   auth: durin.router,

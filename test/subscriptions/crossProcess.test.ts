@@ -32,7 +32,10 @@ describeRedis('subscriptions across two processes', () => {
     a = await startChildApp({ dialect: db.dialect, database: db.database, redisUrl: REDIS_URL, prefix, sync: true });
     const child = fork(path.join(here, 'childServer.ts'), [], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, DURIN_CHILD_SERVER: JSON.stringify({ dialect: db.dialect, database: db.database, redisUrl: REDIS_URL, prefix }) },
+      env: {
+        ...process.env,
+        DURIN_CHILD_SERVER: JSON.stringify({ dialect: db.dialect, database: db.database, redisUrl: REDIS_URL, prefix }),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const url = await new Promise<string>((resolve, reject) => {
@@ -64,8 +67,15 @@ describeRedis('subscriptions across two processes', () => {
 
   const httpB = () => createTRPCClient<ChildServerRouter>({ links: [httpLink({ url: b.url, transformer: superjson })] });
   const wsB = (token: string) => {
-    const ws = createWSClient({ url: b.url.replace('http', 'ws'), WebSocket: WebSocket as never, connectionParams: { authorization: `Token ${token}` } });
-    return { client: createTRPCClient<ChildServerRouter>({ links: [wsLink({ client: ws, transformer: superjson })] }), close: () => ws.close() };
+    const ws = createWSClient({
+      url: b.url.replace('http', 'ws'),
+      WebSocket: WebSocket as never,
+      connectionParams: { authorization: `Token ${token}` },
+    });
+    return {
+      client: createTRPCClient<ChildServerRouter>({ links: [wsLink({ client: ws, transformer: superjson })] }),
+      close: () => ws.close(),
+    };
   };
   const loggedIn = async (client = 'web') => {
     const username = unique('u');
@@ -73,7 +83,7 @@ describeRedis('subscriptions across two processes', () => {
     return { username, token: await a.client().admin.issue.mutate({ username, client }) };
   };
 
-  test('a revocation in A ends B\'s open subscription and fails B\'s next WebSocket query', async () => {
+  test("a revocation in A ends B's open subscription and fails B's next WebSocket query", async () => {
     const { token } = await loggedIn();
     const ws = wsB(token);
     try {

@@ -15,7 +15,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-test('a renewal made behind the watch\'s back moves the end to the new expiry', async () => {
+test("a renewal made behind the watch's back moves the end to the new expiry", async () => {
   const user = await app.createUser();
   const client = unique('web');
   await app.durin.clients.create({ name: client, tokenTtl: 1 });

@@ -1,15 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createTRPCClient,
-  createWSClient,
-  httpLink,
-  httpSubscriptionLink,
-  splitLink,
-  TRPCClientError,
-  wsLink,
-} from '@trpc/client';
+import { createTRPCClient, createWSClient, httpLink, httpSubscriptionLink, splitLink, type TRPCClientError, wsLink } from '@trpc/client';
 import { initTRPC } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler, type CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
@@ -89,7 +81,12 @@ export async function startSubscriptionServer(app: SubscriptionApp, options: { c
   return {
     url,
     ws(authorization) {
-      const wsClient = createWSClient({ url: url.replace('http', 'ws'), connectionParams: () => params(authorization), retryDelayMs: () => 60_000, WebSocket: WebSocket as never });
+      const wsClient = createWSClient({
+        url: url.replace('http', 'ws'),
+        connectionParams: () => params(authorization),
+        retryDelayMs: () => 60_000,
+        WebSocket: WebSocket as never,
+      });
       const client = createTRPCClient<SubscriptionRouter>({ links: [wsLink({ client: wsClient, transformer: superjson })] });
       return { client, close: () => wsClient.close() };
     },
@@ -118,7 +115,10 @@ export async function startSubscriptionServer(app: SubscriptionApp, options: { c
 
 /** An open subscription to `ticks` (or any subscribe function), with what the client saw. */
 export function watch<T>(
-  subscribe: (input: undefined, handlers: { onStarted(): void; onData(value: T): void; onError(error: unknown): void; onComplete(): void }) => { unsubscribe(): void },
+  subscribe: (
+    input: undefined,
+    handlers: { onStarted(): void; onData(value: T): void; onError(error: unknown): void; onComplete(): void },
+  ) => { unsubscribe(): void },
 ) {
   const data: T[] = [];
   let resolveError!: (error: TRPCClientError<SubscriptionRouter>) => void;

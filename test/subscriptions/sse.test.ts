@@ -52,10 +52,16 @@ describe.each(['cached', 'uncached'] as const)('SSE, %s context', (kind) => {
     expect((await within(1000, ticks.error, 'the end of the subscription')).message).toBe('Invalid token.');
   });
 
-  test('anonymous and malformed connectionParams get durin\'s messages', async () => {
+  test("anonymous and malformed connectionParams get durin's messages", async () => {
     const anonymous = watch<number>((input, handlers) => server.sse(null).client.ticks.subscribe(input, handlers));
-    expect(await anonymous.error).toMatchObject({ message: 'Authentication credentials were not provided.', data: { durinCode: 'NOT_AUTHENTICATED' } });
+    expect(await anonymous.error).toMatchObject({
+      message: 'Authentication credentials were not provided.',
+      data: { durinCode: 'NOT_AUTHENTICATED' },
+    });
     const malformed = watch<number>((input, handlers) => server.sse('Token').client.ticks.subscribe(input, handlers));
-    expect(await malformed.error).toMatchObject({ message: 'Invalid token header. No credentials provided.', data: { durinCode: 'HEADER_MALFORMED' } });
+    expect(await malformed.error).toMatchObject({
+      message: 'Invalid token header. No credentials provided.',
+      data: { durinCode: 'HEADER_MALFORMED' },
+    });
   });
 });

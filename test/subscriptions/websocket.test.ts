@@ -31,8 +31,6 @@ async function loggedIn(ttl?: number) {
   return { user, clientName, token, auth };
 }
 
-const durinCodeOf = (error: { data?: unknown }) => (error.data as { durinCode?: string } | undefined)?.durinCode;
-
 describe.each(['uncached', 'cached'] as const)('WebSocket, %s context', (kind) => {
   test('connectionParams authenticate queries and subscriptions', async () => {
     const { user, token } = await loggedIn();
@@ -63,14 +61,20 @@ describe.each(['uncached', 'cached'] as const)('WebSocket, %s context', (kind) =
 
   const reasons: Array<[string, (ctx: Awaited<ReturnType<typeof loggedIn>>) => Promise<unknown>]> = [
     ['logout', ({ token }) => servers[kind].http(token).auth.logout.mutate()],
-    ['logoutAll from another session', async ({ user }) => {
-      const other = await app.durin.tokens.issue(user, 'api');
-      return servers[kind].http(other.token).auth.logoutAll.mutate();
-    }],
-    ['sessions.revoke from another session', async ({ user, auth }) => {
-      const other = await app.durin.tokens.issue(user, 'api');
-      return servers[kind].http(other.token).auth.sessions.revoke.mutate({ id: Number(auth.id) });
-    }],
+    [
+      'logoutAll from another session',
+      async ({ user }) => {
+        const other = await app.durin.tokens.issue(user, 'api');
+        return servers[kind].http(other.token).auth.logoutAll.mutate();
+      },
+    ],
+    [
+      'sessions.revoke from another session',
+      async ({ user, auth }) => {
+        const other = await app.durin.tokens.issue(user, 'api');
+        return servers[kind].http(other.token).auth.sessions.revoke.mutate({ id: Number(auth.id) });
+      },
+    ],
     ['apiAccess.revoke of the API key itself', async ({ token }) => servers[kind].http(token).auth.apiAccess.revoke.mutate()],
     ['rotation (a new login on the same client)', ({ user, clientName }) => app.durin.tokens.issue(user, clientName)],
     ['clients.delete', ({ clientName }) => app.durin.clients.delete(clientName)],
@@ -108,8 +112,13 @@ describe('WebSocket: who the connection is', () => {
     try {
       const ticks = watch<number>((input, handlers) => ws.client.ticks.subscribe(input, handlers));
       const error = await ticks.error;
-      expect(error).toMatchObject({ message: 'Authentication credentials were not provided.', data: { code: 'UNAUTHORIZED', durinCode: 'NOT_AUTHENTICATED' } });
-      expect(await ws.client.auth.sessions.list.query().catch((e: { message: string }) => e.message)).toBe('Authentication credentials were not provided.');
+      expect(error).toMatchObject({
+        message: 'Authentication credentials were not provided.',
+        data: { code: 'UNAUTHORIZED', durinCode: 'NOT_AUTHENTICATED' },
+      });
+      expect(await ws.client.auth.sessions.list.query().catch((e: { message: string }) => e.message)).toBe(
+        'Authentication credentials were not provided.',
+      );
     } finally {
       await ws.close();
     }
@@ -120,7 +129,7 @@ describe('WebSocket: who the connection is', () => {
     ['Token a b', 'Invalid token header. Token string should not contain spaces.', 'HEADER_MALFORMED'],
     ['Token nope', 'Invalid token.', 'TOKEN_INVALID'],
     [`Token ${'a'.repeat(5000)}`, 'Invalid token.', 'TOKEN_INVALID'],
-  ])('connectionParams.authorization %# gets durin\'s message', async (authorization, message, durinCode) => {
+  ])("connectionParams.authorization %# gets durin's message", async (authorization, message, durinCode) => {
     const ws = servers.uncached.ws(authorization);
     try {
       const error = await ws.client.me.query().catch((e: { message: string; data: unknown }) => e);

@@ -19,7 +19,13 @@ class AppUser extends Model {
 }
 const sequelize = new Sequelize({ dialect: 'sqlite', storage: ':memory:', logging: false, models: [AppUser] });
 declare const maybeSettings: DurinSettings | undefined;
-const durin: Durin<AppUser> = createDurin({ sequelize, userModel: AppUser, authenticateUser: () => null, settings: maybeSettings, serializeUser: undefined });
+const durin: Durin<AppUser> = createDurin({
+  sequelize,
+  userModel: AppUser,
+  authenticateUser: () => null,
+  settings: maybeSettings,
+  serializeUser: undefined,
+});
 export const tokens: DurinTokens<AppUser> = durin.tokens;
 
 export const contexts = {
@@ -27,7 +33,8 @@ export const contexts = {
   express: (opts: CreateExpressContextOptions) => durin.createDurinContext(opts),
   fastify: (opts: CreateFastifyContextOptions) => durin.createDurinContext(opts),
   fetch: (opts: FetchCreateContextFnOptions) => durin.createDurinContext(opts),
-  fetchWithIp: (opts: FetchCreateContextFnOptions) => durin.createDurinContext({ ...opts, ip: opts.req.headers.get('x-real-ip') ?? undefined }),
+  fetchWithIp: (opts: FetchCreateContextFnOptions) =>
+    durin.createDurinContext({ ...opts, ip: opts.req.headers.get('x-real-ip') ?? undefined }),
   ws: (opts: CreateWSSContextFnOptions) => durin.createDurinContext(opts),
   headers: (headers: Headers, ip: string | undefined) => durin.createDurinContext({ headers, ip }),
 } satisfies Record<string, (opts: never, ...rest: never[]) => Promise<unknown>>;
@@ -37,6 +44,9 @@ export const options: DurinContextOptions = { headers: { authorization: undefine
 const t = initTRPC.context<Awaited<ReturnType<typeof contexts.express>>>().create();
 export const router = t.router({
   auth: durin.router,
-  throttled: t.procedure.concat(durin.protectedProcedure).concat(durin.throttle({ scope: undefined, defaultRate: undefined })).query(({ ctx }) => ctx.user.username),
+  throttled: t.procedure
+    .concat(durin.protectedProcedure)
+    .concat(durin.throttle({ scope: undefined, defaultRate: undefined }))
+    .query(({ ctx }) => ctx.user.username),
 });
 export const created = durin.clients.create({ name: 'web', tokenTtl: undefined, throttleRate: undefined });

@@ -26,7 +26,10 @@ describe("durin's router without durin's context", () => {
     ['auth.logout', () => caller.auth.logout()],
     ['auth.sessions.list', () => caller.auth.sessions.list()],
   ])('%s fails with CONTEXT_MISSING, naming createDurinContext', async (_, call) => {
-    const error = await call().then(() => null, (e: unknown) => e);
+    const error = await call().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe('INTERNAL_SERVER_ERROR');
     expect(getDurinCode(error)).toBe('CONTEXT_MISSING');

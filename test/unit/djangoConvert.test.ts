@@ -8,7 +8,15 @@ const client = (fields: Partial<Record<'name' | 'token_ttl' | 'throttle_rate', s
   convertClient({ id: '3', name: 'web', token_ttl: '86400000000', throttle_rate: '', ...fields });
 
 const token = (fields: Partial<Record<'token' | 'created' | 'expiry', string>> = {}) =>
-  convertToken({ id: '5', token: 'ab'.repeat(32), created: '2026-12-01 18:32:51.457698', expiry: '2026-12-02 18:32:51', client_id: '1', user_id: 2, ...fields });
+  convertToken({
+    id: '5',
+    token: 'ab'.repeat(32),
+    created: '2026-12-01 18:32:51.457698',
+    expiry: '2026-12-02 18:32:51',
+    client_id: '1',
+    user_id: 2,
+    ...fields,
+  });
 
 describe('Django datetimes', () => {
   test('with and without the fraction, to the millisecond', () => {
@@ -31,7 +39,10 @@ describe('clients', () => {
     expect(ttlSeconds(90_500_000n)).toBe(91n);
     expect(ttlSeconds(1n)).toBe(1n);
     expect(client()).toEqual({ ok: true, value: { row: { id: '3', name: 'web', token_ttl: 86_400, throttle_rate: '' } } });
-    expect(client({ token_ttl: '90500000' })).toMatchObject({ ok: true, value: { row: { token_ttl: 91 }, roundedFromMicroseconds: '90500000' } });
+    expect(client({ token_ttl: '90500000' })).toMatchObject({
+      ok: true,
+      value: { row: { token_ttl: 91 }, roundedFromMicroseconds: '90500000' },
+    });
   });
 
   test('rows the target cannot hold', () => {

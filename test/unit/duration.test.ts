@@ -33,7 +33,7 @@ describe('parseDuration', () => {
     ['1w', 'weeks'],
     ['1.5h', 'a fraction'],
     ['-1d', 'negative'],
-    ['invalid', 'durin\'s test_create_client__invalid_ttl_raises_exc'],
+    ['invalid', "durin's test_create_client__invalid_ttl_raises_exc"],
     ['14 00:00', 'Django\'s "DD HH:MM" form'],
     [`${MAX_DURATION_SECONDS + 1}s`, 'beyond the maximum, as a string'],
     [null, 'null'],

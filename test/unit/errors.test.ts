@@ -5,7 +5,8 @@ import { durinError, formatWait } from '../../src/errors.js';
 
 describe('errors', () => {
   test('the message table (the one place the literal texts are pinned)', () => {
-    expect(Object.fromEntries(Object.entries(DURIN_ERRORS).map(([id, e]) => [id, `${e.code} ${e.durinCode}: ${e.message}`]))).toMatchInlineSnapshot(`
+    expect(Object.fromEntries(Object.entries(DURIN_ERRORS).map(([id, e]) => [id, `${e.code} ${e.durinCode}: ${e.message}`])))
+      .toMatchInlineSnapshot(`
       {
         "API_ACCESS_CLIENT_MISSING": "PRECONDITION_FAILED API_ACCESS_NOT_CONFIGURED: API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).",
         "API_ACCESS_EXISTS": "CONFLICT API_ACCESS_EXISTS: An API token was already issued to you.",
@@ -44,7 +45,10 @@ describe('errors', () => {
 
   test('durinErrorFormatter adds data.durinCode and keeps the rest of the shape', () => {
     const shape = { message: 'm', code: -32001, data: { code: 'UNAUTHORIZED', httpStatus: 401 } };
-    expect(durinErrorFormatter({ shape, error: durinError('TOKEN_EXPIRED') })).toEqual({ ...shape, data: { ...shape.data, durinCode: 'TOKEN_EXPIRED' } });
+    expect(durinErrorFormatter({ shape, error: durinError('TOKEN_EXPIRED') })).toEqual({
+      ...shape,
+      data: { ...shape.data, durinCode: 'TOKEN_EXPIRED' },
+    });
     expect(durinErrorFormatter({ shape, error: new TRPCError({ code: 'INTERNAL_SERVER_ERROR' }) })).toEqual(shape);
     expect('durinCode' in durinErrorFormatter({ shape, error: new TRPCError({ code: 'BAD_REQUEST' }) }).data).toBe(false);
   });

@@ -40,5 +40,8 @@ describe('issue 8, defect 4: only ASCII whitespace is trimmed', () => {
 
 test('a header of 16 KB of inner spaces parses in one linear pass', () => {
   expect(parseAuthorizationHeader(`Token a${' '.repeat(16_000)}b`, 'Token')).toEqual({ kind: 'failed', error: 'HEADER_HAS_SPACES' });
-  expect(parseAuthorizationHeader(`${' \t'.repeat(8000)}Token abc${'\r\n'.repeat(8000)}`, 'Token')).toEqual({ kind: 'token', token: 'abc' });
+  expect(parseAuthorizationHeader(`${' \t'.repeat(8000)}Token abc${'\r\n'.repeat(8000)}`, 'Token')).toEqual({
+    kind: 'token',
+    token: 'abc',
+  });
 });

@@ -41,7 +41,10 @@ describe('createTokenLiveness', () => {
   test('unsubscribing leaves no listener behind', () => {
     const liveness = createTokenLiveness(() => {});
     const offs = Array.from({ length: 1000 }, (_, i) => liveness.watchToken(`t${i % 10}`, () => {}));
-    offs.push(liveness.watchUser('1', () => {}), liveness.subscribe(() => {}));
+    offs.push(
+      liveness.watchUser('1', () => {}),
+      liveness.subscribe(() => {}),
+    );
     expect(liveness.listenerCount).toBe(1002);
     for (const off of offs) off();
     for (const off of offs) off(); // twice is harmless

@@ -25,13 +25,20 @@ const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
 let files: string[] = [];
 
 const normal = (path: string) => path.replace(/^\.\//, '');
-const BARE_IMPORT = /(?:^|[\s;])(?:import|export)\b[^'"]*?from\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)|^import\s+['"]([^'"./][^'"]*)['"]/gm;
-const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const BARE_IMPORT =
+  /(?:^|[\s;])(?:import|export)\b[^'"]*?from\s*['"]([^'"./][^'"]*)['"]|\bimport\(\s*['"]([^'"./][^'"]*)['"]\s*\)|^import\s+['"]([^'"./][^'"]*)['"]/gm;
+const packageName = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 describe('the packed package', () => {
   beforeAll(() => {
     if (!existsSync(resolve(root, 'dist/index.js'))) throw new Error('dist/ is missing: run "npm run build" first');
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--silent'], { cwd: root, encoding: 'utf8' })) as [{ files: { path: string }[] }];
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--silent'], { cwd: root, encoding: 'utf8' })) as [
+      { files: { path: string }[] },
+    ];
     files = packed.files.map((file) => file.path);
   });
 
@@ -50,9 +57,15 @@ describe('the packed package', () => {
     const maps = files.filter((file) => file.endsWith('.js.map'));
     expect(maps.length).toBeGreaterThan(0);
     for (const map of maps) {
-      const { sources, sourcesContent } = JSON.parse(readFileSync(resolve(root, map), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+      const { sources, sourcesContent } = JSON.parse(readFileSync(resolve(root, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
       expect(sourcesContent?.length, map).toBe(sources.length);
-      expect(sourcesContent!.every((text) => typeof text === 'string' && text.length > 0), map).toBe(true);
+      expect(
+        sourcesContent!.every((text) => typeof text === 'string' && text.length > 0),
+        map,
+      ).toBe(true);
     }
     expect(files.filter((file) => file.endsWith('.d.ts.map'))).toEqual([]);
   });

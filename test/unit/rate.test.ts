@@ -32,7 +32,7 @@ describe('parseRate', () => {
 
   test.each([
     ['', 'empty'],
-    ['blahblah', 'no slash (durin\'s test_throttle_rate_validation_raises_exc)'],
+    ['blahblah', "no slash (durin's test_throttle_rate_validation_raises_exc)"],
     ['0/m', 'zero requests'],
     ['00/m', 'zero requests, padded'],
     ['-1/m', 'negative'],

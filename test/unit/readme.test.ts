@@ -17,13 +17,19 @@ describe('README excerpts of examples/', () => {
 
   it('quotes every adapter example', () => {
     for (const example of EXAMPLES) {
-      expect(excerpts.some((excerpt) => excerpt.source.startsWith(`examples/${example}/`)), example).toBe(true);
+      expect(
+        excerpts.some((excerpt) => excerpt.source.startsWith(`examples/${example}/`)),
+        example,
+      ).toBe(true);
     }
   });
 
-  it.each(excerpts.map((excerpt) => [excerpt.source, excerpt] as const))('%s is quoted exactly (npx tsx scripts/readmeExcerpts.ts --write)', (_, excerpt) => {
-    expect(excerpt.quoted).toBe(excerpt.actual);
-  });
+  it.each(excerpts.map((excerpt) => [excerpt.source, excerpt] as const))(
+    '%s is quoted exactly (npx tsx scripts/readmeExcerpts.ts --write)',
+    (_, excerpt) => {
+      expect(excerpt.quoted).toBe(excerpt.actual);
+    },
+  );
 
   it.each(['src/models/User.ts', 'src/durin.ts', 'src/setup.ts', 'tsconfig.json'])('every example has the same %s', (file) => {
     const [first, ...rest] = EXAMPLES.map((example) => readFileSync(resolve(root, 'examples', example, file), 'utf8'));

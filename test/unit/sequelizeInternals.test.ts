@@ -26,7 +26,8 @@ describe('the Sequelize internals the token lookup uses', () => {
   });
 
   test('the query generator quotes a table name', () => {
-    const generator = (sequelize.getQueryInterface() as unknown as { queryGenerator: { quoteTable(table: unknown): string } }).queryGenerator;
+    const generator = (sequelize.getQueryInterface() as unknown as { queryGenerator: { quoteTable(table: unknown): string } })
+      .queryGenerator;
     expect(generator.quoteTable(InternalsUser.getTableName())).toBe('`internals_user`');
   });
 

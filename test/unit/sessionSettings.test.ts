@@ -7,7 +7,9 @@ const DURATION = 'a positive number of seconds or a string such as "45s", "30m",
 
 describe('session metadata and renewal settings', () => {
   test('durations are parsed and null switches tracking and the lifetime cap off', () => {
-    expect(resolveSettings({ lastUsedUpdateInterval: '1h', renewOnUse: true, renewOnUseInterval: 30, maxTokenLifetime: '90d' })).toMatchObject({
+    expect(
+      resolveSettings({ lastUsedUpdateInterval: '1h', renewOnUse: true, renewOnUseInterval: 30, maxTokenLifetime: '90d' }),
+    ).toMatchObject({
       lastUsedUpdateInterval: 3600,
       renewOnUse: true,
       renewOnUseInterval: 30,
@@ -21,7 +23,10 @@ describe('session metadata and renewal settings', () => {
 
   test.each([
     [{ lastUsedUpdateInterval: 0 }, `trpc-durin: invalid setting "lastUsedUpdateInterval": expected null or ${DURATION} (got 0)`],
-    [{ lastUsedUpdateInterval: 'often' }, `trpc-durin: invalid setting "lastUsedUpdateInterval": expected null or ${DURATION} (got "often")`],
+    [
+      { lastUsedUpdateInterval: 'often' },
+      `trpc-durin: invalid setting "lastUsedUpdateInterval": expected null or ${DURATION} (got "often")`,
+    ],
     [{ renewOnUse: 'yes' }, 'trpc-durin: invalid setting "renewOnUse": expected true or false (got "yes")'],
     [{ renewOnUseInterval: null }, `trpc-durin: invalid setting "renewOnUseInterval": expected ${DURATION} (got null)`],
     [{ renewOnUseInterval: '-1m' }, `trpc-durin: invalid setting "renewOnUseInterval": expected ${DURATION} (got "-1m")`],

@@ -44,7 +44,12 @@ describe('resolveSettings', () => {
   });
 
   test('durations and rates are parsed once', () => {
-    const settings = resolveSettings({ defaultTokenTtl: '14d', tokenCacheTimeout: '5m', defaultThrottleRate: '100/hour', loginThrottleRate: null });
+    const settings = resolveSettings({
+      defaultTokenTtl: '14d',
+      tokenCacheTimeout: '5m',
+      defaultThrottleRate: '100/hour',
+      loginThrottleRate: null,
+    });
     expect(settings).toMatchObject({
       defaultTokenTtl: 14 * 86_400,
       tokenCacheTimeout: 300,
@@ -55,25 +60,73 @@ describe('resolveSettings', () => {
   });
 
   test.each([
-    [{ defaultTokenTtl: 0 }, 'trpc-durin: invalid setting "defaultTokenTtl": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d" (got 0)'],
-    [{ defaultTokenTtl: '2 weeks' }, 'trpc-durin: invalid setting "defaultTokenTtl": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d" (got "2 weeks")'],
+    [
+      { defaultTokenTtl: 0 },
+      'trpc-durin: invalid setting "defaultTokenTtl": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d" (got 0)',
+    ],
+    [
+      { defaultTokenTtl: '2 weeks' },
+      'trpc-durin: invalid setting "defaultTokenTtl": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d" (got "2 weeks")',
+    ],
     [{ tokenCharacterLength: 33 }, 'trpc-durin: invalid setting "tokenCharacterLength": expected an even integer from 32 to 256 (got 33)'],
     [{ tokenCharacterLength: 30 }, 'trpc-durin: invalid setting "tokenCharacterLength": expected an even integer from 32 to 256 (got 30)'],
-    [{ tokenCharacterLength: 258 }, 'trpc-durin: invalid setting "tokenCharacterLength": expected an even integer from 32 to 256 (got 258)'],
-    [{ tokenPrefix: 'has space' }, 'trpc-durin: invalid setting "tokenPrefix": expected up to 16 printable characters without spaces (got "has space")'],
-    [{ authHeaderPrefix: '' }, 'trpc-durin: invalid setting "authHeaderPrefix": expected one word of printable characters, such as "Token" or "Bearer" (got "")'],
-    [{ tokenCacheTimeout: -1 }, 'trpc-durin: invalid setting "tokenCacheTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", up to 24 days (got -1)'],
-    [{ tokenCacheTimeout: '30d' }, 'trpc-durin: invalid setting "tokenCacheTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", up to 24 days (got "30d")'],
+    [
+      { tokenCharacterLength: 258 },
+      'trpc-durin: invalid setting "tokenCharacterLength": expected an even integer from 32 to 256 (got 258)',
+    ],
+    [
+      { tokenPrefix: 'has space' },
+      'trpc-durin: invalid setting "tokenPrefix": expected up to 16 printable characters without spaces (got "has space")',
+    ],
+    [
+      { authHeaderPrefix: '' },
+      'trpc-durin: invalid setting "authHeaderPrefix": expected one word of printable characters, such as "Token" or "Bearer" (got "")',
+    ],
+    [
+      { tokenCacheTimeout: -1 },
+      'trpc-durin: invalid setting "tokenCacheTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", up to 24 days (got -1)',
+    ],
+    [
+      { tokenCacheTimeout: '30d' },
+      'trpc-durin: invalid setting "tokenCacheTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", up to 24 days (got "30d")',
+    ],
     [{ tokenCacheMax: 0 }, 'trpc-durin: invalid setting "tokenCacheMax": expected a positive integer (got 0)'],
-    [{ apiAccessClientName: '' }, 'trpc-durin: invalid setting "apiAccessClientName": expected null or a client name of 1 to 64 characters (got "")'],
-    [{ apiAccessExcludeFromSessions: 'yes' }, 'trpc-durin: invalid setting "apiAccessExcludeFromSessions": expected true or false (got "yes")'],
-    [{ defaultThrottleRate: '100/week' }, 'trpc-durin: invalid setting "defaultThrottleRate": expected null or "<n>/<period>" with a period of s, sec, second, m, min, minute, h, hour, d or day (e.g. "100/h") (got "100/week")'],
-    [{ loginThrottleRate: '0/m' }, 'trpc-durin: invalid setting "loginThrottleRate": expected null or "<n>/<period>" with a period of s, sec, second, m, min, minute, h, hour, d or day (e.g. "100/h") (got "0/m")'],
-    [{ trustProxy: -1 }, 'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got -1)'],
-    [{ trustProxy: 'proxy.example' }, 'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got "proxy.example")'],
-    [{ trustProxy: [] }, 'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got )'],
-    [{ lookupTimeout: 0 }, 'trpc-durin: invalid setting "lookupTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got 0)'],
-    [{ lookupTimeout: '1h' }, 'trpc-durin: invalid setting "lookupTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got "1h")'],
+    [
+      { apiAccessClientName: '' },
+      'trpc-durin: invalid setting "apiAccessClientName": expected null or a client name of 1 to 64 characters (got "")',
+    ],
+    [
+      { apiAccessExcludeFromSessions: 'yes' },
+      'trpc-durin: invalid setting "apiAccessExcludeFromSessions": expected true or false (got "yes")',
+    ],
+    [
+      { defaultThrottleRate: '100/week' },
+      'trpc-durin: invalid setting "defaultThrottleRate": expected null or "<n>/<period>" with a period of s, sec, second, m, min, minute, h, hour, d or day (e.g. "100/h") (got "100/week")',
+    ],
+    [
+      { loginThrottleRate: '0/m' },
+      'trpc-durin: invalid setting "loginThrottleRate": expected null or "<n>/<period>" with a period of s, sec, second, m, min, minute, h, hour, d or day (e.g. "100/h") (got "0/m")',
+    ],
+    [
+      { trustProxy: -1 },
+      'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got -1)',
+    ],
+    [
+      { trustProxy: 'proxy.example' },
+      'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got "proxy.example")',
+    ],
+    [
+      { trustProxy: [] },
+      'trpc-durin: invalid setting "trustProxy": expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true (got )',
+    ],
+    [
+      { lookupTimeout: 0 },
+      'trpc-durin: invalid setting "lookupTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got 0)',
+    ],
+    [
+      { lookupTimeout: '1h' },
+      'trpc-durin: invalid setting "lookupTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got "1h")',
+    ],
     [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"'],
   ])('%o fails naming the setting', (settings, message) => {
     expect(() => resolveSettings(settings as never)).toThrow(new DurinConfigError(message));

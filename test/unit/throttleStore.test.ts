@@ -65,7 +65,7 @@ describe('memoryThrottleStore: the sliding log', () => {
 });
 
 describe('memoryThrottleStore: the wait', () => {
-  test('is DRF\'s (duration - (now - oldest)) / (num_requests - len(history) + 1), rounded up', () => {
+  test("is DRF's (duration - (now - oldest)) / (num_requests - len(history) + 1), rounded up", () => {
     const store = memoryThrottleStore();
     store.hit('k', perMinute(3), s(0));
     store.hit('k', perMinute(3), s(10));

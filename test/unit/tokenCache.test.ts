@@ -233,7 +233,11 @@ describe('createTokenCache', () => {
   test('holds at most tokenCacheMax successes, least recently used out first', async () => {
     const s = scriptedAuthenticator();
     for (const name of ['a', 'b', 'c', 'd']) s.rows.set(name, { expiry: Date.now() + HOUR });
-    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings({ tokenCacheMax: 3 }), liveness: createTokenLiveness(fail) });
+    const cache = createTokenCache({
+      authenticator: s.authenticator,
+      settings: settings({ tokenCacheMax: 3 }),
+      liveness: createTokenLiveness(fail),
+    });
     for (const name of ['a', 'b', 'c', 'd']) await cache.verify(name);
     await new Promise((resolve) => setImmediate(resolve)); // memoizee's LRU catches up on the next tick
     s.calls.length = 0;
@@ -246,7 +250,11 @@ describe('createTokenCache', () => {
   test('failed lookups take no place in the LRU: a full cache keeps its entries through a spray', async () => {
     const s = scriptedAuthenticator();
     for (const name of ['a', 'b', 'c']) s.rows.set(name, { expiry: Date.now() + HOUR });
-    const cache = createTokenCache({ authenticator: s.authenticator, settings: settings({ tokenCacheMax: 3 }), liveness: createTokenLiveness(fail) });
+    const cache = createTokenCache({
+      authenticator: s.authenticator,
+      settings: settings({ tokenCacheMax: 3 }),
+      liveness: createTokenLiveness(fail),
+    });
     for (const name of ['a', 'b', 'c']) await cache.verify(name);
     for (let i = 0; i < 2000; i++) await cache.verify(`random-${i}`);
     s.calls.length = 0;
@@ -260,7 +268,11 @@ describe('createTokenCache', () => {
     try {
       const s = scriptedAuthenticator();
       s.rows.set('a', { expiry: Date.now() + HOUR });
-      const cache = createTokenCache({ authenticator: s.authenticator, settings: settings({ tokenCacheTimeout: 1 }), liveness: createTokenLiveness(fail) });
+      const cache = createTokenCache({
+        authenticator: s.authenticator,
+        settings: settings({ tokenCacheTimeout: 1 }),
+        liveness: createTokenLiveness(fail),
+      });
       await cache.verify('a');
       await new Promise((resolve) => setImmediate(resolve)); // memoizee starts the maxAge timer once the promise has settled
       vi.advanceTimersByTime(999);

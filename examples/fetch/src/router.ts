@@ -15,14 +15,14 @@ export const createContext = async (opts: FetchCreateContextFnOptions) => ({
 // #endregion context
 
 const t = initTRPC.context<typeof createContext>().create({
-  transformer: superjson,                // optional: durin works with and without a transformer
-  errorFormatter: durinErrorFormatter,   // optional: adds error.data.durinCode
+  transformer: superjson, // optional: durin works with and without a transformer
+  errorFormatter: durinErrorFormatter, // optional: adds error.data.durinCode
 });
 export const publicProcedure = t.procedure;
 export const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
 
 export const appRouter = t.router({
-  auth: durin.router,                                           // login, refresh, logout, sessions, apiAccess...
+  auth: durin.router, // login, refresh, logout, sessions, apiAccess...
   me: protectedProcedure.query(({ ctx }) => ctx.user.username), // ctx.user and ctx.auth are non-null here
   // the client's rate (or defaultThrottleRate); over it: 429 with Retry-After
   report: protectedProcedure.concat(durin.throttle()).query(({ ctx }) => `report for ${ctx.user.username}`),

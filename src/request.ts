@@ -100,6 +100,14 @@ function forwardedFor(headers: HeaderRecord | HeadersLike): string | undefined {
 /** What `ip` is when neither the adapter nor a trusted proxy tells it (throttles keyed by IP refuse it). */
 export const UNKNOWN_IP = 'unknown';
 
+/** `last_ip` is VARCHAR(45), the longest IPv6 text (DESIGN §13). */
+const STORED_IP_MAX_LENGTH = 45;
+
+/** The IP as a session stores it: `null` when unknown, never longer than its column. */
+export function storableIp(ip: string): string | null {
+  return ip === UNKNOWN_IP ? null : ip.slice(0, STORED_IP_MAX_LENGTH);
+}
+
 export function readRequest(options: DurinContextOptions, trustProxy: DurinProxyTrust | false): RequestFacts {
   const opts = options as Record<string, unknown>;
   const req = opts.req as { headers: HeaderRecord | HeadersLike; socket?: { remoteAddress?: string }; ip?: string } | undefined;

@@ -3,7 +3,7 @@ import type { DurinEvents } from './events.js';
 import { renewalExpiry } from './lifetime.js';
 import type { TokenLiveness } from './liveness.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes, DurinModels } from './models/types.js';
-import type { RequestFacts } from './request.js';
+import { storableIp, type RequestFacts } from './request.js';
 import type { ResolvedDurinSettings } from './settings.js';
 import { now } from './time.js';
 
@@ -46,7 +46,6 @@ interface Slot {
 }
 
 /** The `last_ip` column's width: the longest textual IPv6 address. */
-const IP_MAX_LENGTH = 45;
 const NEVER = Number.NEGATIVE_INFINITY;
 
 type Written = Partial<Pick<DurinAuthTokenAttributes, 'lastUsedAt' | 'lastIp' | 'userAgent' | 'expiry'>>;
@@ -114,7 +113,7 @@ export function createUsageRecorder<TUser>(deps: UsageDeps<TUser>): UsageRecorde
       if (usage) {
         next.usageAt = at;
         values.lastUsedAt = new Date(at);
-        values.lastIp = facts.ip === 'unknown' ? null : facts.ip.slice(0, IP_MAX_LENGTH);
+        values.lastIp = storableIp(facts.ip);
         values.userAgent = facts.userAgent;
       }
       if (expiry) {

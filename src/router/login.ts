@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { findClientByName } from '../clientName.js';
 import { durinError } from '../errors.js';
+import { storableIp } from '../request.js';
 import type { RouterDeps } from './deps.js';
 
 /**
@@ -54,7 +55,7 @@ export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
     if (!clientName) throw durinError('CLIENT_NOT_SPECIFIED');
     const client = await findClientByName(models.Client, clientName);
     if (!client) throw durinError('CLIENT_UNKNOWN');
-    const usedFrom = { ip: ctx.durin.ip === 'unknown' ? null : ctx.durin.ip.slice(0, 45), userAgent: ctx.durin.userAgent ?? null };
+    const usedFrom = { ip: storableIp(ctx.durin.ip), userAgent: ctx.durin.userAgent ?? null };
     const { token, auth } = await tokens.issue(user, client, { name: input.name, usedFrom });
     events.emit('userLoggedIn', { user, auth });
     const output: LoginOutput<TSerializedUser> = { token, expiry: auth.expiry };

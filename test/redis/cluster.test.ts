@@ -174,6 +174,15 @@ describeRedis('redisThrottleStore and redisCacheBus on a Redis Cluster', () => {
     await db.close();
   });
 
+  it('subscribes on a lazy Cluster (lazyConnect) too', async () => {
+    const lazy = local.connect({ lazyConnect: true });
+    const bus = redisCacheBus(lazy, { prefix: testPrefix() });
+    bus.connect(recordingLink().link);
+    await eventually(() => bus.healthy, 5000, 'the subscription');
+    await bus.close();
+    lazy.disconnect();
+  });
+
   // Last: it leaves one master down.
   it("when the master the bus listens on dies: the bus notices at once and moves (cache cleared), the store falls back for that master's keys", async () => {
     const bus = redisCacheBus(cluster, { prefix: testPrefix(), pingIntervalMs: 60_000 }); // no ping: the connection itself tells

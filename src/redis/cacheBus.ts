@@ -29,9 +29,24 @@ const subscriberRetry = (times: number) => Math.min(times * 50, 500);
 /** Messages whose publish failed, re-sent when the bus is healthy again (beyond this, the oldest go). */
 const MAX_PENDING = 1000;
 
-function duplicateOf(redis: Redis | Cluster): Redis | Cluster {
-  if ((redis as Cluster).isCluster) return (redis as Cluster).duplicate();
-  return (redis as Redis).duplicate({ retryStrategy: subscriberRetry, enableOfflineQueue: true });
+const SUBSCRIBER_OPTIONS = { retryStrategy: subscriberRetry, enableOfflineQueue: true, lazyConnect: false } as const;
+
+const isCluster = (redis: Redis | Cluster): redis is Cluster => (redis as Cluster).isCluster === true;
+
+/**
+ * The connection the bus subscribes on, always a plain `Redis`, so that every disconnect is seen
+ * (close, reconnecting) and the ping travels on the subscribed connection itself. On a Cluster,
+ * classic pub/sub is broadcast to every node, so one master's connection hears every publish; the
+ * Cluster's own subscriber is not used, since it moves to another node without telling (messages
+ * published meanwhile would be missed while the bus reads as healthy). A master's connection tries
+ * once (no reconnect): when it ends, the bus picks a master again, so a node that is gone for good
+ * does not keep the bus unhealthy.
+ */
+function subscriberOf(redis: Redis | Cluster): Redis | null {
+  if (!isCluster(redis)) return redis.duplicate(SUBSCRIBER_OPTIONS);
+  const masters = redis.nodes('master');
+  const node = masters[Math.floor(Math.random() * masters.length)];
+  return node ? node.duplicate({ ...SUBSCRIBER_OPTIONS, retryStrategy: () => null }) : null;
 }
 
 /** `redis` is the app's client (it publishes); the bus subscribes on its own duplicate. @see README "Running several processes" */
@@ -47,8 +62,11 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
   const id = randomBytes(12).toString('hex');
   const pending: LivenessMessage[] = [];
   let link: CacheBusLink | null = null;
-  let sub: Redis | Cluster | null = null;
+  let sub: Redis | null = null;
   let timer: NodeJS.Timeout | null = null;
+  /** Cluster: the next pick of a master after the subscriber's connection ended, and how many in a row. */
+  let reattach: NodeJS.Timeout | null = null;
+  let attempts = 0;
   let healthy = false;
   let subscribed = false;
   let pingInFlight = false;
@@ -116,6 +134,40 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       });
   };
 
+  const attachLater = () => {
+    reattach = setTimeout(attach, subscriberRetry(++attempts));
+    reattach.unref();
+  };
+
+  const attach = () => {
+    reattach = null;
+    if (closed || sub) return;
+    const subscriber = (sub = subscriberOf(redis));
+    if (!subscriber) {
+      markDown(new Error('trpc-durin: the Redis Cluster names no master node'));
+      return attachLater();
+    }
+    if (isCluster(redis)) {
+      subscriber.on('ready', () => (attempts = 0));
+      subscriber.on('end', () => {
+        if (sub !== subscriber || closed) return;
+        sub = null;
+        attachLater();
+      });
+    }
+    subscriber.on('ready', subscribe);
+    subscriber.on('close', lost('closed'));
+    subscriber.on('reconnecting', lost('is reconnecting'));
+    subscriber.on('error', (error: unknown) => markDown(error));
+    subscriber.on('message', (from: string, payload: string) => {
+      if (from !== channel || closed) return;
+      const envelope = decodeEnvelope(payload);
+      if (envelope && envelope.from !== id) link?.deliver(envelope.message);
+    });
+    // Now as well as on every `ready`: a lazy client (lazyConnect) connects on its first command.
+    subscribe();
+  };
+
   return {
     channel,
     get healthy() {
@@ -124,18 +176,12 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
     connect(next) {
       if (link || closed) throw new Error('trpc-durin: a redisCacheBus serves one durin instance, connected once');
       link = next;
-      const subscriber = (sub = duplicateOf(redis));
-      subscriber.on('ready', subscribe);
-      subscriber.on('close', lost('closed'));
-      subscriber.on('reconnecting', lost('is reconnecting'));
-      subscriber.on('error', (error: unknown) => markDown(error));
-      subscriber.on('message', (from: string, payload: string) => {
-        if (from !== channel || closed) return;
-        const envelope = decodeEnvelope(payload);
-        if (envelope && envelope.from !== id) link?.deliver(envelope.message);
-      });
-      // Now as well as on every `ready`: a lazy client (lazyConnect) connects on its first command.
-      subscribe();
+      // A Cluster names its nodes once it is ready; until then the bus is not healthy.
+      if (!isCluster(redis) || redis.status === 'ready') attach();
+      else {
+        redis.once('ready', attach);
+        if (redis.status === 'wait') redis.connect().catch(markDown); // lazyConnect
+      }
       timer = setInterval(ping, pingIntervalMs);
       timer.unref();
     },
@@ -147,7 +193,9 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       closed = true;
       healthy = false;
       link = null;
+      if (isCluster(redis)) redis.off('ready', attach);
       if (timer) clearInterval(timer);
+      if (reattach) clearTimeout(reattach);
       const subscriber = sub;
       sub = null;
       if (!subscriber || subscriber.status === 'end') return;

@@ -9,7 +9,8 @@ import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from './slidingLogScript.js';
  * one EVALSHA (EVAL only the first time a server lacks the script). When Redis fails or does not
  * answer within `commandTimeoutMs`, the store counts in this process's memory instead (a request
  * never fails, nor waits longer than one timeout, because of Redis) and reports `degraded`; it
- * pings Redis until it answers, then reports `recovered` and counts in Redis again.
+ * asks Redis (PTTL of the key that failed, so that on a Cluster the node that failed answers)
+ * until it answers, then reports `recovered` and counts in Redis again.
  */
 
 export interface RedisThrottleStore extends ThrottleStore {
@@ -36,6 +37,8 @@ export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisO
   let healthy = true;
   let probing: NodeJS.Timeout | null = null;
   let probeInFlight = false;
+  /** The key whose hit failed: the probe asks the node that holds it (on a Cluster, the one that failed). */
+  let probeKey = prefix;
   let closed = false;
 
   const run = async (key: string, window: ThrottleWindow, at: number): Promise<number> => {
@@ -56,7 +59,7 @@ export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisO
   const probe = () => {
     if (healthy || probeInFlight || !SENDING.has(redis.status)) return;
     probeInFlight = true;
-    withTimeout(redis.ping(), commandTimeoutMs)
+    withTimeout(redis.pttl(probeKey), commandTimeoutMs)
       .then(() => {
         if (healthy || !probing) return;
         healthy = true;
@@ -69,8 +72,9 @@ export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisO
       });
   };
 
-  const fail = (error: unknown) => {
+  const fail = (error: unknown, key: string) => {
     if (!healthy) return;
+    probeKey = key;
     healthy = false;
     for (const reporter of reporters) reporter.degraded('throttleStore', error);
     if (closed) return;
@@ -89,7 +93,7 @@ export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisO
           const wait = await withTimeout(run(key, window, at), commandTimeoutMs);
           return wait > 0 ? { allowed: false, waitSeconds: wait } : ALLOWED;
         } catch (error) {
-          fail(error);
+          fail(error, prefix + key);
         }
       }
       return fallback.hit(key, window, at);

@@ -163,6 +163,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     disallowClients: procedures.disallowClients,
     throttle: throttling.throttle,
     router,
+    routerFor: () => router,
     models,
     clients,
     tokens: {

@@ -95,3 +95,9 @@ const noIssueOptions: Omit<AllUndefined<IssueOptions>, 'usedFrom'> = { ttl: unde
 export const issueOptions: IssueOptions = noIssueOptions;
 const noStoreOptions: AllUndefined<MemoryThrottleStoreOptions> = { maxKeys: undefined };
 export const storeOptions: MemoryThrottleStoreOptions = noStoreOptions;
+
+// routerFor(t) checks the app's context at compile time; durin.router alone cannot be checked.
+export const checkedRouter = t.router({ auth: durin.routerFor(t) });
+const noDurinT = initTRPC.context<{ db: string }>().create();
+// @ts-expect-error -- this app's context lacks durin's: mounting durin's views must not compile
+export const uncheckedRouter = noDurinT.router({ auth: durin.routerFor(noDurinT) });

@@ -241,10 +241,32 @@ export const DURIN_CONFIG_PROBLEMS = {
     `that hide Sequelize's attribute getters, so they read as undefined. Class fields are being defined: ` +
     `set "useDefineForClassFields": false in tsconfig.json's compilerOptions (needed with "target" ES2022 or later; ` +
     `tsc, tsx and esbuild all read it)`,
+  /** What `unsupportedUserModel` names: a defaultScope that filters or joins, or a find hook. */
+  scopeWith: (key: string) => `a defaultScope with "${key}"`,
+  findHook: (hook: string) => `a "${hook}" hook`,
   /** The user model has a defaultScope or a find hook the one-query lookup cannot apply (userModelCheck.ts). */
   unsupportedUserModel: (what: string) =>
     `it has ${what}, which durin's one-query token lookup cannot apply; ` +
     'express who may authenticate with isUserActive instead (a paranoid model is supported)',
+} as const;
+
+/**
+ * What each setting expects: the settings schema's issues (settings.ts), which `resolveSettings`
+ * turns into `invalid setting "<name>": <expectation> (got <value>)`. Limits are passed in.
+ */
+export const DURIN_SETTING_PROBLEMS = {
+  duration: (forms: string) => `expected ${forms}`,
+  nullOrDuration: (forms: string) => `expected null or ${forms}`,
+  nullOrRate: (form: string) => `expected null or ${form}`,
+  tokenCharacterLength: (max: number) => `expected an even integer from 32 to ${max}`,
+  tokenPrefix: (max: number) => `expected up to ${max} printable characters without spaces`,
+  authHeaderPrefix: 'expected one word of printable characters, such as "Token" or "Bearer"',
+  tokenCacheTimeout: (forms: string) => `expected ${forms}, up to 24 days`,
+  positiveInteger: 'expected a positive integer',
+  apiAccessClientName: 'expected null or a client name of 1 to 64 characters',
+  boolean: 'expected true or false',
+  trustProxy: 'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
+  lookupTimeout: (forms: string) => `expected ${forms}, or milliseconds such as "500ms"`,
 } as const;
 
 /** The `DurinConfigError` for an invalid field, with `field` and `problem` set for code that matches them. */

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { MAX_TOKEN_CHARACTER_LENGTH, MAX_TOKEN_PREFIX_LENGTH } from './crypto.js';
 import { DURATION_FORMS, parseDuration } from './duration.js';
-import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, describeValue, invalidConfig } from './errors.js';
+import {
+  DURIN_CONFIG_MESSAGES,
+  DURIN_CONFIG_PROBLEMS,
+  DURIN_SETTING_PROBLEMS as EXPECTED,
+  DurinConfigError,
+  describeValue,
+  invalidConfig,
+} from './errors.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from './rate.js';
 import { compileTrustProxy, type DurinTrustProxySetting } from './clientIp.js';
 import { parseLookupTimeout } from './lookupTimeout.js';
@@ -26,11 +33,11 @@ function custom<T>(parse: (input: unknown) => T | null, expected: string) {
 /** memoizee's `maxAge` is a `setTimeout`, which takes at most 2^31 - 1 ms (24.8 days). */
 const MAX_CACHE_TIMEOUT_SECONDS = 24 * 86_400;
 
-const duration = custom(parseDuration, `expected ${DURATION_FORMS}`);
-const nullableRate = custom<ThrottleRate | 'off'>((input) => (input === null ? 'off' : parseRate(input)), `expected null or ${RATE_FORM}`);
+const duration = custom(parseDuration, EXPECTED.duration(DURATION_FORMS));
+const nullableRate = custom<ThrottleRate | 'off'>((input) => (input === null ? 'off' : parseRate(input)), EXPECTED.nullOrRate(RATE_FORM));
 const durationOrNull = custom<number | 'off'>(
   (input) => (input === null ? 'off' : parseDuration(input)),
-  `expected null or ${DURATION_FORMS}`,
+  EXPECTED.nullOrDuration(DURATION_FORMS),
 ).transform((seconds) => (seconds === 'off' ? null : seconds));
 const rateOrNull = nullableRate.transform((rate) => (rate === 'off' ? null : rate));
 
@@ -41,42 +48,37 @@ const schema = z.strictObject({
       Number.isInteger(v) && (v as number) % 2 === 0 && (v as number) >= 32 && (v as number) <= MAX_TOKEN_CHARACTER_LENGTH
         ? (v as number)
         : null,
-    `expected an even integer from 32 to ${MAX_TOKEN_CHARACTER_LENGTH}`,
+    EXPECTED.tokenCharacterLength(MAX_TOKEN_CHARACTER_LENGTH),
   ).default(64),
   tokenPrefix: custom(
     (v) => (typeof v === 'string' && v.length <= MAX_TOKEN_PREFIX_LENGTH && /^[\x21-\x7e]*$/.test(v) ? v : null),
-    `expected up to ${MAX_TOKEN_PREFIX_LENGTH} printable characters without spaces`,
+    EXPECTED.tokenPrefix(MAX_TOKEN_PREFIX_LENGTH),
   ).default(''),
-  authHeaderPrefix: custom(
-    (v) => (typeof v === 'string' && /^[\x21-\x7e]{1,32}$/.test(v) ? v : null),
-    'expected one word of printable characters, such as "Token" or "Bearer"',
-  ).default('Token'),
+  authHeaderPrefix: custom((v) => (typeof v === 'string' && /^[\x21-\x7e]{1,32}$/.test(v) ? v : null), EXPECTED.authHeaderPrefix).default(
+    'Token',
+  ),
   tokenCacheTimeout: custom((v) => {
     const seconds = parseDuration(v);
     return seconds !== null && seconds <= MAX_CACHE_TIMEOUT_SECONDS ? seconds : null;
-  }, `expected ${DURATION_FORMS}, up to 24 days`).default(60),
-  tokenCacheMax: custom(
-    (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null),
-    'expected a positive integer',
-  ).default(10_000),
+  }, EXPECTED.tokenCacheTimeout(DURATION_FORMS)).default(60),
+  tokenCacheMax: custom((v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null), EXPECTED.positiveInteger).default(
+    10_000,
+  ),
   // Boxed, so that no client name (not even "none") can stand for null (issue 8, defect 12).
   apiAccessClientName: custom(
     (v) => (v === null ? { name: null } : typeof v === 'string' && v.length >= 1 && v.length <= 64 ? { name: v } : null),
-    'expected null or a client name of 1 to 64 characters',
+    EXPECTED.apiAccessClientName,
   )
     .transform((v): string | null => v.name)
     .default(null),
-  apiAccessExcludeFromSessions: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
+  apiAccessExcludeFromSessions: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
   defaultThrottleRate: rateOrNull.default(null),
   loginThrottleRate: rateOrNull.default(parseRate('10/m')),
-  trustProxy: custom(
-    compileTrustProxy,
-    'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
-  ).default(false),
-  lookupTimeout: custom(parseLookupTimeout, `expected ${DURATION_FORMS}, or milliseconds such as "500ms"`).default(5000),
+  trustProxy: custom(compileTrustProxy, EXPECTED.trustProxy).default(false),
+  lookupTimeout: custom(parseLookupTimeout, EXPECTED.lookupTimeout(DURATION_FORMS)).default(5000),
   // DESIGN §13: session metadata and sliding renewal.
   lastUsedUpdateInterval: durationOrNull.default(300),
-  renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
+  renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
   renewOnUseInterval: duration.default(60),
   maxTokenLifetime: durationOrNull.default(null),
 });

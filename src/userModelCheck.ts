@@ -18,11 +18,11 @@ export function checkUserModel(userModel: ModelStatic<Model>): void {
   };
   const scope = (userModel.options as unknown as { defaultScope?: Record<string, unknown> }).defaultScope ?? {};
   for (const key of ['where', 'include'] as const) {
-    if (scope[key] !== undefined) fail(`a defaultScope with "${key}"`);
+    if (scope[key] !== undefined) fail(DURIN_CONFIG_PROBLEMS.scopeWith(key));
   }
   const hooks = userModel as unknown as { hasHook?: (name: string) => boolean };
   for (const hook of FIND_HOOKS) {
-    if (hooks.hasHook?.(hook)) fail(`a "${hook}" hook`);
+    if (hooks.hasHook?.(hook)) fail(DURIN_CONFIG_PROBLEMS.findHook(hook));
   }
 }
 

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, isDurinConfigError, type DurinConfigSubject } from '../src/errors.js';
+import {
+  DURIN_CONFIG_MESSAGES,
+  DURIN_CONFIG_PROBLEMS,
+  DURIN_SETTING_PROBLEMS,
+  isDurinConfigError,
+  type DurinConfigSubject,
+} from '../src/errors.js';
 import { createDurin, type DurinConfigError } from '../src/index.js';
 import { createDurinMigrations, getDurinMigration } from '../src/migrations/index.js';
 import { RATE_FORM } from '../src/rate.js';
@@ -46,6 +52,13 @@ describe('DurinConfigError: field and problem', () => {
       'expected an even integer from 32 to 256 (got 31)',
     );
     await expectInvalid(() => resolveSettings(7 as never), 'option', 'settings', DURIN_CONFIG_PROBLEMS.notAnObject);
+    const expected = DURIN_SETTING_PROBLEMS.boolean;
+    await expectInvalid(
+      () => resolveSettings({ renewOnUse: 'yes' as never }),
+      'setting',
+      'renewOnUse',
+      DURIN_CONFIG_PROBLEMS.got(expected, '"yes"'),
+    );
     const unknown = await configError(() => resolveSettings({ tokenTTL: 5 } as never));
     expect([unknown.field, unknown.message]).toEqual(['tokenTTL', 'trpc-durin: unknown setting "tokenTTL"']);
   });

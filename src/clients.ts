@@ -1,6 +1,6 @@
 import { UniqueConstraintError } from 'sequelize';
 import { DURATION_FORMS, parseDuration } from './duration.js';
-import { DurinConfigError } from './errors.js';
+import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, invalidConfig } from './errors.js';
 import type { DurinClient, DurinModels } from './models/types.js';
 import { RATE_FORM, parseRate } from './rate.js';
 import type { ResolvedDurinSettings } from './settings.js';
@@ -35,23 +35,19 @@ const NAME_PATTERN = /^\S(?:.{0,62}\S)?$/u;
 export function validateClientInput(input: CreateClientInput, defaultTtl: number) {
   const { name } = input;
   if (typeof name !== 'string' || name.length === 0) {
-    throw new DurinConfigError('trpc-durin: invalid client "name": it may not be blank');
+    throw invalidConfig('client', 'name', DURIN_CONFIG_PROBLEMS.clientNameBlank);
   }
   if (name.length > 64 || !NAME_PATTERN.test(name)) {
-    throw new DurinConfigError(
-      `trpc-durin: invalid client "name": expected 1 to 64 characters without leading or trailing spaces (got ${JSON.stringify(name)})`,
-    );
+    throw invalidConfig('client', 'name', DURIN_CONFIG_PROBLEMS.clientNameForm(JSON.stringify(name)));
   }
   const tokenTtl = input.tokenTtl === undefined ? defaultTtl : parseDuration(input.tokenTtl);
   if (tokenTtl === null) {
-    const problem = `expected ${DURATION_FORMS} (got ${JSON.stringify(input.tokenTtl)})`;
-    throw new DurinConfigError(`trpc-durin: invalid client "tokenTtl": ${problem}`, { field: 'tokenTtl', problem });
+    throw invalidConfig('client', 'tokenTtl', DURIN_CONFIG_PROBLEMS.durationGot(DURATION_FORMS, JSON.stringify(input.tokenTtl)));
   }
   const rawRate = input.throttleRate ?? '';
   const rate = rawRate === '' ? null : parseRate(rawRate);
   if (rawRate !== '' && rate === null) {
-    const problem = `expected ${RATE_FORM} (got ${JSON.stringify(rawRate)})`;
-    throw new DurinConfigError(`trpc-durin: invalid client "throttleRate": ${problem}`, { field: 'throttleRate', problem });
+    throw invalidConfig('client', 'throttleRate', DURIN_CONFIG_PROBLEMS.rateGot(RATE_FORM, JSON.stringify(rawRate)));
   }
   return { name, tokenTtl, throttleRate: rate?.text ?? '' };
 }
@@ -65,7 +61,7 @@ export function createClients<TUser>(models: DurinModels, settings: ResolvedDuri
         return await Client.create(values);
       } catch (error) {
         if (error instanceof UniqueConstraintError) {
-          throw new DurinConfigError(`trpc-durin: a client named "${values.name}" already exists`);
+          throw new DurinConfigError(DURIN_CONFIG_MESSAGES.clientExists(values.name), { field: 'name' });
         }
         throw error;
       }

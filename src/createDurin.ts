@@ -5,7 +5,7 @@ import { createTokenCache } from './cache.js';
 import type { DurinCacheBus, DurinComponent } from './cacheBus.js';
 import { createClients } from './clients.js';
 import { createContextFactory } from './context.js';
-import { DurinConfigError } from './errors.js';
+import { DURIN_CONFIG_PROBLEMS as PROBLEM, invalidConfig } from './errors.js';
 import { createDurinEvents, reportListenerError } from './events.js';
 import { createTokenLiveness } from './liveness.js';
 import { defineModels } from './models/defineModels.js';
@@ -45,29 +45,29 @@ export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
 const defaultIsUserActive = (user: Model) => user.get('isActive') !== false;
 
 function checkOptions(options: DurinOptions<Model, unknown>): void {
-  const fail = (name: string, expected: string) => {
-    throw new DurinConfigError(`trpc-durin: invalid option "${name}": expected ${expected}`);
+  const fail = (name: string, problem: string) => {
+    throw invalidConfig('option', name, problem);
   };
-  if (!options || typeof options !== 'object') fail('options', 'an object');
+  if (!options || typeof options !== 'object') fail('options', PROBLEM.notAnObject);
   const { sequelize, userModel } = options;
   if (!sequelize || typeof (sequelize as { addModels?: unknown }).addModels !== 'function') {
-    fail('sequelize', "a Sequelize instance from sequelize-typescript (new Sequelize(...) from 'sequelize-typescript')");
+    fail('sequelize', PROBLEM.sequelize);
   }
   if (typeof userModel !== 'function' || typeof userModel.getAttributes !== 'function' || !userModel.primaryKeyAttribute) {
-    fail('userModel', 'a Sequelize model with a primary key, defined on the same Sequelize instance');
+    fail('userModel', PROBLEM.userModel);
   }
-  if (userModel.sequelize !== sequelize) fail('userModel', 'a model defined on the Sequelize instance passed as "sequelize"');
+  if (userModel.sequelize !== sequelize) fail('userModel', PROBLEM.userModelSequelize);
   checkUserModel(userModel);
-  if (typeof options.authenticateUser !== 'function') fail('authenticateUser', 'a function ({ username, password }) => user | null');
+  if (typeof options.authenticateUser !== 'function') fail('authenticateUser', PROBLEM.authenticateUser);
   for (const name of ['isUserActive', 'serializeUser'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'a function');
+    if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, PROBLEM.aFunction);
   }
   if (options.throttleStore !== undefined && typeof options.throttleStore?.hit !== 'function') {
-    fail('throttleStore', 'an object with a hit(key, window, at) method');
+    fail('throttleStore', PROBLEM.throttleStore);
   }
   const bus = options.cacheBus;
   if (bus !== undefined && (typeof bus?.connect !== 'function' || typeof bus.publish !== 'function' || typeof bus.close !== 'function')) {
-    fail('cacheBus', 'an object with connect(link), publish(message), healthy and close(), such as redisCacheBus(redis)');
+    fail('cacheBus', PROBLEM.cacheBus);
   }
 }
 
@@ -163,6 +163,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     disallowClients: procedures.disallowClients,
     throttle: throttling.throttle,
     router,
+    routerFor: () => router,
     models,
     clients,
     tokens: {

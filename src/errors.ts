@@ -102,6 +102,10 @@ export type DurinErrorId = keyof typeof DURIN_ERRORS;
 export const DURIN_INTERNAL_MESSAGES = {
   rotationContended: 'trpc-durin: could not issue a token: other processes kept rotating the same (user, client) row',
   lookupTimedOut: (ms: number) => `trpc-durin: the token lookup did not answer within lookupTimeout (${ms} ms)`,
+  busConnectedTwice: 'trpc-durin: a redisCacheBus serves one durin instance, connected once',
+  busSubscriberLost: (why: string) => `trpc-durin: the bus's subscriber connection ${why}`,
+  redisNotSending: (status: string) => `trpc-durin: the Redis client is ${status}`,
+  redisTimedOut: (ms: number) => `trpc-durin: Redis did not answer within ${ms} ms`,
 } as const;
 
 /** The `cause` of every TRPCError durin throws: carries the `durinCode` for `durinErrorFormatter`. */
@@ -184,14 +188,88 @@ export function isDurinConfigError(error: unknown): error is DurinConfigError {
 }
 
 /**
- * Start-up messages that name a fix, for `DurinConfigError` (STYLE §6.3: one table of texts).
- * Each is a function of what it reports.
+ * The messages of `DurinConfigError` (STYLE §6.3: one table of texts): every start-up and input
+ * error raised outside tRPC. Each is a function of what it reports; the problems are below.
  */
 export const DURIN_CONFIG_MESSAGES = {
+  /** The common form: `invalid <subject> "<field>": <problem>`; `invalidConfig` builds the error. */
+  invalid: (subject: DurinConfigSubject, field: string, problem: string) => `trpc-durin: invalid ${subject} "${field}": ${problem}`,
+  unknownSetting: (name: string) => `trpc-durin: unknown setting "${name}"`,
+  noClientNames: (helper: string) => `trpc-durin: ${helper}() needs at least one client name`,
+  invalidClientName: (helper: string, name: unknown) => `trpc-durin: ${helper}() got an invalid client name ${JSON.stringify(name)}`,
+  clientExists: (name: string) => `trpc-durin: a client named "${name}" already exists`,
+  noMigration: (name: string, names: readonly string[]) =>
+    `trpc-durin: no migration named "${name}" (this version has ${names.join(', ')})`,
+} as const;
+
+/** What a `DurinConfigError`'s field belongs to, as its message names it. */
+export type DurinConfigSubject = 'option' | 'setting' | 'client' | 'throttle option' | 'migration option' | `${string} option`;
+
+/** How a value is shown after "got" in a problem: strings quoted, everything else as `String` would. */
+export function describeValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The problems of `invalid <subject> "<field>": <problem>` (the error's `problem`), one table with
+ * DURIN_CONFIG_MESSAGES. `got` values are passed already described (JSON, or `describeValue`).
+ */
+export const DURIN_CONFIG_PROBLEMS = {
+  notAnObject: 'expected an object',
+  sequelize: "expected a Sequelize instance from sequelize-typescript (new Sequelize(...) from 'sequelize-typescript')",
+  userModel: 'expected a Sequelize model with a primary key, defined on the same Sequelize instance',
+  userModelSequelize: 'expected a model defined on the Sequelize instance passed as "sequelize"',
+  authenticateUser: 'expected a function ({ username, password }) => user | null',
+  aFunction: 'expected a function',
+  throttleStore: 'expected an object with a hit(key, window, at) method',
+  cacheBus: 'expected an object with connect(link), publish(message), healthy and close(), such as redisCacheBus(redis)',
+  /** Any expectation (a settings schema issue, ...) with the value it refused. */
+  got: (expected: string, got: string) => `${expected} (got ${got})`,
+  duration: (forms: string) => `expected ${forms}`,
+  durationGot: (forms: string, got: string) => `expected ${forms} (got ${got})`,
+  rateGot: (form: string, got: string) => `expected ${form} (got ${got})`,
+  nullOrRateGot: (form: string, got: string) => `expected null or ${form} (got ${got})`,
+  clientNameBlank: 'it may not be blank',
+  clientNameForm: (got: string) => `expected 1 to 64 characters without leading or trailing spaces (got ${got})`,
+  throttleScope: (got: string) => `expected 1 to 64 letters, digits, "_", "." or "-" (got ${got})`,
+  migrationName: (got: string) => `expected a non-empty name (got ${got})`,
+  redisPrefix: (got: string) => `expected up to 64 letters, digits, "_", ":", ".", "-", "{" or "}" (got ${got})`,
+  integerRange: (min: number, max: number, got: string) => `expected an integer from ${min} to ${max} (got ${got})`,
   /** The user model's instances shadow attributes with own properties (class fields, [[Define]] semantics). */
   shadowedAttributes: (model: string, attributes: readonly string[]) =>
-    `trpc-durin: invalid option "userModel": ${model} instances have own properties (${attributes.join(', ')}) ` +
+    `${model} instances have own properties (${attributes.join(', ')}) ` +
     `that hide Sequelize's attribute getters, so they read as undefined. Class fields are being defined: ` +
     `set "useDefineForClassFields": false in tsconfig.json's compilerOptions (needed with "target" ES2022 or later; ` +
     `tsc, tsx and esbuild all read it)`,
+  /** What `unsupportedUserModel` names: a defaultScope that filters or joins, or a find hook. */
+  scopeWith: (key: string) => `a defaultScope with "${key}"`,
+  findHook: (hook: string) => `a "${hook}" hook`,
+  /** The user model has a defaultScope or a find hook the one-query lookup cannot apply (userModelCheck.ts). */
+  unsupportedUserModel: (what: string) =>
+    `it has ${what}, which durin's one-query token lookup cannot apply; ` +
+    'express who may authenticate with isUserActive instead (a paranoid model is supported)',
 } as const;
+
+/**
+ * What each setting expects: the settings schema's issues (settings.ts), which `resolveSettings`
+ * turns into `invalid setting "<name>": <expectation> (got <value>)`. Limits are passed in.
+ */
+export const DURIN_SETTING_PROBLEMS = {
+  duration: (forms: string) => `expected ${forms}`,
+  nullOrDuration: (forms: string) => `expected null or ${forms}`,
+  nullOrRate: (form: string) => `expected null or ${form}`,
+  tokenCharacterLength: (max: number) => `expected an even integer from 32 to ${max}`,
+  tokenPrefix: (max: number) => `expected up to ${max} printable characters without spaces`,
+  authHeaderPrefix: 'expected one word of printable characters, such as "Token" or "Bearer"',
+  tokenCacheTimeout: (forms: string) => `expected ${forms}, up to 24 days`,
+  positiveInteger: 'expected a positive integer',
+  apiAccessClientName: 'expected null or a client name of 1 to 64 characters',
+  boolean: 'expected true or false',
+  trustProxy: 'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
+  lookupTimeout: (forms: string) => `expected ${forms}, or milliseconds such as "500ms"`,
+} as const;
+
+/** The `DurinConfigError` for an invalid field, with `field` and `problem` set for code that matches them. */
+export function invalidConfig(subject: DurinConfigSubject, field: string, problem: string): DurinConfigError {
+  return new DurinConfigError(DURIN_CONFIG_MESSAGES.invalid(subject, field, problem), { field, problem });
+}

@@ -28,6 +28,7 @@ export type { DurinClients, CreateClientInput } from './clients.js';
 export type { IssuedToken } from './tokens.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';
 export type { IssueOptions } from './tokens.js';
+export type { DurinRouterHost } from './types.js';
 export {
   memoryThrottleStore,
   type MemoryThrottleStore,

@@ -1,6 +1,6 @@
 import { initTRPC } from '@trpc/server';
 import type { DurinContext } from './context.js';
-import { DurinConfigError, durinError } from './errors.js';
+import { DURIN_CONFIG_MESSAGES, DurinConfigError, durinError } from './errors.js';
 import type { DurinAuthToken } from './models/types.js';
 import { endWithToken } from './subscriptions/endWithToken.js';
 import { authenticateAgain } from './subscriptions/recheck.js';
@@ -57,10 +57,10 @@ export function createProcedures<TUser>(t: DurinTRPC<TUser>, watcher?: TokenWatc
   });
 
   const clientList = (helper: string, names: string[]): ReadonlySet<string> => {
-    if (names.length === 0) throw new DurinConfigError(`trpc-durin: ${helper}() needs at least one client name`);
+    if (names.length === 0) throw new DurinConfigError(DURIN_CONFIG_MESSAGES.noClientNames(helper));
     for (const name of names) {
       if (typeof name !== 'string' || name.length === 0 || name.length > 64) {
-        throw new DurinConfigError(`trpc-durin: ${helper}() got an invalid client name ${JSON.stringify(name)}`);
+        throw new DurinConfigError(DURIN_CONFIG_MESSAGES.invalidClientName(helper, name));
       }
     }
     return new Set(names);

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { MAX_TOKEN_CHARACTER_LENGTH, MAX_TOKEN_PREFIX_LENGTH } from './crypto.js';
 import { DURATION_FORMS, parseDuration } from './duration.js';
-import { DurinConfigError } from './errors.js';
+import {
+  DURIN_CONFIG_MESSAGES,
+  DURIN_CONFIG_PROBLEMS,
+  DURIN_SETTING_PROBLEMS as EXPECTED,
+  DurinConfigError,
+  describeValue,
+  invalidConfig,
+} from './errors.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from './rate.js';
 import { compileTrustProxy, type DurinTrustProxySetting } from './clientIp.js';
 import { parseLookupTimeout } from './lookupTimeout.js';
@@ -26,11 +33,11 @@ function custom<T>(parse: (input: unknown) => T | null, expected: string) {
 /** memoizee's `maxAge` is a `setTimeout`, which takes at most 2^31 - 1 ms (24.8 days). */
 const MAX_CACHE_TIMEOUT_SECONDS = 24 * 86_400;
 
-const duration = custom(parseDuration, `expected ${DURATION_FORMS}`);
-const nullableRate = custom<ThrottleRate | 'off'>((input) => (input === null ? 'off' : parseRate(input)), `expected null or ${RATE_FORM}`);
+const duration = custom(parseDuration, EXPECTED.duration(DURATION_FORMS));
+const nullableRate = custom<ThrottleRate | 'off'>((input) => (input === null ? 'off' : parseRate(input)), EXPECTED.nullOrRate(RATE_FORM));
 const durationOrNull = custom<number | 'off'>(
   (input) => (input === null ? 'off' : parseDuration(input)),
-  `expected null or ${DURATION_FORMS}`,
+  EXPECTED.nullOrDuration(DURATION_FORMS),
 ).transform((seconds) => (seconds === 'off' ? null : seconds));
 const rateOrNull = nullableRate.transform((rate) => (rate === 'off' ? null : rate));
 
@@ -41,91 +48,89 @@ const schema = z.strictObject({
       Number.isInteger(v) && (v as number) % 2 === 0 && (v as number) >= 32 && (v as number) <= MAX_TOKEN_CHARACTER_LENGTH
         ? (v as number)
         : null,
-    `expected an even integer from 32 to ${MAX_TOKEN_CHARACTER_LENGTH}`,
+    EXPECTED.tokenCharacterLength(MAX_TOKEN_CHARACTER_LENGTH),
   ).default(64),
   tokenPrefix: custom(
     (v) => (typeof v === 'string' && v.length <= MAX_TOKEN_PREFIX_LENGTH && /^[\x21-\x7e]*$/.test(v) ? v : null),
-    `expected up to ${MAX_TOKEN_PREFIX_LENGTH} printable characters without spaces`,
+    EXPECTED.tokenPrefix(MAX_TOKEN_PREFIX_LENGTH),
   ).default(''),
-  authHeaderPrefix: custom(
-    (v) => (typeof v === 'string' && /^[\x21-\x7e]{1,32}$/.test(v) ? v : null),
-    'expected one word of printable characters, such as "Token" or "Bearer"',
-  ).default('Token'),
+  authHeaderPrefix: custom((v) => (typeof v === 'string' && /^[\x21-\x7e]{1,32}$/.test(v) ? v : null), EXPECTED.authHeaderPrefix).default(
+    'Token',
+  ),
   tokenCacheTimeout: custom((v) => {
     const seconds = parseDuration(v);
     return seconds !== null && seconds <= MAX_CACHE_TIMEOUT_SECONDS ? seconds : null;
-  }, `expected ${DURATION_FORMS}, up to 24 days`).default(60),
-  tokenCacheMax: custom(
-    (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null),
-    'expected a positive integer',
-  ).default(10_000),
+  }, EXPECTED.tokenCacheTimeout(DURATION_FORMS)).default(60),
+  tokenCacheMax: custom((v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null), EXPECTED.positiveInteger).default(
+    10_000,
+  ),
   // Boxed, so that no client name (not even "none") can stand for null (issue 8, defect 12).
   apiAccessClientName: custom(
     (v) => (v === null ? { name: null } : typeof v === 'string' && v.length >= 1 && v.length <= 64 ? { name: v } : null),
-    'expected null or a client name of 1 to 64 characters',
+    EXPECTED.apiAccessClientName,
   )
     .transform((v): string | null => v.name)
     .default(null),
-  apiAccessExcludeFromSessions: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
+  apiAccessExcludeFromSessions: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
   defaultThrottleRate: rateOrNull.default(null),
   loginThrottleRate: rateOrNull.default(parseRate('10/m')),
-  trustProxy: custom(
-    compileTrustProxy,
-    'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
-  ).default(false),
-  lookupTimeout: custom(parseLookupTimeout, `expected ${DURATION_FORMS}, or milliseconds such as "500ms"`).default(5000),
+  trustProxy: custom(compileTrustProxy, EXPECTED.trustProxy).default(false),
+  lookupTimeout: custom(parseLookupTimeout, EXPECTED.lookupTimeout(DURATION_FORMS)).default(5000),
   // DESIGN §13: session metadata and sliding renewal.
   lastUsedUpdateInterval: durationOrNull.default(300),
-  renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), 'expected true or false').default(false),
+  renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
   renewOnUseInterval: duration.default(60),
   maxTokenLifetime: durationOrNull.default(null),
 });
 
-/** The settings an app passes to `createDurin` (every field optional; see the README's settings reference). */
+/**
+ * The settings an app passes to `createDurin` (every field optional; see the README's settings reference).
+ * A field set to `undefined` takes its default, so `{ tokenPrefix: process.env.X }` compiles under exactOptionalPropertyTypes.
+ */
 export type DurinSettings = {
   /** TTL of a client created without one. @default "1d" */
-  defaultTokenTtl?: number | string;
+  defaultTokenTtl?: number | string | undefined;
   /** Hex characters of a new token (even, 32..256). @default 64 */
-  tokenCharacterLength?: number;
+  tokenCharacterLength?: number | undefined;
   /** Prepended to new tokens, for secret scanners, e.g. "drn_". @default "" */
-  tokenPrefix?: string;
+  tokenPrefix?: string | undefined;
   /** The word before the token in `Authorization`, matched case-insensitively. @default "Token" */
-  authHeaderPrefix?: string;
+  authHeaderPrefix?: string | undefined;
   /** Seconds a cached lookup lives. @default 60 */
-  tokenCacheTimeout?: number | string;
+  tokenCacheTimeout?: number | string | undefined;
   /** Most entries the token cache holds (least recently used go first). @default 10000 */
-  tokenCacheMax?: number;
+  tokenCacheMax?: number | undefined;
   /** The client whose token is the user's API key. @default null */
-  apiAccessClientName?: string | null;
+  apiAccessClientName?: string | null | undefined;
   /** Hide the API key's token from `sessions.list`. @default false */
-  apiAccessExcludeFromSessions?: boolean;
+  apiAccessExcludeFromSessions?: boolean | undefined;
   /** durin's `user_per_client` rate, e.g. "100/h"; null = no limit when the client has none. @default null */
-  defaultThrottleRate?: string | null;
+  defaultThrottleRate?: string | null | undefined;
   /** Attempts per (IP, username) at `login`; null switches it off. @default "10/m" */
-  loginThrottleRate?: string | null;
+  loginThrottleRate?: string | null | undefined;
   /**
    * Which proxies may set the client IP through `X-Forwarded-For` (proxy-addr's vocabulary, as in
    * express): `false` (none: the socket's address), a hop count (`1` = the address the nearest
    * proxy saw), trusted addresses/CIDRs (`["10.0.0.0/8", "loopback"]`), or `true` (every hop:
    * spoofable). @default false
    */
-  trustProxy?: DurinTrustProxySetting;
+  trustProxy?: DurinTrustProxySetting | undefined;
   /**
    * Longest wait for the token lookup; past it the request fails as AUTH_BACKEND_FAILED (a 500,
    * not cached, nobody logged out). Seconds, a duration, or "500ms". @default "5s"
    */
-  lookupTimeout?: number | string;
+  lookupTimeout?: number | string | undefined;
   /**
    * How often a token's `lastUsedAt`, `lastIp` and `userAgent` may be written (off the response
    * path, at most once per interval per token); null records nothing. @default "5m"
    */
-  lastUsedUpdateInterval?: number | string | null;
+  lastUsedUpdateInterval?: number | string | null | undefined;
   /** knox's AUTO_REFRESH: a request with a valid token moves its expiry to now + the client's TTL. @default false */
-  renewOnUse?: boolean;
+  renewOnUse?: boolean | undefined;
   /** At most one `renewOnUse` write per token per this interval. @default "1m" */
-  renewOnUseInterval?: number | string;
+  renewOnUseInterval?: number | string | undefined;
   /** When set, neither `refresh` nor `renewOnUse` moves an expiry past `created` + this. @default null */
-  maxTokenLifetime?: number | string | null;
+  maxTokenLifetime?: number | string | null | undefined;
 };
 
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */
@@ -134,21 +139,17 @@ export type ResolvedDurinSettings = Readonly<z.output<typeof schema>>;
 /** Validates and resolves settings; throws a `DurinConfigError` naming the first bad setting. */
 export function resolveSettings(settings: DurinSettings = {}): ResolvedDurinSettings {
   if (settings === null || typeof settings !== 'object') {
-    throw new DurinConfigError('trpc-durin: invalid option "settings": expected an object');
+    throw invalidConfig('option', 'settings', DURIN_CONFIG_PROBLEMS.notAnObject);
   }
   const result = schema.safeParse(settings);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      throw new DurinConfigError(`trpc-durin: unknown setting "${issue.keys[0]}"`);
+      throw new DurinConfigError(DURIN_CONFIG_MESSAGES.unknownSetting(String(issue.keys[0])), { field: String(issue.keys[0]) });
     }
     const name = String(issue.path[0]);
     const got = (settings as Record<string, unknown>)[name];
-    throw new DurinConfigError(`trpc-durin: invalid setting "${name}": ${issue.message} (got ${describe(got)})`);
+    throw invalidConfig('setting', name, DURIN_CONFIG_PROBLEMS.got(issue.message, describeValue(got)));
   }
   return Object.freeze(result.data);
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -2,7 +2,7 @@ import { Op, type WhereOptions } from 'sequelize';
 import { findClientByName } from './clientName.js';
 import { generateToken, hashToken } from './crypto.js';
 import { DURATION_FORMS, parseDuration } from './duration.js';
-import { DurinConfigError, durinError } from './errors.js';
+import { DURIN_CONFIG_PROBLEMS, durinError, invalidConfig } from './errors.js';
 import type { DurinEvents, DurinRevokeReason } from './events.js';
 import type { TokenLiveness } from './liveness.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from './models/types.js';
@@ -51,9 +51,9 @@ export interface DurinTokens<TUser> {
 /** `tokens.issue`'s options. */
 export interface IssueOptions {
   /** A TTL other than the client's. */
-  ttl?: number | string;
+  ttl?: number | string | undefined;
   /** The session's name (login's `name`), DESIGN §13. @default null */
-  name?: string | null;
+  name?: string | null | undefined;
   /** Where the issuing request came from: recorded as the session's first use. */
   usedFrom?: { ip: string | null; userAgent: string | null };
 }
@@ -109,7 +109,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     async issue(user, clientOrName, options = {}) {
       const client = await resolveClient(clientOrName);
       const ttl = options.ttl === undefined ? Number(client.tokenTtl) : parseDuration(options.ttl);
-      if (ttl === null) throw new DurinConfigError(`trpc-durin: invalid option "ttl": expected ${DURATION_FORMS}`);
+      if (ttl === null) throw invalidConfig('option', 'ttl', DURIN_CONFIG_PROBLEMS.duration(DURATION_FORMS));
       const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength);
       const at = now();
       const written = await writeToken({

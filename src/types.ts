@@ -1,7 +1,7 @@
 import type { Model } from 'sequelize';
 import type { DurinCache } from './cache.js';
 import type { DurinClients } from './clients.js';
-import type { DurinContextFactory } from './context.js';
+import type { DurinContext, DurinContextFactory } from './context.js';
 import type { DurinEvents } from './events.js';
 import type { DurinModels } from './models/types.js';
 import type { createProcedures } from './procedures.js';
@@ -45,6 +45,11 @@ export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
   readonly throttle: DurinThrottle<TUser>;
   /** durin's views, to mount anywhere: `t.router({ auth: durin.router })`. */
   readonly router: DurinRouter<TUser, TSerializedUser>;
+  /**
+   * `durin.router`, checked against the app's `t`: `t.router({ auth: durin.routerFor(t) })` does not
+   * compile when `t`'s context lacks durin's (tRPC does not check a nested router's context).
+   */
+  routerFor(t: DurinRouterHost<TUser>): DurinRouter<TUser, TSerializedUser>;
   /** `{ Client, AuthToken }` on the app's Sequelize instance. */
   readonly models: DurinModels;
   readonly clients: DurinClients;
@@ -60,6 +65,11 @@ export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
   close(): Promise<void>;
   /** Creates durin's tables if they do not exist (development and tests; production uses the migrations). */
   sync(): Promise<void>;
+}
+
+/** The part of an app's `t` (`initTRPC.context<...>().create()`) that `routerFor` checks: its context type includes durin's. */
+export interface DurinRouterHost<TUser> {
+  readonly _config: { readonly $types: { readonly ctx: DurinContext<TUser> } };
 }
 
 /** `durin.subscriptions`: counts of what open subscriptions hold (DESIGN §12). */

@@ -1,5 +1,5 @@
 import type { Model, ModelStatic } from 'sequelize';
-import { DURIN_CONFIG_MESSAGES, DurinConfigError } from './errors.js';
+import { DURIN_CONFIG_PROBLEMS, invalidConfig } from './errors.js';
 
 /**
  * What the hand-written token lookup (tokenLookup.ts, one SQL query) can and cannot apply of the
@@ -14,18 +14,15 @@ const FIND_HOOKS = ['beforeFind', 'beforeFindAfterExpandIncludeAll', 'beforeFind
 
 export function checkUserModel(userModel: ModelStatic<Model>): void {
   const fail = (what: string) => {
-    throw new DurinConfigError(
-      `trpc-durin: invalid option "userModel": it has ${what}, which durin's one-query token lookup cannot apply; ` +
-        'express who may authenticate with isUserActive instead (a paranoid model is supported)',
-    );
+    throw invalidConfig('option', 'userModel', DURIN_CONFIG_PROBLEMS.unsupportedUserModel(what));
   };
   const scope = (userModel.options as unknown as { defaultScope?: Record<string, unknown> }).defaultScope ?? {};
   for (const key of ['where', 'include'] as const) {
-    if (scope[key] !== undefined) fail(`a defaultScope with "${key}"`);
+    if (scope[key] !== undefined) fail(DURIN_CONFIG_PROBLEMS.scopeWith(key));
   }
   const hooks = userModel as unknown as { hasHook?: (name: string) => boolean };
   for (const hook of FIND_HOOKS) {
-    if (hooks.hasHook?.(hook)) fail(`a "${hook}" hook`);
+    if (hooks.hasHook?.(hook)) fail(DURIN_CONFIG_PROBLEMS.findHook(hook));
   }
 }
 
@@ -47,5 +44,5 @@ export function checkUserModelFields(userModel: ModelStatic<Model>): void {
     return;
   }
   const shadowed = Object.keys(userModel.getAttributes()).filter((name) => Object.hasOwn(probe, name));
-  if (shadowed.length > 0) throw new DurinConfigError(DURIN_CONFIG_MESSAGES.shadowedAttributes(userModel.name, shadowed));
+  if (shadowed.length > 0) throw invalidConfig('option', 'userModel', DURIN_CONFIG_PROBLEMS.shadowedAttributes(userModel.name, shadowed));
 }

@@ -2,6 +2,7 @@ import { DataTypes, QueryTypes, type DataType, type Sequelize } from 'sequelize'
 import { isExpired } from '../time.js';
 import { convertClient, convertToken, type ConvertedClient, type DjangoClientRow, type DjangoTokenRow } from './convert.js';
 import type { Dialect } from './inspect.js';
+import { DJANGO_ROW_PROBLEMS } from './messages.js';
 
 /**
  * Reads django-rest-durin's rows and writes trpc-durin's (DESIGN §14). Tokens go in batches, by id,
@@ -72,7 +73,7 @@ async function eachTokenBatch(
   let after = '0';
   for (;;) {
     // `after` is an id the database gave as digits: a literal keeps BIGINTs exact on both drivers.
-    if (!/^\d+$/.test(after)) throw new Error(`durin_authtoken id ${after} is not an integer`);
+    if (!/^\d+$/.test(after)) throw new Error(DJANGO_ROW_PROBLEMS.idNotInteger(after));
     const rows = await sequelize.query<DjangoTokenRow>(`${sql}${after} ORDER BY t.id LIMIT ${batchSize}`, { type: QueryTypes.SELECT });
     if (rows.length === 0) return;
     await visit(rows);

@@ -81,7 +81,7 @@ async function referencedByUserId(sequelize: Sequelize, dialect: Dialect): Promi
 export async function readUserReference(
   sequelize: Sequelize,
   dialect: Dialect,
-  named: { table?: string; key?: string },
+  named: { table?: string | undefined; key?: string | undefined },
 ): Promise<UserReference> {
   const found = named.table ? { table: named.table, key: named.key ?? 'id' } : await referencedByUserId(sequelize, dialect);
   if (!found) return refuse(ERRORS.noUserReference());

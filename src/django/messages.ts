@@ -29,6 +29,7 @@ export const DJANGO_ROW_PROBLEMS = {
   badTtl: (id: string, ttl: string) => `durin_client id ${id}: token_ttl ${ttl} µs is not a positive duration`,
   badToken: (id: string) => `durin_authtoken id ${id}: the token is empty, overlong or not printable, so it could never authenticate`,
   badDate: (id: string, column: string) => `durin_authtoken id ${id}: ${column} is not a datetime`,
+  idNotInteger: (id: string) => `durin_authtoken id ${id} is not an integer`,
 } as const;
 
 /** Throws `trpc-durin: <message>` as a DurinConfigError. */

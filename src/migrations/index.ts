@@ -1,5 +1,5 @@
 import { DataTypes, type DataType } from 'sequelize';
-import { DurinConfigError } from '../errors.js';
+import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, invalidConfig } from '../errors.js';
 import { initialMigration, type DurinMigration, type DurinUserReference } from './0001_initial.js';
 import { sessionMetadataMigration } from './0002_session_metadata.js';
 
@@ -46,20 +46,20 @@ export type { DurinMigration } from './0001_initial.js';
 /** Where `durin_authtoken.user_id` points: the app's user table, its key and the key's type. */
 export interface DurinMigrationOptions {
   /** The app's user table. @default "users" */
-  userTable?: string;
+  userTable?: string | undefined;
   /** Its primary key column. @default "id" */
-  userKey?: string;
+  userKey?: string | undefined;
   /**
    * The type of that key; `user_id` gets the same type, as the foreign key requires. A Sequelize
    * data type (`DataTypes.BIGINT`, `DataTypes.UUID`, `DataTypes.INTEGER.UNSIGNED`) or a raw SQL type.
    * @default DataTypes.INTEGER
    */
-  userKeyType?: DataType;
+  userKeyType?: DataType | undefined;
 }
 
 function checkName(option: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new DurinConfigError(`trpc-durin: invalid migration option "${option}": expected a non-empty name (got ${String(value)})`);
+    throw invalidConfig('migration option', option, DURIN_CONFIG_PROBLEMS.migrationName(String(value)));
   }
   return value;
 }
@@ -81,8 +81,8 @@ export function getDurinMigration(name: string, options: DurinMigrationOptions =
   const all = createDurinMigrations(options);
   const found = all.find((migration) => migration.name === name);
   if (!found) {
-    const names = all.map((migration) => migration.name).join(', ');
-    throw new DurinConfigError(`trpc-durin: no migration named "${name}" (this version has ${names})`);
+    const names = all.map((migration) => migration.name);
+    throw new DurinConfigError(DURIN_CONFIG_MESSAGES.noMigration(name, names));
   }
   return found;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { CacheBusLink, DurinCacheBus } from '../cacheBus.js';
-import { DurinConfigError } from '../errors.js';
+import { DURIN_CONFIG_PROBLEMS, DURIN_INTERNAL_MESSAGES, invalidConfig } from '../errors.js';
 import type { LivenessMessage } from '../liveness.js';
 import { decodeEnvelope, encodeEnvelope } from './busMessage.js';
 import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';
@@ -16,7 +16,7 @@ import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './opti
 
 export interface RedisCacheBusOptions extends DurinRedisOptions {
   /** How often the subscriber connection is pinged; a ping unanswered within `commandTimeoutMs` makes the bus unhealthy. @default 1000 */
-  pingIntervalMs?: number;
+  pingIntervalMs?: number | undefined;
 }
 
 export interface RedisCacheBus extends DurinCacheBus {
@@ -54,8 +54,10 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
   const { prefix, commandTimeoutMs } = resolveRedisOptions('redisCacheBus', options);
   const pingIntervalMs = options.pingIntervalMs ?? 1000;
   if (!Number.isInteger(pingIntervalMs) || pingIntervalMs < 10 || pingIntervalMs > 60_000) {
-    throw new DurinConfigError(
-      `trpc-durin: invalid redisCacheBus option "pingIntervalMs": expected an integer from 10 to 60000 (got ${JSON.stringify(pingIntervalMs)})`,
+    throw invalidConfig(
+      'redisCacheBus option',
+      'pingIntervalMs',
+      DURIN_CONFIG_PROBLEMS.integerRange(10, 60_000, JSON.stringify(pingIntervalMs)),
     );
   }
   const channel = `${prefix}liveness`;
@@ -119,7 +121,7 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
 
   const lost = (why: string) => () => {
     subscribed = false;
-    markDown(new Error(`trpc-durin: the bus's subscriber connection ${why}`));
+    markDown(new Error(DURIN_INTERNAL_MESSAGES.busSubscriberLost(why)));
   };
 
   const ping = () => {
@@ -174,7 +176,7 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       return healthy;
     },
     connect(next) {
-      if (link || closed) throw new Error('trpc-durin: a redisCacheBus serves one durin instance, connected once');
+      if (link || closed) throw new Error(DURIN_INTERNAL_MESSAGES.busConnectedTwice);
       link = next;
       // A Cluster names its nodes once it is ready; until then the bus is not healthy.
       if (!isCluster(redis) || redis.status === 'ready') attach();

@@ -1,11 +1,11 @@
-import { DurinConfigError } from '../errors.js';
+import { DURIN_CONFIG_PROBLEMS as PROBLEM, DURIN_INTERNAL_MESSAGES, invalidConfig } from '../errors.js';
 
 /** What `redisThrottleStore` and `redisCacheBus` both take (DESIGN §11). */
 export interface DurinRedisOptions {
   /** Put before every key and the bus channel, so several apps can share one Redis. @default "durin:" */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How long a Redis command may take before durin falls back (memory store, cache bypass). @default 250 */
-  commandTimeoutMs?: number;
+  commandTimeoutMs?: number | undefined;
 }
 
 export interface ResolvedDurinRedisOptions {
@@ -17,16 +17,15 @@ const PREFIX = /^[\w:.{}-]{0,64}$/;
 
 /** Applies the defaults; a bad option fails here, naming it. */
 export function resolveRedisOptions(caller: string, options: DurinRedisOptions = {}): ResolvedDurinRedisOptions {
-  const fail = (name: string, expected: string, value: unknown) => {
-    throw new DurinConfigError(`trpc-durin: invalid ${caller} option "${name}": expected ${expected} (got ${JSON.stringify(value)})`);
+  const fail = (name: string, problem: string) => {
+    throw invalidConfig(`${caller} option`, name, problem);
   };
-  if (!options || typeof options !== 'object') fail('options', 'an object', options);
+  if (!options || typeof options !== 'object') fail('options', PROBLEM.got(PROBLEM.notAnObject, JSON.stringify(options)));
   const prefix = options.prefix ?? 'durin:';
-  if (typeof prefix !== 'string' || !PREFIX.test(prefix))
-    fail('prefix', 'up to 64 letters, digits, "_", ":", ".", "-", "{" or "}"', prefix);
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) fail('prefix', PROBLEM.redisPrefix(JSON.stringify(prefix)));
   const commandTimeoutMs = options.commandTimeoutMs ?? 250;
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > 60_000) {
-    fail('commandTimeoutMs', 'an integer from 1 to 60000', commandTimeoutMs);
+    fail('commandTimeoutMs', PROBLEM.integerRange(1, 60_000, JSON.stringify(commandTimeoutMs)));
   }
   return { prefix, commandTimeoutMs };
 }
@@ -34,7 +33,7 @@ export function resolveRedisOptions(caller: string, options: DurinRedisOptions =
 /** Why a command was abandoned: it did not answer within `commandTimeoutMs`. */
 export class RedisTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
-    super(`trpc-durin: Redis did not answer within ${timeoutMs} ms`);
+    super(DURIN_INTERNAL_MESSAGES.redisTimedOut(timeoutMs));
     this.name = 'RedisTimeoutError';
   }
 }

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { DurinHealthReporter } from '../cacheBus.js';
+import { DURIN_INTERNAL_MESSAGES } from '../errors.js';
 import { memoryThrottleStore, type ThrottleDecision, type ThrottleStore, type ThrottleWindow } from '../throttle/store.js';
 import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';
 import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from './slidingLogScript.js';
@@ -89,7 +90,7 @@ export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisO
     async hit(key, window, at) {
       if (healthy) {
         try {
-          if (!SENDING.has(redis.status)) throw new Error(`trpc-durin: the Redis client is ${redis.status}`);
+          if (!SENDING.has(redis.status)) throw new Error(DURIN_INTERNAL_MESSAGES.redisNotSending(redis.status));
           const wait = await withTimeout(run(key, window, at), commandTimeoutMs);
           return wait > 0 ? { allowed: false, waitSeconds: wait } : ALLOWED;
         } catch (error) {

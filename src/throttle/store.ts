@@ -30,7 +30,7 @@ export interface ThrottleStore {
 
 export interface MemoryThrottleStoreOptions {
   /** Most keys kept; past it, idle keys are dropped, then the least recently hit ones (1% at a time). @default 100000 */
-  maxKeys?: number;
+  maxKeys?: number | undefined;
 }
 
 /** The default store: synchronous, and it tells how many keys it holds. */

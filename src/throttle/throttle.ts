@@ -1,5 +1,5 @@
 import type { DurinContext } from '../context.js';
-import { DurinConfigError, durinError, formatWait } from '../errors.js';
+import { DURIN_CONFIG_PROBLEMS, durinError, formatWait, invalidConfig } from '../errors.js';
 import { requireDurinContext, type DurinTRPC } from '../procedures.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from '../rate.js';
 import type { ResolvedDurinSettings } from '../settings.js';
@@ -56,17 +56,14 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
   function throttle(options: ThrottleOptions = {}) {
     const scope = options.scope ?? 'user_per_client';
     if (typeof scope !== 'string' || !/^[\w.-]{1,64}$/.test(scope)) {
-      throw new DurinConfigError(
-        `trpc-durin: invalid throttle option "scope": expected 1 to 64 letters, digits, "_", "." or "-" (got ${JSON.stringify(scope)})`,
-      );
+      throw invalidConfig('throttle option', 'scope', DURIN_CONFIG_PROBLEMS.throttleScope(JSON.stringify(scope)));
     }
     let defaultRate = settings.defaultThrottleRate;
     if (options.defaultRate !== undefined) {
       defaultRate = options.defaultRate === null ? null : parseRate(options.defaultRate);
       if (options.defaultRate !== null && defaultRate === null) {
-        throw new DurinConfigError(
-          `trpc-durin: invalid throttle option "defaultRate": expected null or ${RATE_FORM} (got ${JSON.stringify(options.defaultRate)})`,
-        );
+        const got = JSON.stringify(options.defaultRate);
+        throw invalidConfig('throttle option', 'defaultRate', DURIN_CONFIG_PROBLEMS.nullOrRateGot(RATE_FORM, got));
       }
     }
     return t.procedure.use(async function durinThrottle({ ctx, next }) {

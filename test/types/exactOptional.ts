@@ -5,7 +5,17 @@ import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify'
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { Column, DataType, Model, Sequelize, Table } from 'sequelize-typescript';
-import { createDurin, type Durin, type DurinContextOptions, type DurinSettings, type DurinTokens } from '../../src/index.js';
+import {
+  createDurin,
+  type Durin,
+  type DurinContextOptions,
+  type DurinSettings,
+  type DurinTokens,
+  type IssueOptions,
+  type MemoryThrottleStoreOptions,
+} from '../../src/index.js';
+import type { DurinMigrationOptions } from '../../src/migrations/index.js';
+import type { DurinRedisOptions, RedisCacheBusOptions } from '../../src/redis/index.js';
 
 /**
  * Compiled, never run (test/types/tsconfig.json: exactOptionalPropertyTypes): every adapter's
@@ -50,3 +60,44 @@ export const router = t.router({
     .query(({ ctx }) => ctx.user.username),
 });
 export const created = durin.clients.create({ name: 'web', tokenTtl: undefined, throttleRate: undefined });
+
+// Every setting and option bag takes `undefined` for "the default": an app passes its environment
+// as it is (`process.env.X` is `string | undefined`). `Required<...>` makes this list every field,
+// so a field added later without `| undefined` fails here.
+type AllUndefined<T> = { [K in keyof Required<T>]: undefined };
+const noSettings: AllUndefined<DurinSettings> = {
+  defaultTokenTtl: undefined,
+  tokenCharacterLength: undefined,
+  tokenPrefix: undefined,
+  authHeaderPrefix: undefined,
+  tokenCacheTimeout: undefined,
+  tokenCacheMax: undefined,
+  apiAccessClientName: undefined,
+  apiAccessExcludeFromSessions: undefined,
+  defaultThrottleRate: undefined,
+  loginThrottleRate: undefined,
+  trustProxy: undefined,
+  lookupTimeout: undefined,
+  lastUsedUpdateInterval: undefined,
+  renewOnUse: undefined,
+  renewOnUseInterval: undefined,
+  maxTokenLifetime: undefined,
+};
+export const settingsFromEnv: DurinSettings[] = [
+  noSettings,
+  { tokenPrefix: process.env.DURIN_TOKEN_PREFIX, defaultTokenTtl: process.env.DURIN_TOKEN_TTL, lookupTimeout: process.env.DURIN_LOOKUP },
+];
+const noRedisOptions: AllUndefined<RedisCacheBusOptions> = { prefix: undefined, commandTimeoutMs: undefined, pingIntervalMs: undefined };
+export const redisOptions: [DurinRedisOptions, RedisCacheBusOptions] = [{ prefix: process.env.REDIS_PREFIX }, noRedisOptions];
+const noMigrationOptions: AllUndefined<DurinMigrationOptions> = { userTable: undefined, userKey: undefined, userKeyType: undefined };
+export const migrationOptions: DurinMigrationOptions[] = [noMigrationOptions, { userTable: process.env.USER_TABLE }];
+const noIssueOptions: Omit<AllUndefined<IssueOptions>, 'usedFrom'> = { ttl: undefined, name: undefined };
+export const issueOptions: IssueOptions = noIssueOptions;
+const noStoreOptions: AllUndefined<MemoryThrottleStoreOptions> = { maxKeys: undefined };
+export const storeOptions: MemoryThrottleStoreOptions = noStoreOptions;
+
+// routerFor(t) checks the app's context at compile time; durin.router alone cannot be checked.
+export const checkedRouter = t.router({ auth: durin.routerFor(t) });
+const noDurinT = initTRPC.context<{ db: string }>().create();
+// @ts-expect-error -- this app's context lacks durin's: mounting durin's views must not compile
+export const uncheckedRouter = noDurinT.router({ auth: durin.routerFor(noDurinT) });

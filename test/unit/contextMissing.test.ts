@@ -38,3 +38,17 @@ describe("durin's router without durin's context", () => {
     );
   });
 });
+
+describe('durin.routerFor(t)', () => {
+  test("is durin.router itself, for a t whose context has durin's (the check is the compiler's: test/types)", async () => {
+    const durinT = initTRPC.context<Awaited<ReturnType<typeof durin.createDurinContext>>>().create();
+    const router = durinT.router({ auth: durin.routerFor(durinT) });
+    expect(durin.routerFor(durinT)).toBe(durin.router);
+    const context = await durin.createDurinContext({ headers: {}, ip: '127.0.0.1' });
+    const error = await durinT
+      .createCallerFactory(router)(context)
+      .auth.logout()
+      .catch((e: unknown) => e);
+    expect(getDurinCode(error)).toBe('NOT_AUTHENTICATED');
+  });
+});

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { resolveSettings } from '../../src/settings.js';
-import { DurinConfigError } from '../../src/index.js';
 
 /** DESIGN §4: defaults, parsing, and a start-up error naming the setting. */
 describe('resolveSettings', () => {
@@ -23,6 +22,12 @@ describe('resolveSettings', () => {
       renewOnUseInterval: 60,
       maxTokenLifetime: null,
     });
+  });
+
+  test('a setting given as undefined takes its default (process.env.X as it is)', () => {
+    const defaults = resolveSettings({});
+    const allUndefined = Object.fromEntries(Object.keys(defaults).map((name) => [name, undefined]));
+    expect(resolveSettings(allUndefined)).toEqual(defaults);
   });
 
   test('apiAccessClientName "none" is a client name, not null', () => {
@@ -129,6 +134,6 @@ describe('resolveSettings', () => {
     ],
     [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"'],
   ])('%o fails naming the setting', (settings, message) => {
-    expect(() => resolveSettings(settings as never)).toThrow(new DurinConfigError(message));
+    expect(() => resolveSettings(settings as never)).toThrow(expect.objectContaining({ name: 'DurinConfigError', message }));
   });
 });

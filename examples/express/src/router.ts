@@ -18,7 +18,7 @@ export const publicProcedure = t.procedure;
 export const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
 
 export const appRouter = t.router({
-  auth: durin.router, // login, refresh, logout, sessions, apiAccess...
+  auth: durin.routerFor(t), // login, refresh, logout, sessions, apiAccess...; a compile error if t's context lacks durin's
   me: protectedProcedure.query(({ ctx }) => ctx.user.username), // ctx.user and ctx.auth are non-null here
   // the client's rate (or defaultThrottleRate); over it: 429 with Retry-After
   report: protectedProcedure.concat(durin.throttle()).query(({ ctx }) => `report for ${ctx.user.username}`),

@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * settings) run once, in `unit`. What only MySQL has (replication: `*.mysql.test.ts`) runs in `mysql` only.
  */
 const databaseTests = ['test/**/*.test.ts'];
-const unitTests = ['test/unit/**/*.test.ts'];
+const unitTests = ['test/**/*.unit.test.ts'];
 const exclude = [...unitTests, 'test/e2e/**', 'node_modules/**'];
 
 export default defineConfig({

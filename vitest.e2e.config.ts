@@ -14,6 +14,7 @@ export default defineConfig({
     alias: [
       { find: /^trpc-durin$/, replacement: source('./src/index.ts') },
       { find: /^trpc-durin\/migrations$/, replacement: source('./src/migrations/index.ts') },
+      { find: /^trpc-durin\/django$/, replacement: source('./src/django/index.ts') },
     ],
   },
   test: {

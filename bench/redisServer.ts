@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import { Sequelize } from 'sequelize-typescript';
 import superjson from 'superjson';
-import type { DurinCacheBus } from '../src/cacheBus.js';
+import type { DurinCacheBus } from '../src/core/bus.js';
 import { createDurin, durinErrorFormatter } from '../src/index.js';
 import { redisCacheBus, redisThrottleStore } from '../src/redis/index.js';
 import { CLIENT_NAME, defineUser, type BenchUser } from './app.js';

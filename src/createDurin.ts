@@ -1,28 +1,28 @@
 import type { Model, ModelStatic } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-import { createAuthenticator } from './authentication.js';
-import { createTokenCache } from './cache.js';
-import type { DurinCacheBus, DurinComponent } from './cacheBus.js';
-import { createClients } from './clients.js';
-import { createContextFactory } from './context.js';
+import { createAuthenticator } from './request/authentication.js';
+import { createTokenCache } from './request/cache.js';
+import type { DurinCacheBus, DurinComponent } from './core/bus.js';
+import { createClients } from './core/clients.js';
+import { createContextFactory } from './request/context.js';
 import { DURIN_CONFIG_PROBLEMS as PROBLEM, invalidConfig } from './errors.js';
-import { createDurinEvents, reportListenerError } from './events.js';
-import { createTokenLiveness } from './liveness.js';
+import { createDurinEvents, reportListenerError } from './core/events.js';
+import { createTokenLiveness } from './core/liveness.js';
 import { defineModels } from './models/defineModels.js';
-import { createDurinTRPC, createProcedures } from './procedures.js';
+import { createDurinTRPC, createProcedures } from './request/procedures.js';
 import { createDurinRouter } from './router/index.js';
-import { resolveSettings, type DurinSettings } from './settings.js';
+import { resolveSettings, type DurinSettings } from './config/settings.js';
 import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
 import { createThrottling } from './throttle/throttle.js';
-import { createTokenLookup } from './tokenLookup.js';
-import { withPrimaryRetry } from './primaryRetry.js';
-import { createTokens } from './tokens.js';
+import { createTokenLookup } from './request/lookup.js';
+import { withPrimaryRetry } from './request/primaryRetry.js';
+import { createTokens } from './core/tokens.js';
 import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
 import type { Durin } from './types.js';
-import { checkUserModel, checkUserModelFields } from './userModelCheck.js';
-import { createUsageRecorder } from './usage.js';
+import { checkUserModel, checkUserModelFields } from './config/userModelCheck.js';
+import { createUsageRecorder } from './core/usage.js';
 
-/** What `createDurin` takes (DESIGN §3). */
+/** What `createDurin` takes. */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
   /** The app's Sequelize instance (sequelize-typescript's); durin adds its two models to it. */
   sequelize: Sequelize;
@@ -34,11 +34,11 @@ export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
   isUserActive?: ((user: TUser) => boolean | Promise<boolean>) | undefined;
   /** When set, `login` also returns `user: serializeUser(user)` (durin's USER_SERIALIZER). */
   serializeUser?: ((user: TUser) => TSerializedUser) | undefined;
-  /** DESIGN §4; see the README's settings reference. */
+  /** See the README's settings reference. */
   settings?: DurinSettings | undefined;
   /** Where throttle counters live. @default memoryThrottleStore() */
   throttleStore?: ThrottleStore | undefined;
-  /** Tells every process of a revocation (§11), e.g. `redisCacheBus(redis)`. @default none: this process only */
+  /** Tells every process of a revocation, e.g. `redisCacheBus(redis)`. @default none: this process only */
   cacheBus?: DurinCacheBus | undefined;
 }
 
@@ -100,7 +100,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   const cache = createTokenCache({ authenticator, settings, liveness, ...(bus ? { bypass: () => !bus.healthy } : {}) });
   const tokens = createTokens<TUser>({ models, settings, events, liveness, userId });
 
-  // Health of the shared components (§11): `degraded` once per outage, `recovered` once after it.
+  // Health of the shared components: `degraded` once per outage, `recovered` once after it.
   const down = new Set<DurinComponent>();
   const health = {
     degraded(component: DurinComponent, error: unknown) {
@@ -124,14 +124,14 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
       },
     });
   }
-  // DESIGN §13: usage recording and renewOnUse, off the response path (null when both are off).
+  // usage recording and renewOnUse, off the response path (null when both are off).
   const usage = createUsageRecorder<TUser>({ models, settings, liveness, events, health });
   const recordUse = usage ? usage.record : undefined;
   let closed: Promise<void> | null = null;
   const clients = createClients(models, settings, tokens);
 
   const t = createDurinTRPC<TUser>();
-  // §12: subscriptions end when their token stops working (revocation, expiry), here or elsewhere.
+  // subscriptions end when their token stops working (revocation, expiry), here or elsewhere.
   const watcher = createTokenWatcher({ liveness, verify: authenticator.verifyDigest });
   const procedures = createProcedures(t, watcher);
   const throttleStore = options.throttleStore ?? memoryThrottleStore();
@@ -156,7 +156,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     settings,
     /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
     createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest, recordUse),
-    /** CachedTokenAuthentication: the same, with the lookup memoized (DESIGN §6). */
+    /** CachedTokenAuthentication: the same, with the lookup memoized. */
     createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify, recordUse),
     protectedProcedure: procedures.protectedProcedure,
     allowClients: procedures.allowClients,
@@ -175,7 +175,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     },
     events,
     cache: { invalidate: cache.invalidate, clear: cache.clear },
-    /** What open subscriptions hold (§12): for tests and metrics; all zero once every stream ended. */
+    /** What open subscriptions hold: for tests and metrics; all zero once every stream ended. */
     subscriptions: {
       /** Open protected subscriptions watching their token. */
       get open(): number {

@@ -4,7 +4,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 /**
  * Every code and message a caller can see, in one table (better-auth's `error-codes.ts` pattern).
  * Throw sites read `throw durinError('TOKEN_EXPIRED')`; no message literal appears anywhere else.
- * The texts are durin's (reference §1.3–1.8) wherever durin has one.
+ * The texts are durin's wherever durin has one.
  */
 
 /** The machine-readable codes `durinErrorFormatter` puts in `error.data.durinCode`. */
@@ -37,7 +37,7 @@ interface ErrorEntry {
   readonly message: string;
 }
 
-/** The table of STYLE.md §6.3: id → durinCode, tRPC code, message. */
+/** One table of every tRPC-facing error: id → durinCode, tRPC code, message. */
 export const DURIN_ERRORS = {
   HEADER_NO_CREDENTIALS: { durinCode: 'HEADER_MALFORMED', code: 'UNAUTHORIZED', message: 'Invalid token header. No credentials provided.' },
   HEADER_HAS_SPACES: {
@@ -157,7 +157,7 @@ export function durinErrorFormatter<TShape extends { data: object }>(opts: {
   error: TRPCError;
 }): TShape & { data: TShape['data'] & { durinCode?: DurinErrorCode } } {
   const durinCode = getDurinCode(opts.error);
-  // Other errors keep their shape as tRPC made it: no `durinCode: null` on every error (issue 8).
+  // Other errors keep their shape as tRPC made it: no `durinCode: null` on every error.
   if (durinCode === null) return opts.shape;
   return { ...opts.shape, data: { ...opts.shape.data, durinCode } };
 }
@@ -188,7 +188,7 @@ export function isDurinConfigError(error: unknown): error is DurinConfigError {
 }
 
 /**
- * The messages of `DurinConfigError` (STYLE §6.3: one table of texts): every start-up and input
+ * The messages of `DurinConfigError` (one table of texts): every start-up and input
  * error raised outside tRPC. Each is a function of what it reports; the problems are below.
  */
 export const DURIN_CONFIG_MESSAGES = {

@@ -3,9 +3,9 @@
  * The public surface is this list; nothing else is exported.
  */
 export { createDurin, type Durin, type DurinOptions } from './createDurin.js';
-export type { DurinContext, DurinFailure, DurinRequestState } from './context.js';
-export type { DurinContextOptions } from './request.js';
-export type { AuthenticatedContext } from './procedures.js';
+export type { DurinContext, DurinFailure, DurinRequestState } from './request/context.js';
+export type { DurinContextOptions } from './request/request.js';
+export type { AuthenticatedContext } from './request/procedures.js';
 export {
   DURIN_ERROR_CODES,
   DURIN_ERRORS,
@@ -16,18 +16,18 @@ export {
   type DurinErrorCode,
   type DurinErrorId,
 } from './errors.js';
-export { hashToken } from './crypto.js';
-export { parseDuration } from './duration.js';
-export { parseRate, type ThrottleRate } from './rate.js';
-export type { DurinSettings, ResolvedDurinSettings } from './settings.js';
-export type { DurinEvents, DurinEventMap, DurinRevokeReason } from './events.js';
-export type { DurinCache } from './cache.js';
-export type { CacheBusLink, DurinCacheBus, DurinComponent, DurinHealthReporter } from './cacheBus.js';
-export type { LivenessMessage } from './liveness.js';
-export type { DurinClients, CreateClientInput } from './clients.js';
-export type { IssuedToken } from './tokens.js';
+export { hashToken } from './core/crypto.js';
+export { parseDuration } from './config/duration.js';
+export { parseRate, type ThrottleRate } from './config/rate.js';
+export type { DurinSettings, ResolvedDurinSettings } from './config/settings.js';
+export type { DurinEvents, DurinEventMap, DurinRevokeReason } from './core/events.js';
+export type { DurinCache } from './request/cache.js';
+export type { CacheBusLink, DurinCacheBus, DurinComponent, DurinHealthReporter } from './core/bus.js';
+export type { LivenessMessage } from './core/liveness.js';
+export type { DurinClients, CreateClientInput } from './core/clients.js';
+export type { IssuedToken } from './core/tokens.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';
-export type { IssueOptions } from './tokens.js';
+export type { IssueOptions } from './core/tokens.js';
 export type { DurinRouterHost } from './types.js';
 export {
   memoryThrottleStore,
@@ -51,6 +51,6 @@ export type {
   DurinClientModel,
   DurinModels,
 } from './models/types.js';
-export { DurinLookupTimeoutError } from './lookupTimeout.js';
-export { DurinRotationError } from './rotation.js';
-export type { DurinProxyTrust, DurinTrustProxySetting } from './clientIp.js';
+export { DurinLookupTimeoutError } from './request/lookupTimeout.js';
+export { DurinRotationError } from './core/rotation.js';
+export type { DurinProxyTrust, DurinTrustProxySetting } from './config/trustProxy.js';

@@ -1,17 +1,17 @@
 import type { Model } from 'sequelize';
-import type { DurinCache } from './cache.js';
-import type { DurinClients } from './clients.js';
-import type { DurinContext, DurinContextFactory } from './context.js';
-import type { DurinEvents } from './events.js';
+import type { DurinCache } from './request/cache.js';
+import type { DurinClients } from './core/clients.js';
+import type { DurinContext, DurinContextFactory } from './request/context.js';
+import type { DurinEvents } from './core/events.js';
 import type { DurinModels } from './models/types.js';
-import type { createProcedures } from './procedures.js';
+import type { createProcedures } from './request/procedures.js';
 import type { createDurinRouter } from './router/index.js';
-import type { ResolvedDurinSettings } from './settings.js';
+import type { ResolvedDurinSettings } from './config/settings.js';
 import type { createThrottling } from './throttle/throttle.js';
-import type { DurinTokens as TokenOperations } from './tokens.js';
+import type { DurinTokens as TokenOperations } from './core/tokens.js';
 
 /**
- * The public types of what `createDurin` returns, declared rather than inferred (issue 12), so
+ * The public types of what `createDurin` returns, declared rather than inferred, so
  * that an app can name them (`Durin<User>`, `DurinTokens<User>`) and the declaration files stay
  * readable. A member added to `createDurin`'s result is added here too: one line per member.
  */
@@ -27,13 +27,13 @@ export type DurinRouter<TUser, TSerializedUser = never> = ReturnType<typeof crea
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so the public type has a name of its own in hovers and errors
 export interface DurinTokens<TUser> extends Pick<TokenOperations<TUser>, 'issue' | 'renew' | 'revoke' | 'revokeAll' | 'removeExpired'> {}
 
-/** The object `createDurin` returns (DESIGN §3). */
+/** The object `createDurin` returns. */
 export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
   /** The resolved settings (frozen). */
   readonly settings: ResolvedDurinSettings;
   /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
   readonly createDurinContext: DurinContextFactory<TUser>;
-  /** CachedTokenAuthentication: the same, with the lookup memoized (DESIGN §6). */
+  /** CachedTokenAuthentication: the same, with the lookup memoized. */
   readonly createCachedDurinContext: DurinContextFactory<TUser>;
   /** `t.procedure.concat(durin.protectedProcedure)`: UNAUTHORIZED unless authenticated; narrows `ctx.user` and `ctx.auth`. */
   readonly protectedProcedure: DurinProcedures<TUser>['protectedProcedure'];
@@ -56,7 +56,7 @@ export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
   readonly tokens: DurinTokens<TUser>;
   readonly events: DurinEvents<TUser>;
   readonly cache: DurinCache;
-  /** What open subscriptions hold (§12): for tests and metrics; all zero once every stream ended. */
+  /** What open subscriptions hold: for tests and metrics; all zero once every stream ended. */
   readonly subscriptions: DurinSubscriptionStats;
   /**
    * Ends what durin started (the bus's subscriber and timers, the cache's entries) so the process
@@ -72,7 +72,7 @@ export interface DurinRouterHost<TUser> {
   readonly _config: { readonly $types: { readonly ctx: DurinContext<TUser> } };
 }
 
-/** `durin.subscriptions`: counts of what open subscriptions hold (DESIGN §12). */
+/** `durin.subscriptions`: counts of what open subscriptions hold. */
 export interface DurinSubscriptionStats {
   /** Open protected subscriptions watching their token. */
   readonly open: number;

@@ -4,7 +4,7 @@ import { createDurin } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { defineUser } from './helpers/app.js';
 
-/** createDurin's start-up checks (DESIGN §3–4): a bad option or setting throws at once, naming it. */
+/** createDurin's start-up checks: a bad option or setting throws at once, naming it. */
 describe('createDurin', () => {
   let db: TestDatabase;
   let User: ReturnType<typeof defineUser>;

@@ -8,7 +8,7 @@ import type { Durin } from '../createDurin.js';
 import { CLI_ERRORS, fail } from './messages.js';
 
 /**
- * The CLI knows the app (issue 12): `trpc-durin --app ./src/durin.ts <command>`, or a
+ * The CLI knows the app: `trpc-durin --app ./src/durin.ts <command>`, or a
  * `durin.config.{ts,mts,js,mjs}` in the current directory, loads the module that exports the
  * app's durin object. Then every command runs on the app's own Sequelize connection, `migrate`
  * points `user_id` at the app's user model (its table, key column and key type), and

@@ -1,55 +1,19 @@
-import type { Durin } from '../createDurin.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../config/duration.js';
 import { importDjangoCommand } from './importDjango.js';
-import type { CliApp } from './app.js';
-import type { CliDatabase } from './database.js';
+import type { CliCommand } from './command.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
+export type { CliCommand, CliOption, CommandInput } from './command.js';
 import { requireUserTableForCascade } from './preflight.js';
 import { USER_KEY_TYPES, keyTypeLabel, migrate, type UserKeyTypeName } from './migrate.js';
 
 /**
- * The commands of DESIGN §9. Each one reads its flags and calls the public API (umzug for
+ * durin's management commands, as a CLI. Each one reads its flags and calls the public API (umzug for
  * `migrate`, `durin.clients.*` and `durin.tokens.*` for the rest), as umzug's CLI actions do.
  */
 
-export interface CliOption {
-  readonly type: 'string' | 'boolean';
-  /** The value's placeholder in the help, e.g. "DURATION". */
-  readonly value?: string;
-  readonly help: string;
-}
-
-export interface CommandInput {
-  readonly db: CliDatabase;
-  /** The app loaded by `--app` or durin.config.*, else `null`. */
-  readonly app: CliApp | null;
-  /** The app's durin, else durin with default settings on the CLI's connection. */
-  readonly durin: () => Durin;
-  /** The NAME argument, for commands that take one. */
-  readonly name: string;
-  readonly values: Readonly<Record<string, string | boolean | undefined>>;
-  readonly print: (line: string) => void;
-}
-
-export interface CliCommand {
-  readonly name: string;
-  /** The positional argument's placeholder, for commands that take one. */
-  readonly argument?: 'NAME';
-  readonly summary: string;
-  readonly details: readonly string[];
-  readonly options: Readonly<Record<string, CliOption>>;
-  /** Whether the command may create the database (only `migrate`). */
-  readonly createsDatabase?: boolean;
-  /** Whether the command takes durin's tables as it finds them (import-django): no "run migrate first" check. */
-  readonly inspectsTables?: boolean;
-  /** Checks the flags before anything connects. */
-  readonly check?: (values: CommandInput['values']) => void;
-  run(input: CommandInput): Promise<void>;
-}
-
 const KEY_TYPE_NAMES = Object.keys(USER_KEY_TYPES).join(', ');
 
-/** A bare number of seconds ("3600") is a duration too, as in DESIGN §4. */
+/** A bare number of seconds ("3600") is a duration too, as in the settings. */
 const asDuration = (value: string) => (/^\d+$/.test(value) ? Number(value) : value);
 
 /** Left-aligned columns, two spaces apart. */

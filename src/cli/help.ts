@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 
 /** `--help` text, built from the command table so it cannot fall behind the flags. */
 

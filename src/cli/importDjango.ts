@@ -1,8 +1,8 @@
 import { importDjangoDurin, type DjangoImportReport } from '../django/importDjangoDurin.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { CLI_OUTPUT } from './messages.js';
 
-/** `trpc-durin import-django` (DESIGN §14): `importDjangoDurin` on DATABASE_URL, its report as lines. */
+/** `trpc-durin import-django`: `importDjangoDurin` on DATABASE_URL, its report as lines. */
 
 /** Microseconds as seconds, with the fraction: "90500000" → "90.5". */
 function seconds(microseconds: string): string {

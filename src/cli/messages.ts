@@ -29,7 +29,7 @@ export const CLI_ERRORS = {
   noClient: (name: string) => `no client named "${name}"`,
   migrationFailed: (name: string, reason: string) => `migration ${name} failed: ${reason}`,
   unexpected: (reason: string) => `unexpected error: ${reason}`,
-  // --app and durin.config.*: the CLI loads the app's durin object (issue 12).
+  // --app and durin.config.*: the CLI loads the app's durin object.
   missingAppValue: () => 'option "--app" needs a path, e.g. --app ./src/durin.ts',
   noAppFile: (path: string) => `the app module ${path} does not exist`,
   appNeedsTsx: (path: string) => `${path} is TypeScript: install tsx in your app (npm install -D tsx), or point --app at the compiled .js`,
@@ -63,7 +63,7 @@ export const CLI_OUTPUT = {
   userTableMissing: (table: string, key: string, type: string) =>
     `Note: table "${table}" does not exist yet; durin_authtoken.user_id references ${table}.${key} as ${type}, ` +
     `so give ${table}.${key} that type (or rerun with --user-table, --user-key, --user-key-type).`,
-  // import-django (DESIGN §14)
+  // import-django
   djangoImported: ({ clients, tokens, expired }: DjangoCounts, userTable: string) =>
     `Imported django-rest-durin's tables: ${plural(clients, 'client')}, ${plural(tokens, 'token')} (${expired} expired, kept and refused on use as durin refused them) of users in ${userTable}; every token is now stored as its SHA-256 digest.`,
   djangoDryRun: ({ clients, tokens, expired }: DjangoCounts, userTable: string, migrations: string) =>

@@ -1,6 +1,6 @@
 import { DataTypes, QueryTypes, type DataType } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
-import { createDurinMigrations } from '../migrations/index.js';
+import { createDurinMigrations } from '../migrations/createDurinMigrations.js';
 import type { CliDatabase } from './database.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
 

@@ -90,7 +90,7 @@ function parseInvocation(argv: readonly string[]): Invocation {
 }
 
 /**
- * The `trpc-durin` command line (DESIGN §9): runs one command and resolves to its exit code, 0 or
+ * The `trpc-durin` command line: runs one command and resolves to its exit code, 0 or
  * 1. It never rejects and never calls `process.exit`: an error is one line on stderr starting
  * `trpc-durin: `, never a stack trace. The database connection it opens is closed before it returns.
  *

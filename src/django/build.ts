@@ -1,12 +1,12 @@
 import type { QueryInterface, Sequelize } from 'sequelize';
 import { Umzug, type SequelizeStorage } from 'umzug';
 import { DurinConfigError } from '../errors.js';
-import { createDurinMigrations } from '../migrations/index.js';
+import { createDurinMigrations } from '../migrations/createDurinMigrations.js';
 import type { Survey, TableNames } from './copy.js';
 import type { UserReference } from './inspect.js';
 import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
 
-/** What the SQLite and MySQL builders share (DESIGN §14). */
+/** What the SQLite and MySQL builders share. */
 
 export const REAL: TableNames = { client: 'durin_client', token: 'durin_authtoken' };
 /** Where the old tables go while the new ones take their names; dropped at the end. */

@@ -1,9 +1,9 @@
-import { hashToken, isPlausibleToken } from '../crypto.js';
-import { parseRate } from '../rate.js';
+import { hashToken, isPlausibleToken } from '../core/crypto.js';
+import { parseRate } from '../config/rate.js';
 import { DJANGO_ROW_PROBLEMS as PROBLEMS } from './messages.js';
 
 /**
- * One django-rest-durin row into one trpc-durin row (DESIGN §14), or the reason the target schema
+ * One django-rest-durin row into one trpc-durin row, or the reason the target schema
  * cannot hold it. Pure: the reading and writing are in copy.ts.
  */
 

@@ -1,11 +1,11 @@
 import { DataTypes, QueryTypes, type DataType, type Sequelize } from 'sequelize';
-import { isExpired } from '../time.js';
+import { isExpired } from '../core/time.js';
 import { convertClient, convertToken, type ConvertedClient, type DjangoClientRow, type DjangoTokenRow } from './convert.js';
 import type { Dialect } from './inspect.js';
 import { DJANGO_ROW_PROBLEMS } from './messages.js';
 
 /**
- * Reads django-rest-durin's rows and writes trpc-durin's (DESIGN §14). Tokens go in batches, by id,
+ * Reads django-rest-durin's rows and writes trpc-durin's. Tokens go in batches, by id,
  * so memory stays bounded whatever the table's size; every digest is computed by `hashToken`, the
  * same function that hashes a request's token.
  */

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { createDurinMigrations } from '../migrations/index.js';
+import { createDurinMigrations } from '../migrations/createDurinMigrations.js';
 import { leftoverOldTables, REAL } from './build.js';
 import { survey } from './copy.js';
 import { dialectOf, readDatabaseState, readUserReference } from './inspect.js';
@@ -67,8 +67,8 @@ async function executedMigrations(sequelize: Sequelize): Promise<string[]> {
 }
 
 /**
- * Converts a database written by django-rest-durin 1.x, in place, into trpc-durin's schema (DESIGN
- * §14): §2's tables plus every later migration, recorded in SequelizeMeta, so `trpc-durin migrate`
+ * Converts a database written by django-rest-durin 1.x, in place, into trpc-durin's schema
+ * (durin's two tables plus every later migration, recorded in SequelizeMeta, so `trpc-durin migrate`
  * afterwards has nothing to do. Every token is replaced by its SHA-256 digest; ids, users, clients,
  * TTLs (microseconds → seconds, rounded up), rates, `created` and `expiry` (to the millisecond) are
  * kept, expired tokens included. Refuses, changing nothing, a database that is not durin's and rows

@@ -2,7 +2,7 @@ import { QueryTypes, type DataType, type Sequelize } from 'sequelize';
 import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
 
 /**
- * What is in the database before an import (DESIGN §14): django-rest-durin's two tables, trpc-durin's
+ * What is in the database before an import: django-rest-durin's two tables, trpc-durin's
  * (a second run), or something else (refused). Reads columns by name: Django's column order differs
  * between backends (reference: django-durin-schema.md).
  */

@@ -1,7 +1,7 @@
 import { DurinConfigError } from '../errors.js';
 
 /**
- * Every sentence the Django importer throws (DESIGN §14), in one place, like the CLI's table. Each is
+ * Every sentence the Django importer throws, in one place, like the CLI's table. Each is
  * one line starting `trpc-durin: ` and says that nothing changed, so the CLI can print it as is.
  */
 

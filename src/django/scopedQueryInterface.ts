@@ -5,7 +5,7 @@ import type { QueryInterface } from 'sequelize';
  * `durin_client__import` and `durin_authtoken__import` instead of the real tables, with the same
  * columns, indexes and foreign keys (the reference to `durin_client` follows too). On MySQL, whose
  * DDL is not transactional, the import builds the new tables so beside the old ones and swaps them
- * in with one RENAME TABLE (DESIGN §14). MariaDB renames the `<table>_ibfk_N` constraints with the
+ * in with one RENAME TABLE. MariaDB renames the `<table>_ibfk_N` constraints with the
  * table, so the result is what `trpc-durin migrate` makes, constraint names included.
  *
  * It maps every argument that names a table (a string, or `references.model` / `references.table`

@@ -2,7 +2,7 @@ import { DataTypes, type DataType, type QueryInterface } from 'sequelize';
 
 /**
  * durin's `0001_initial` (with 0002's BIGINT ids and throttle_rate folded in): the two tables of
- * DESIGN §2. A migration is history, so the table and index names are written out here rather
+ * durin's two tables. A migration is history, so the table and index names are written out here rather
  * than imported from the models: renaming something later takes a new migration, not an edit.
  * The statements and their order are the ones `durin.sync()` runs (create, create, add the
  * unique index), so both paths leave the same schema; test/migrations.test.ts compares them.

@@ -2,7 +2,7 @@ import { DataTypes, type QueryInterface } from 'sequelize';
 import type { DurinMigration } from './0001_initial.js';
 
 /**
- * `durin_0002_session_metadata` (DESIGN §13): four nullable columns on `durin_authtoken`, so that a
+ * `durin_0002_session_metadata`: four nullable columns on `durin_authtoken`, so that a
  * session can be recognized (a name given at login, when, from where and with which browser it
  * was last used). Nullable and without defaults, so existing tokens keep working untouched and
  * start getting metadata on their next use. `ALTER TABLE ... ADD` appends, in this order, which is

@@ -3,7 +3,7 @@ import type { ModelStatic, Model as SequelizeModel } from 'sequelize';
 import { Column, DataType, Model, Table, type Sequelize } from 'sequelize-typescript';
 import type { DurinAuthTokenModel, DurinClientModel, DurinModels } from './types.js';
 
-/** Table names other tools read (DESIGN §2); they are durin's, so a Django database lines up. */
+/** Table names other tools read; they are durin's, so a Django database lines up. */
 export const CLIENT_TABLE = 'durin_client';
 export const AUTH_TOKEN_TABLE = 'durin_authtoken';
 const CLIENT_MODEL_NAME = 'DurinClient';
@@ -57,7 +57,7 @@ export function defineModels(sequelize: Sequelize, userModel: ModelStatic<Sequel
     @Column({ type: DataType.DATE(3), allowNull: false })
     expiry!: Date;
 
-    // DESIGN §13 (migration durin_0002_session_metadata): what lets a person recognize a session.
+    // Migration durin_0002_session_metadata: what lets a person recognize a session.
     @Column({ type: DataType.STRING(64), allowNull: true })
     name!: string | null;
 

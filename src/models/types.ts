@@ -1,7 +1,7 @@
 import type { Model, ModelStatic } from 'sequelize';
 
 /**
- * Public shapes of durin's two tables (DESIGN §2). The classes themselves are declared per
+ * Public shapes of durin's two tables. The classes themselves are declared per
  * Sequelize instance by `defineModels`, because a Sequelize model class belongs to one instance.
  */
 
@@ -31,7 +31,7 @@ export interface DurinAuthTokenAttributes {
   clientId: number;
   created: Date;
   expiry: Date;
-  /** What the user called the session at login ("Firefox on Linux"), or null (DESIGN §13). */
+  /** What the user called the session at login ("Firefox on Linux"), or null. */
   name: string | null;
   /** When the token was last used, recorded at most once per `lastUsedUpdateInterval`. Column `last_used_at`. */
   lastUsedAt: Date | null;
@@ -41,7 +41,7 @@ export interface DurinAuthTokenAttributes {
   userAgent: string | null;
 }
 
-/** The §13 columns: optional when a row is created. */
+/** The session-metadata columns: optional when a row is created. */
 type SessionMetadata = 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent';
 
 export type DurinAuthTokenCreationAttributes = Omit<DurinAuthTokenAttributes, 'id' | SessionMetadata> & {

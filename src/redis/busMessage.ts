@@ -1,4 +1,4 @@
-import type { LivenessMessage } from '../liveness.js';
+import type { LivenessMessage } from '../core/liveness.js';
 
 /**
  * The bus's wire format: one JSON object per message, `{ from, message }`, where `from` names the

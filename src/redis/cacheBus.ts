@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { CacheBusLink, DurinCacheBus } from '../cacheBus.js';
+import type { CacheBusLink, DurinCacheBus } from '../core/bus.js';
 import { DURIN_CONFIG_PROBLEMS, DURIN_INTERNAL_MESSAGES, invalidConfig } from '../errors.js';
-import type { LivenessMessage } from '../liveness.js';
+import type { LivenessMessage } from '../core/liveness.js';
 import { decodeEnvelope, encodeEnvelope } from './busMessage.js';
 import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';
 
 /**
- * `redisCacheBus` (DESIGN §11): every liveness change of this process (each revocation reason,
+ * `redisCacheBus`: every liveness change of this process (each revocation reason,
  * renewals, user changes) goes out as JSON on one channel, `<prefix>liveness`; every other process
  * delivers it to its own hub, so its cache evicts. Pub/sub is at-most-once, hence `healthy`: true
  * only while the subscription is confirmed and the subscriber answers its pings; while false, durin
@@ -24,7 +24,7 @@ export interface RedisCacheBus extends DurinCacheBus {
   readonly channel: string;
 }
 
-/** The subscriber's reconnect backoff is capped so that sharing resumes quickly (§11: within 2 s). */
+/** The subscriber's reconnect backoff is capped so that sharing resumes quickly (sharing must resume within 2 s of Redis answering again). */
 const subscriberRetry = (times: number) => Math.min(times * 50, 500);
 /** Messages whose publish failed, re-sent when the bus is healthy again (beyond this, the oldest go). */
 const MAX_PENDING = 1000;

@@ -1,5 +1,5 @@
 /**
- * `trpc-durin/redis` (DESIGN §11): a throttle store and a cache bus shared by every process of an
+ * `trpc-durin/redis`: a throttle store and a cache bus shared by every process of an
  * app through Redis. The only module that uses ioredis, so an app without Redis never loads it.
  * @see README "Running several processes"
  */

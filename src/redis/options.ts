@@ -1,6 +1,6 @@
 import { DURIN_CONFIG_PROBLEMS as PROBLEM, DURIN_INTERNAL_MESSAGES, invalidConfig } from '../errors.js';
 
-/** What `redisThrottleStore` and `redisCacheBus` both take (DESIGN §11). */
+/** What `redisThrottleStore` and `redisCacheBus` both take. */
 export interface DurinRedisOptions {
   /** Put before every key and the bus channel, so several apps can share one Redis. @default "durin:" */
   prefix?: string | undefined;

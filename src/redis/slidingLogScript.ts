@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * The memory store's sliding log (src/throttle/store.ts) as one Lua script, so a hit decides and
- * records atomically in one round trip (DESIGN §11). The log is a list of request times, oldest
+ * records atomically in one round trip. The log is a list of request times, oldest
  * first; the same steps in the same order give the same decisions for the same (key, window, at):
  * drop the expired times from the front, refuse when `count` remain (the wait runs until the one at
  * `length - count` leaves the window), else append `at`. The key expires with its window, so Redis

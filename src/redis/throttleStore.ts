@@ -1,12 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { DurinHealthReporter } from '../cacheBus.js';
+import type { DurinHealthReporter } from '../core/bus.js';
 import { DURIN_INTERNAL_MESSAGES } from '../errors.js';
 import { memoryThrottleStore, type ThrottleDecision, type ThrottleStore, type ThrottleWindow } from '../throttle/store.js';
 import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';
 import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from './slidingLogScript.js';
 
 /**
- * `redisThrottleStore` (DESIGN §11): the §7 contract on Redis, shared by every process. One hit is
+ * `redisThrottleStore`: the throttle-store contract on Redis, shared by every process. One hit is
  * one EVALSHA (EVAL only the first time a server lacks the script). When Redis fails or does not
  * answer within `commandTimeoutMs`, the store counts in this process's memory instead (a request
  * never fails, nor waits longer than one timeout, because of Redis) and reports `degraded`; it

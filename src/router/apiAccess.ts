@@ -1,10 +1,10 @@
 import { durinError } from '../errors.js';
 import type { DurinAuthToken, DurinClient } from '../models/types.js';
-import { isExpired } from '../time.js';
+import { isExpired } from '../core/time.js';
 import type { RouterDeps } from './deps.js';
 
 /**
- * durin's APIAccessTokenView (DESIGN §8): one token per user on the `apiAccessClientName`
+ * durin's APIAccessTokenView: one token per user on the `apiAccessClientName`
  * client, shown once at creation. Where durin crashes with a 500 (setting or client row missing),
  * this answers PRECONDITION_FAILED saying what to configure.
  */

@@ -1,10 +1,10 @@
-import type { DurinEvents } from '../events.js';
-import type { TokenLiveness } from '../liveness.js';
+import type { DurinEvents } from '../core/events.js';
+import type { TokenLiveness } from '../core/liveness.js';
 import type { DurinModels } from '../models/types.js';
-import type { createProcedures, DurinTRPC } from '../procedures.js';
-import type { ResolvedDurinSettings } from '../settings.js';
+import type { createProcedures, DurinTRPC } from '../request/procedures.js';
+import type { ResolvedDurinSettings } from '../config/settings.js';
 import type { createThrottling } from '../throttle/throttle.js';
-import type { DurinTokens } from '../tokens.js';
+import type { DurinTokens } from '../core/tokens.js';
 
 /** What the procedures of durin's router are built from (one object, so each file takes one argument). */
 export interface RouterDeps<TUser, TSerializedUser> {
@@ -18,6 +18,6 @@ export interface RouterDeps<TUser, TSerializedUser> {
   readonly authenticateUser: (credentials: { username: string; password: string }) => Promise<TUser | null> | TUser | null;
   readonly isUserActive: (user: TUser) => boolean | Promise<boolean>;
   readonly serializeUser: ((user: TUser) => TSerializedUser) | undefined;
-  /** Changes to tokens, local and remote (§12: `sessions.watch`). */
+  /** Changes to tokens, local and remote (`sessions.watch` listens). */
   readonly liveness: TokenLiveness;
 }

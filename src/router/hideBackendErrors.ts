@@ -2,7 +2,7 @@ import { durinError, getDurinCode } from '../errors.js';
 import type { RouterDeps } from './deps.js';
 
 /**
- * durin's own procedures never show a driver's text (issue 8, defect 11): an unexpected failure in
+ * durin's own procedures never show a driver's text: an unexpected failure in
  * them (`connect ECONNREFUSED 127.0.0.1:33917`, `SQLITE_BUSY`...) reaches the client as durin's
  * BACKEND_FAILED message, with the original error kept as `cause` for the app's `onError`.
  * Only durin's router gets this: `protectedProcedure` as the app concats it leaves the app's errors alone.

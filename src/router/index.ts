@@ -6,7 +6,7 @@ import { sessionProcedures } from './session.js';
 import { sessionsRouter } from './sessions.js';
 
 /**
- * durin's views as one tRPC router (DESIGN §8), to mount anywhere: `t.router({ auth: durin.router })`.
+ * durin's views as one tRPC router, to mount anywhere: `t.router({ auth: durin.router })`.
  */
 export function createDurinRouter<TUser, TSerializedUser>(routerDeps: RouterDeps<TUser, TSerializedUser>) {
   const deps = withBackendErrorsHidden(routerDeps);

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { findClientByName } from '../clientName.js';
+import { findClientByName } from '../core/clientName.js';
 import { durinError } from '../errors.js';
-import { storableIp } from '../request.js';
+import { storableIp } from '../core/requestFacts.js';
 import type { RouterDeps } from './deps.js';
 
 /**
- * durin's LoginView (DESIGN §8): credentials first (missing or blank → BAD_REQUEST from the
+ * durin's LoginView: credentials first (missing or blank → BAD_REQUEST from the
  * input schema, wrong or inactive → "Unable to log in with provided credentials."), then the
  * client, then a token for (user, client), rotating the one it may already have.
  */
@@ -28,7 +28,7 @@ export const loginInput = z.object({
   // Optional here so that "No client specified." comes after the credential checks, as in durin.
   // No length bound here: an overlong name is "No client with that name." (checked before any query).
   client: z.string().nullish(),
-  // DESIGN §13: what the user calls this session ("Firefox on Linux"); trimmed, empty → null.
+  // what the user calls this session ("Firefox on Linux"); trimmed, empty → null.
   name: z
     .string()
     .trim()

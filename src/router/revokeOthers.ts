@@ -3,9 +3,9 @@ import type { DurinAuthTokenAttributes } from '../models/types.js';
 import type { RouterDeps } from './deps.js';
 
 /**
- * `sessions.revokeOthers` (DESIGN §13, better-auth's "revoke other sessions"): revokes every session
+ * `sessions.revokeOthers` (better-auth's "revoke other sessions"): revokes every session
  * `sessions.list` shows except the caller's, through the revocation funnel (reason `sessionRevoked`),
- * so the cache, the liveness hub and the §11 bus see it. The API key stays when
+ * so the cache, the liveness hub and the cross-process bus see it. The API key stays when
  * `apiAccessExcludeFromSessions` hides it from the list, since the user never saw it there.
  */
 export function revokeOtherSessions<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {

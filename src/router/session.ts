@@ -1,7 +1,7 @@
 import { durinError } from '../errors.js';
 import type { RouterDeps } from './deps.js';
 
-/** durin's RefreshView, LogoutView and LogoutAllView (DESIGN §8). */
+/** durin's RefreshView, LogoutView and LogoutAllView. */
 export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
   const { procedures, tokens, events } = deps;
   const { protectedProcedure } = procedures;

@@ -2,12 +2,12 @@ import { Op, type WhereOptions } from 'sequelize';
 import { z } from 'zod';
 import { durinError } from '../errors.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes } from '../models/types.js';
-import { isExpired } from '../time.js';
+import { isExpired } from '../core/time.js';
 import type { RouterDeps } from './deps.js';
 import { sessionsWatchProcedure } from './sessionsWatch.js';
 import { revokeOtherSessions } from './revokeOthers.js';
 
-/** durin's TokenSessionsViewSet (DESIGN §8): the caller's tokens by id, never a token or digest. */
+/** durin's TokenSessionsViewSet: the caller's tokens by id, never a token or digest. */
 
 export interface DurinSession {
   id: number;
@@ -18,7 +18,7 @@ export interface DurinSession {
   hasExpired: boolean;
   /** True for the token this request came with. */
   isCurrent: boolean;
-  /** The name given at login ("Firefox on Linux"), or null (DESIGN §13). */
+  /** The name given at login ("Firefox on Linux"), or null. */
   name: string | null;
   /** When the token was last used (recorded at most once per `lastUsedUpdateInterval`), or null. */
   lastUsedAt: Date | null;
@@ -68,7 +68,7 @@ export function sessionsRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
       await tokens.revoke(row, 'sessionRevoked');
     }),
   });
-  // §12: `watch` yields what `list` answers, through a caller, so the two never disagree.
+  // `watch` yields what `list` answers, through a caller, so the two never disagree.
   const caller = t.createCallerFactory(sessions);
   return t.mergeRouters(sessions, t.router({ watch: sessionsWatchProcedure(deps, (ctx) => caller(ctx).list()) }));
 }

@@ -1,16 +1,15 @@
-import type { DurinContext } from '../context.js';
-import type { DurinSession } from './sessions.js';
+import type { DurinContext } from '../request/context.js';
 import type { RouterDeps } from './deps.js';
 import { changeFeed } from '../subscriptions/changeFeed.js';
 
 /**
- * `auth.sessions.watch` (DESIGN §12): the caller's `sessions.list` now and on every change to that
+ * `auth.sessions.watch`: the caller's `sessions.list` now and on every change to that
  * user's tokens (login, rotation, refresh, revocation), in any process when a bus is configured.
  * It is behind `protectedProcedure`, so it ends with the caller's token like any subscription.
  */
-export function sessionsWatchProcedure<TUser, TSerializedUser>(
+export function sessionsWatchProcedure<TUser, TSerializedUser, TSession>(
   deps: RouterDeps<TUser, TSerializedUser>,
-  list: (ctx: DurinContext<TUser>) => Promise<DurinSession[]>,
+  list: (ctx: DurinContext<TUser>) => Promise<TSession[]>,
 ) {
   const { procedures, liveness } = deps;
   return procedures.protectedProcedure.subscription(function watchSessions({ ctx, signal }) {

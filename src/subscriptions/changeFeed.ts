@@ -1,5 +1,5 @@
 /**
- * A stream that yields `read()` now and again after every change (DESIGN §12: `sessions.watch`).
+ * A stream that yields `read()` now and again after every change (what `sessions.watch` streams).
  * Changes that arrive while a read is under way are folded into one more read, so a burst of
  * revocations costs one query, not one per change. An iterator by hand, so `return()` (the
  * client's unsubscribe, or the token's end) frees the listener at once, even while it waits.

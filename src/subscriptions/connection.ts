@@ -1,12 +1,12 @@
 import type { DurinErrorId } from '../errors.js';
 
 /**
- * What a WebSocket or SSE connection brings instead of headers (DESIGN §12). Browsers cannot set
+ * What a WebSocket or SSE connection brings instead of headers. Browsers cannot set
  * headers on either, so tRPC's `wsLink` and `httpSubscriptionLink` send `connectionParams`, which
  * the adapters hand to `createContext` as `info.connectionParams`.
  */
 
-/** Longest `connectionParams.authorization` read: far above any valid token (§5 bounds inputs). */
+/** Longest `connectionParams.authorization` read: far above any valid token (every input is bounded). */
 const MAX_AUTHORIZATION_LENGTH = 1024;
 
 /** `connectionParams.authorization`: absent, a value to parse like the header, or malformed. */
@@ -26,7 +26,7 @@ export function readConnectionAuthorization(options: unknown): ConnectionAuthori
   if (value === undefined || value === null) return ABSENT;
   // Not the `Token <key>` text a header carries: malformed, in the header's words.
   if (typeof value !== 'string') return { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' };
-  // Overlong input is refused before any work, as an overlong token is (§5).
+  // Overlong input is refused before any work, as an overlong token is.
   if (value.length > MAX_AUTHORIZATION_LENGTH) return { kind: 'failed', error: 'TOKEN_INVALID' };
   return { kind: 'value', value };
 }

@@ -1,10 +1,10 @@
 import { isObservable, observable, type Observable } from '@trpc/server/observable';
-import type { DurinFailure } from '../context.js';
+import type { DurinFailure } from '../core/verification.js';
 import { durinError } from '../errors.js';
 import type { TokenEnd } from './tokenWatcher.js';
 
 /**
- * Makes a subscription's stream end with the token's failure (DESIGN §12): the `UNAUTHORIZED`
+ * Makes a subscription's stream end with the token's failure: the `UNAUTHORIZED`
  * error the same token would get over HTTP, thrown from the stream so that tRPC sends it to the
  * client's `onError`, on WebSocket and SSE alike. The watch starts with the stream and is freed
  * when the stream ends for any reason (done, error, the client's unsubscribe, the token).

@@ -1,9 +1,9 @@
-import type { Verification } from '../authentication.js';
+import type { Verification } from '../core/verification.js';
 import { durinError } from '../errors.js';
 import type { DurinAuthToken } from '../models/types.js';
 
 /**
- * The per-operation check of a WebSocket connection (DESIGN §12): tRPC makes that context once,
+ * The per-operation check of a WebSocket connection: tRPC makes that context once,
  * so each protected operation verifies the token again, through the same (cached or uncached)
  * lookup an HTTP request would use, and fails with what that request would get.
  */
@@ -14,7 +14,7 @@ export async function authenticateAgain<TUser>(
   try {
     result = await recheck();
   } catch (cause) {
-    // An outage is not "Invalid token." (§5).
+    // An outage is not "Invalid token.".
     throw durinError('AUTH_BACKEND_FAILED', undefined, cause);
   }
   if (!result.ok) throw durinError(result.error);

@@ -1,11 +1,10 @@
-import type { Verification } from '../authentication.js';
-import type { DurinFailure } from '../context.js';
-import type { LivenessMessage, TokenLiveness } from '../liveness.js';
-import { isExpired, now } from '../time.js';
+import type { DurinFailure, Verification } from '../core/verification.js';
+import type { LivenessMessage, TokenLiveness } from '../core/liveness.js';
+import { isExpired, now } from '../core/time.js';
 
 /**
  * Who is told when a token stops working while something long-lived (a subscription) depends on
- * it (DESIGN §12). One entry per watched digest, shared by every subscription on that token: one
+ * it. One entry per watched digest, shared by every subscription on that token: one
  * liveness listener and at most one timer (at the expiry), both freed with the last watcher.
  * Nothing here polls the database: the only query is the one at the expiry instant, which
  * decides as HTTP would ("The given token has expired.", the row deleted, `tokenExpired`), or
@@ -28,7 +27,7 @@ export interface TokenWatcher {
 
 export interface TokenWatcherDeps {
   readonly liveness: TokenLiveness;
-  /** The uncached digest check (§5 steps 4–7), run once at the expiry instant. */
+  /** The uncached digest check, run once at the expiry instant. */
   readonly verify: (tokenHash: string) => Promise<Verification<unknown>>;
 }
 

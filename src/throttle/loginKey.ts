@@ -1,7 +1,7 @@
-import { hashToken } from '../crypto.js';
+import { hashToken } from '../core/crypto.js';
 
 /**
- * The username as the login throttle counts it (issue 8, defect 3). An app's
+ * The username as the login throttle counts it. An app's
  * `findOne({ where: { username } })` logs in every spelling its column's collation equates with
  * the real name; counted apart, each spelling would get a fresh budget. MariaDB's and MySQL's
  * utf8mb4 collations equate case, accents, compatibility forms (ﬁ, ａ, ĳ), ignorable characters

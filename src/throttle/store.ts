@@ -1,7 +1,7 @@
-import type { DurinHealthReporter } from '../cacheBus.js';
+import type { DurinHealthReporter } from '../core/bus.js';
 
 /**
- * Where throttle counters live (DESIGN §7). The default keeps them in this process's memory;
+ * Where throttle counters live. The default keeps them in this process's memory;
  * a shared store (Redis, a table) implements the same one-method contract to serve several
  * processes. `hit` must be atomic per key: decide and record in one step.
  */
@@ -22,7 +22,7 @@ export interface ThrottleStore {
    * A refused request is not recorded (DRF's sliding log).
    */
   hit(key: string, window: ThrottleWindow, at: number): ThrottleDecision | Promise<ThrottleDecision>;
-  /** A shared store reports losing and regaining its backend here (`degraded` / `recovered`, §11). durin calls it once, from `createDurin`. */
+  /** A shared store reports losing and regaining its backend here (`degraded` / `recovered`). durin calls it once, from `createDurin`. */
   connect?(reporter: DurinHealthReporter): void;
   /** Ends what the store started (timers, listeners); `durin.close()` calls it. The app's own client stays open. */
   close?(): void | Promise<void>;

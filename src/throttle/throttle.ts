@@ -1,15 +1,15 @@
-import type { DurinContext } from '../context.js';
+import type { DurinContext } from '../request/context.js';
 import { DURIN_CONFIG_PROBLEMS, durinError, formatWait, invalidConfig } from '../errors.js';
-import { requireDurinContext, type DurinTRPC } from '../procedures.js';
-import { RATE_FORM, parseRate, type ThrottleRate } from '../rate.js';
-import type { ResolvedDurinSettings } from '../settings.js';
-import { UNKNOWN_IP } from '../request.js';
-import { now } from '../time.js';
+import { requireDurinContext, type DurinTRPC } from '../request/procedures.js';
+import { RATE_FORM, parseRate, type ThrottleRate } from '../config/rate.js';
+import type { ResolvedDurinSettings } from '../config/settings.js';
+import { UNKNOWN_IP } from '../core/requestFacts.js';
+import { now } from '../core/time.js';
 import { boundedKey, foldLoginName } from './loginKey.js';
 import type { ThrottleStore, ThrottleWindow } from './store.js';
 
 /**
- * durin's UserClientRateThrottle (DESIGN §7): key `user-<userId>.client-<clientId>`, rate from
+ * durin's UserClientRateThrottle: key `user-<userId>.client-<clientId>`, rate from
  * the client, else `defaultThrottleRate`, else no limit; anonymous callers by IP at the default.
  * Over the limit: TOO_MANY_REQUESTS and `Retry-After`, set through the adapter's response.
  */
@@ -36,8 +36,8 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
 
   /**
    * The caller's IP for a key counted per IP. Without one (fetch with neither `ip` nor a trusted
-   * proxy header), every caller would share one bucket and anyone could lock anyone out (issue 8,
-   * defect 9): refuse loudly instead, naming the fix.
+   * proxy header), every caller would share one bucket and anyone could lock anyone out:
+   * refuse loudly instead, naming the fix.
    */
   function knownIp(ctx: DurinContext<TUser>, window: ThrottleWindow | null): string {
     if (window && ctx.durin.ip === UNKNOWN_IP) throw durinError('CLIENT_IP_UNKNOWN');

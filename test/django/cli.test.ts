@@ -8,7 +8,7 @@ import { createDjangoTables, insertClient, scratchDatabase, snapshot } from './d
 import { fillDjangoDatabase } from './fixture.js';
 import type * as SourceMigrations from '../../src/migrations/index.js';
 
-/** `trpc-durin import-django` through `runCli`, on the Django fixture (DESIGN §14, §9). */
+/** `trpc-durin import-django` through `runCli`, on the Django fixture. */
 
 async function cli(argv: string[], url: string) {
   let stdout = '';

@@ -65,7 +65,7 @@ export function djangoDatetime(milliseconds: number, extraMicroseconds = 0): str
 }
 
 /**
- * PBKDF2-HMAC-SHA256 as RFC 8018 §5.2 defines it, one 32-byte block: U1 = HMAC(P, S || INT(1)),
+ * PBKDF2-HMAC-SHA256 as RFC 8018 section 5.2 defines it, one 32-byte block: U1 = HMAC(P, S || INT(1)),
  * Ui = HMAC(P, Ui-1), T = U1 xor ... xor Uc. Written from the RFC, independently of node's pbkdf2.
  */
 export function pbkdf2Sha256Block(password: string, salt: string, iterations: number): Buffer {

@@ -19,7 +19,7 @@ import { djangoApp, fillDjangoDatabase } from './fixture.js';
 import { describeDurinSchema } from './schema.js';
 
 /**
- * DESIGN §14 end to end, on tables built exactly as django-rest-durin 1.1.0 and Django create them:
+ * The Django import end to end, on tables built exactly as django-rest-durin 1.1.0 and Django create them:
  * after the import every live token works through a real tRPC server, the expired one is refused as
  * durin refused it, and no plaintext token is left anywhere in the database.
  */

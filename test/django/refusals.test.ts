@@ -19,7 +19,7 @@ import {
 import { fillDjangoDatabase } from './fixture.js';
 
 /**
- * DESIGN §14's refusals: what is not durin's, and rows the new schema cannot hold, stop the import
+ * The Django import's refusals: what is not durin's, and rows the new schema cannot hold, stop the import
  * before anything changes; a failure midway (here a row the new foreign keys refuse, found only by
  * the copy) leaves the database exactly as it was, on SQLite (one transaction) and on MySQL (new
  * tables dropped before the RENAME TABLE swap).

@@ -136,7 +136,7 @@ describe('the example page in Chromium', () => {
     await second.locator('#notice', { hasText: '(web) revoked.' }).waitFor();
     expect(await second.locator('#session-rows tr').count()).toBe(1);
 
-    // 3. The first browser is told at once (its live session list, §12): "Invalid token.", back at the login form.
+    // 3. The first browser is told at once (its live session list): "Invalid token.", back at the login form.
     await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
     await first.locator('#login-view').waitFor({ state: 'visible' });
     expect(await first.locator('#app-view').isHidden()).toBe(true);
@@ -176,7 +176,7 @@ describe('the example page in Chromium', () => {
     await second.locator('#notice', { hasText: 'Logged out everywhere' }).waitFor();
     expect(await tokenCount()).toBe(0);
 
-    // The first page learns it at once through its live session list (§12), without a click.
+    // The first page learns it at once through its live session list, without a click.
     await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
     await first.locator('#login-view').waitFor({ state: 'visible' });
 
@@ -193,7 +193,7 @@ describe('the example page in Chromium', () => {
   });
 });
 
-// §12 (issue 10): the page keeps its session list live through auth.sessions.watch (WebSocket).
+// the page keeps its session list live through auth.sessions.watch (WebSocket).
 describe('the live session list in Chromium', () => {
   it('shows another browser\'s login without a click, and "Invalid token." at once when revoked from there', async () => {
     const first = await openPage();
@@ -218,7 +218,7 @@ describe('the live session list in Chromium', () => {
   });
 });
 
-describe('session details and "Log out other sessions" (DESIGN §13)', () => {
+describe('session details and "Log out other sessions"', () => {
   it("shows each session's name, browser, IP and last use, and logs the other sessions out", async () => {
     const first = await openPage();
     await logIn(first, 'web');
@@ -243,7 +243,7 @@ describe('session details and "Log out other sessions" (DESIGN §13)', () => {
     expect(await sessionRow(second, 'mobile').textContent()).toContain('this page');
     expect(await tokenCount()).toBe(1);
 
-    // The first browser is told at once (its live session list, §12), and it is back at the login form.
+    // The first browser is told at once (its live session list), and it is back at the login form.
     await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
     await first.locator('#login-view').waitFor({ state: 'visible' });
 

@@ -72,7 +72,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
   await User.sync();
   await durin.sync();
 
-  // The DESIGN §3 sample: the app spreads durin's context into its own.
+  // The README's sample: the app spreads durin's context into its own.
   const createContext = async (opts: DurinContextOptions) => ({ ...(await durin.createDurinContext(opts)), db: db.sequelize });
   const createCachedContext = async (opts: DurinContextOptions) => ({ ...(await durin.createCachedDurinContext(opts)), db: db.sequelize });
   type Context = Awaited<ReturnType<typeof createContext>>;

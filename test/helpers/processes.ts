@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { Sequelize } from 'sequelize-typescript';
 import superjson from 'superjson';
-import type { DurinComponent } from '../../src/cacheBus.js';
+import type { DurinComponent } from '../../src/core/bus.js';
 import type { DurinSettings } from '../../src/index.js';
 import type { ChildRouter } from './childApp.js';
 import { testDialect } from './db.js';
 
 /**
- * "Several processes" for the tests (DESIGN §11): app servers in child processes (childApp.ts,
+ * "Several processes" for the tests: app servers in child processes (childApp.ts,
  * each its own createDurin and HTTP server) on one database and one Redis, and the database they share.
  */
 

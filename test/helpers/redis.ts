@@ -8,7 +8,7 @@ import { describe } from 'vitest';
 import { unique } from './time.js';
 
 /**
- * Redis for the §11 tests: the suite's shared server (DURIN_TEST_REDIS_URL, started by
+ * Redis for the several-processes tests: the suite's shared server (DURIN_TEST_REDIS_URL, started by
  * scripts/redis.sh or .ci/run) and, for tests that kill or pause Redis, a dedicated redis-server
  * of their own, restartable on the same port.
  */

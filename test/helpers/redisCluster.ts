@@ -7,7 +7,7 @@ import { Cluster, type ClusterOptions } from 'ioredis';
 import { freePort } from './redis.js';
 
 /**
- * A local Redis Cluster for the §11 Cluster tests: three `redis-server --cluster-enabled yes` on
+ * A local Redis Cluster for the Redis Cluster tests: three `redis-server --cluster-enabled yes` on
  * free ports (their cluster bus on free ports too, `--cluster-port`), no persistence, every file in
  * one temp folder; `redis-cli --cluster create` gives each a third of the slots (no replicas).
  * `stop()` kills the three by PID and removes the folder.

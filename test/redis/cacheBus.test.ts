@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CacheBusLink } from '../../src/cacheBus.js';
-import type { LivenessMessage } from '../../src/liveness.js';
+import type { CacheBusLink } from '../../src/core/bus.js';
+import type { LivenessMessage } from '../../src/core/liveness.js';
 import { redisCacheBus, type RedisCacheBus } from '../../src/redis/index.js';
 import { connectRedis, describeRedis, eventually, startDedicatedRedis, testPrefix, type DedicatedRedis } from '../helpers/redis.js';
 

@@ -1,8 +1,8 @@
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CacheBusLink } from '../../src/cacheBus.js';
+import type { CacheBusLink } from '../../src/core/bus.js';
 import { createDurin } from '../../src/index.js';
-import type { LivenessMessage } from '../../src/liveness.js';
+import type { LivenessMessage } from '../../src/core/liveness.js';
 import { redisCacheBus, redisThrottleStore } from '../../src/redis/index.js';
 import { encodeEnvelope } from '../../src/redis/busMessage.js';
 import { memoryThrottleStore, type ThrottleWindow } from '../../src/throttle/store.js';
@@ -12,7 +12,7 @@ import { describeRedis, eventually, testPrefix } from '../helpers/redis.js';
 import { startRedisCluster, type LocalRedisCluster } from '../helpers/redisCluster.js';
 
 /**
- * DESIGN §11 "Redis Cluster": the store and the bus on an ioredis `Cluster` (a local 3-node
+ * Redis Cluster: the store and the bus on an ioredis `Cluster` (a local 3-node
  * cluster, no replicas). Keys spread over the three masters; pub/sub is broadcast by the cluster.
  */
 
@@ -132,7 +132,7 @@ describeRedis('redisThrottleStore and redisCacheBus on a Redis Cluster', () => {
     await eventually(() => a.healthy && b.healthy, 5000, 'both subscriptions');
     for (const message of MESSAGES) a.publish(message);
     await eventually(() => lb.delivered.length === MESSAGES.length, 2000, 'the messages on B');
-    // Each publish goes to some master: two of them may overtake each other (harmless, §11).
+    // Each publish goes to some master: two of them may overtake each other (harmless).
     expect(new Set(lb.delivered)).toEqual(new Set(MESSAGES));
     // Whichever node a bus listens on, a message published on any other node reaches it.
     for (const node of cluster.nodes('master')) await node.publish(b.channel, encodeEnvelope('elsewhere', MESSAGES[2]!));

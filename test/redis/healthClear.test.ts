@@ -4,7 +4,7 @@ import { describeRedis, eventually, startDedicatedRedis, testPrefix, type Dedica
 import { unique } from '../helpers/time.js';
 
 /**
- * DESIGN §11: "clears the cache on reconnect". A revocation can be lost for good: A revokes while
+ * "clears the cache on reconnect". A revocation can be lost for good: A revokes while
  * Redis is down (its publish fails and waits in A's queue) and A exits before Redis is back, so
  * the message is never sent. B cached the token before the outage; when B's bus is healthy again,
  * only the cleared cache makes B refuse it (no message ever evicts it).

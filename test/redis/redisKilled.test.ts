@@ -4,7 +4,7 @@ import { describeRedis, eventually, startDedicatedRedis, testPrefix, type Dedica
 import { unique } from '../helpers/time.js';
 
 /**
- * DESIGN §11 "Redis faults never fail a request": two child apps under load when their
+ * Redis faults never fail a request: two child apps under load when their
  * redis-server is SIGKILLed, then restarted. No 5xx at any time; throttles fall back to each
  * process's memory; revocations are refused at once (the caches are bypassed); after the restart
  * both report `recovered`, share again, and no entry cached before the outage comes back.

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DurinComponent, DurinHealthReporter } from '../../src/cacheBus.js';
+import type { DurinComponent, DurinHealthReporter } from '../../src/core/bus.js';
 import { redisThrottleStore } from '../../src/redis/index.js';
 import { RedisTimeoutError } from '../../src/redis/options.js';
 import { memoryThrottleStore, type ThrottleWindow } from '../../src/throttle/store.js';

@@ -5,7 +5,7 @@ import { REDIS_URL, describeRedis, eventually, testPrefix } from '../helpers/red
 import { unique } from '../helpers/time.js';
 
 /**
- * DESIGN §11 with two real OS processes (child apps, each its own server and createDurin) on one
+ * Several processes, as two real OS processes (child apps, each its own server and createDurin) on one
  * database and one Redis: throttles count across both, and a revocation on A is refused by B's
  * cached context at once.
  */

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
-/** apiAccess.get/create/revoke (DESIGN §8): durin's SessionAndAPIAccessViewsTestCase, API-access part. */
+/** apiAccess.get/create/revoke: durin's SessionAndAPIAccessViewsTestCase, API-access part. */
 const clock = useClock();
 const API_CLIENT = 'sessionsapiaccesstestcase_client';
 

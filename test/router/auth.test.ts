@@ -5,7 +5,7 @@ import { startTestServer, waitError, type TestServer } from '../helpers/server.j
 import { unique, useClock } from '../helpers/time.js';
 
 /**
- * login, refresh, logout, logoutAll (DESIGN §8): durin's AuthViewsTestCase and ViewsTestCase,
+ * login, refresh, logout, logoutAll: durin's AuthViewsTestCase and ViewsTestCase,
  * with superjson and without a transformer.
  */
 const clock = useClock();

@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
-/** DESIGN §13: login's `name`, the metadata in `sessions.list`, and `sessions.revokeOthers`. */
+/** login's `name`, the metadata in `sessions.list`, and `sessions.revokeOthers`. */
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:135.0) Gecko/20100101 Firefox/135.0';
 
 describe('login name and session metadata', () => {

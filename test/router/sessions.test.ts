@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
-/** sessions.list and sessions.revoke (DESIGN §8): durin's SessionAndAPIAccessViewsTestCase, sessions part. */
+/** sessions.list and sessions.revoke: durin's SessionAndAPIAccessViewsTestCase, sessions part. */
 const clock = useClock();
 
 describe.each([false, true])('sessions (apiAccessExcludeFromSessions: %s)', (exclude) => {

@@ -13,7 +13,7 @@ import { redisCacheBus } from '../../src/redis/index.js';
 import { defineUser } from '../helpers/app.js';
 
 /**
- * A subscription server in its own OS process (DESIGN §12 across processes): its own createDurin
+ * A subscription server in its own OS process (subscriptions across processes): its own createDurin
  * on the shared database with the Redis bus, HTTP and a `ws` server on one port, the cached
  * context. Started by crossProcess.test.ts with DURIN_CHILD_SERVER = { dialect, database, redisUrl, prefix }.
  */

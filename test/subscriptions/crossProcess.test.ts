@@ -13,7 +13,7 @@ import type { ChildServerRouter } from './childServer.js';
 import { watch, within } from './harness.js';
 
 /**
- * DESIGN §12 across processes: two OS processes on one database and one Redis (§11 bus). A
+ * Subscriptions across processes: two OS processes on one database and one Redis (the Redis bus). A
  * (test/helpers/childApp.ts) revokes and logs in; B (childServer.ts) holds the WebSocket
  * subscriptions, which end within the bus's delay + 1 s, and `sessions.watch` there follows A.
  */

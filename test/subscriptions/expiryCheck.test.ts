@@ -3,7 +3,7 @@ import { unique } from '../helpers/time.js';
 import { createSubscriptionApp, within, type SubscriptionApp } from './harness.js';
 
 /**
- * DESIGN §12: at the expiry the watch verifies the token once, as a request would. A renewal it
+ * at the expiry the watch verifies the token once, as a request would. A renewal it
  * was not told of (another process without a bus wrote it) keeps the stream; it ends at the new expiry.
  */
 

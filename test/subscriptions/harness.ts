@@ -11,7 +11,7 @@ import { durinErrorFormatter } from '../../src/index.js';
 import { createTestApp, type TestAppOptions } from '../helpers/app.js';
 
 /**
- * A real server for subscriptions (DESIGN §12): tRPC's standalone HTTP handler and a `ws` server
+ * A real server for subscriptions: tRPC's standalone HTTP handler and a `ws` server
  * sharing its port (as tRPC's docs show), one `createContext` for HTTP, WebSocket and SSE, and
  * real `@trpc/client` links: `wsLink` with connectionParams, `httpSubscriptionLink` with them.
  */
@@ -147,7 +147,7 @@ export function watch<T>(
   };
 }
 
-/** Rejects if `promise` does not settle within `ms` (a deadline from the contract, e.g. §12's 1 s). */
+/** Rejects if `promise` does not settle within `ms` (a deadline from the contract, e.g. a subscription's 1 s to end). */
 export async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -3,7 +3,7 @@ import { unique, useClock } from '../helpers/time.js';
 import { createSubscriptionApp, startSubscriptionServer, watch, within, type SubscriptionApp, type SubscriptionServer } from './harness.js';
 
 /**
- * DESIGN §12: a subscription ends at its token's expiry (a timer, no polling), refresh pushes the
+ * a subscription ends at its token's expiry (a timer, no polling), refresh pushes the
  * deadline out, and 1 000 subscriptions opened and closed leave no listener or timer behind.
  */
 

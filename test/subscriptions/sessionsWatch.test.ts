@@ -3,7 +3,7 @@ import type { DurinSession } from '../../src/index.js';
 import { unique } from '../helpers/time.js';
 import { createSubscriptionApp, startSubscriptionServer, watch, within, type SubscriptionApp, type SubscriptionServer } from './harness.js';
 
-/** DESIGN §12: `auth.sessions.watch` yields the caller's sessions now and on every change. */
+/** `auth.sessions.watch` yields the caller's sessions now and on every change. */
 
 let app: SubscriptionApp;
 let server: SubscriptionServer;

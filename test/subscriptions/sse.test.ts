@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { unique } from '../helpers/time.js';
 import { createSubscriptionApp, startSubscriptionServer, watch, within, type SubscriptionApp, type SubscriptionServer } from './harness.js';
 
-/** DESIGN §12 over SSE: tRPC's httpSubscriptionLink with connectionParams, one createContext. */
+/** Subscriptions over SSE: tRPC's httpSubscriptionLink with connectionParams, one createContext. */
 
 let app: SubscriptionApp;
 const servers: Partial<Record<'cached' | 'uncached', SubscriptionServer>> = {};

@@ -4,7 +4,7 @@ import { unique } from '../helpers/time.js';
 import { createSubscriptionApp, startSubscriptionServer, watch, within, type SubscriptionApp, type SubscriptionServer } from './harness.js';
 
 /**
- * DESIGN §12 over a real `ws` server sharing the HTTP server's port, with tRPC's wsLink and
+ * Subscriptions over a real `ws` server sharing the HTTP server's port, with tRPC's wsLink and
  * connectionParams: a connection never outlives its token.
  */
 

@@ -1,0 +1,40 @@
+import type { Durin } from '../createDurin.js';
+import type { CliApp } from './app.js';
+import type { CliDatabase } from './database.js';
+
+/** The shape of a CLI command: its flags, its help, and `run`, which calls the public API. */
+
+export interface CliOption {
+  readonly type: 'string' | 'boolean';
+  /** The value's placeholder in the help, e.g. "DURATION". */
+  readonly value?: string;
+  readonly help: string;
+}
+
+export interface CommandInput {
+  readonly db: CliDatabase;
+  /** The app loaded by `--app` or durin.config.*, else `null`. */
+  readonly app: CliApp | null;
+  /** The app's durin, else durin with default settings on the CLI's connection. */
+  readonly durin: () => Durin;
+  /** The NAME argument, for commands that take one. */
+  readonly name: string;
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly print: (line: string) => void;
+}
+
+export interface CliCommand {
+  readonly name: string;
+  /** The positional argument's placeholder, for commands that take one. */
+  readonly argument?: 'NAME';
+  readonly summary: string;
+  readonly details: readonly string[];
+  readonly options: Readonly<Record<string, CliOption>>;
+  /** Whether the command may create the database (only `migrate`). */
+  readonly createsDatabase?: boolean;
+  /** Whether the command takes durin's tables as it finds them (import-django): no "run migrate first" check. */
+  readonly inspectsTables?: boolean;
+  /** Checks the flags before anything connects. */
+  readonly check?: (values: CommandInput['values']) => void;
+  run(input: CommandInput): Promise<void>;
+}

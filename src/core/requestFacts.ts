@@ -1,0 +1,28 @@
+/**
+ * What durin keeps of a request once the adapter's options are read: plain data, so the token
+ * lifecycle (usage recording, login's session metadata) can use it without knowing any adapter.
+ */
+
+/** Request facts durin keeps on the context. */
+export interface RequestFacts {
+  readonly authorization: string | undefined;
+  readonly ip: string;
+  /** Sets a response header through the adapter, when there is a response to set it on. */
+  readonly setHeader: (name: string, value: string) => void;
+  /** The `User-Agent` header, cut to `USER_AGENT_MAX_LENGTH` characters, or `null` (DESIGN §13). */
+  readonly userAgent: string | null;
+}
+
+/** The `user_agent` column's width (DESIGN §13): longer headers are truncated. */
+export const USER_AGENT_MAX_LENGTH = 255;
+
+/** What `ip` is when neither the adapter nor a trusted proxy tells it (throttles keyed by IP refuse it). */
+export const UNKNOWN_IP = 'unknown';
+
+/** `last_ip` is VARCHAR(45), the longest IPv6 text (DESIGN §13). */
+const STORED_IP_MAX_LENGTH = 45;
+
+/** The IP as a session stores it: `null` when unknown, never longer than its column. */
+export function storableIp(ip: string): string | null {
+  return ip === UNKNOWN_IP ? null : ip.slice(0, STORED_IP_MAX_LENGTH);
+}

@@ -1,0 +1,199 @@
+import { Op, type WhereOptions } from 'sequelize';
+import { findClientByName } from './clientName.js';
+import { generateToken, hashToken } from './crypto.js';
+import { DURATION_FORMS, parseDuration } from '../config/duration.js';
+import { DURIN_CONFIG_PROBLEMS, durinError, invalidConfig } from '../errors.js';
+import type { DurinEvents, DurinRevokeReason } from './events.js';
+import type { TokenLiveness } from './liveness.js';
+import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from '../models/types.js';
+import { renewalExpiry } from './lifetime.js';
+import { createTokenWriter } from './rotation.js';
+import type { ResolvedDurinSettings } from '../config/settings.js';
+import { addSeconds, now } from './time.js';
+
+/**
+ * Issuing, renewing and revoking tokens, with their events and cache evictions. Every way a token
+ * stops working goes through `revokeWhere`, so none can forget to evict or to emit `tokenRevoked`.
+ */
+
+export interface IssuedToken<TUser> {
+  /** The plaintext token: shown once, never stored. */
+  readonly token: string;
+  readonly auth: DurinAuthToken<TUser>;
+}
+
+export interface DurinTokens<TUser> {
+  /**
+   * Issues a token for (user, client). One token per (user, client), as in durin; since a digest
+   * cannot be handed back, an existing one is rotated: new secret, new expiry, same row.
+   */
+  issue(user: TUser, client: string | DurinClient, options?: IssueOptions): Promise<IssuedToken<TUser>>;
+  /**
+   * Moves a token's expiry to now + its client's TTL (durin's `renew_token`), capped at
+   * `created + maxTokenLifetime` when that is set; `null` if it is gone.
+   */
+  renew(auth: DurinAuthToken<TUser>): Promise<Date | null>;
+  /** Deletes tokens; resolves to how many rows went. */
+  revoke(auth: DurinAuthToken<TUser> | DurinAuthToken<TUser>[], reason?: DurinRevokeReason): Promise<number>;
+  /** Deletes every token of a user, on every client. */
+  revokeAll(user: TUser, reason?: DurinRevokeReason): Promise<number>;
+  /** Deletes tokens past their expiry; resolves to how many. For cron (`trpc-durin remove-expired-tokens`). */
+  removeExpired(): Promise<number>;
+  /**
+   * Evicts and reports tokens the database already removed (by cascade): the end of every revocation.
+   * `userIds`: whose sets of tokens changed, for `auth.sessions.watch`.
+   */
+  forget(tokenHashes: string[], reason: DurinRevokeReason, userIds?: readonly unknown[]): void;
+  /** Deletes the tokens a `where` on `durin_authtoken` selects (the shared revocation path). */
+  revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
+}
+
+/** `tokens.issue`'s options. */
+export interface IssueOptions {
+  /** A TTL other than the client's. */
+  ttl?: number | string | undefined;
+  /** The session's name (login's `name`). @default null */
+  name?: string | null | undefined;
+  /** Where the issuing request came from: recorded as the session's first use. */
+  usedFrom?: { ip: string | null; userAgent: string | null };
+}
+
+export interface TokenDeps<TUser> {
+  readonly models: DurinModels;
+  readonly settings: ResolvedDurinSettings;
+  readonly events: DurinEvents<TUser>;
+  /** Where every revocation and renewal is reported: the cache, the streams and the bus listen there. */
+  readonly liveness: TokenLiveness;
+  readonly userId: (user: TUser) => unknown;
+}
+
+const REVOKE_BATCH = 500;
+
+export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> {
+  const { models, settings, events, liveness, userId } = deps;
+  const { AuthToken, Client } = models;
+  const writeToken = createTokenWriter(AuthToken);
+
+  // `auth.sessions.watch` re-reads a user's sessions on this, in every process (the bus carries it).
+  const userChanged = (ids: readonly unknown[]) => {
+    for (const id of new Set(ids.map(String))) liveness.publish({ type: 'userChanged', userId: id });
+  };
+
+  const forget = (tokenHashes: string[], reason: DurinRevokeReason, userIds: readonly unknown[] = []) => {
+    if (tokenHashes.length === 0) return;
+    liveness.publish({ type: 'revoked', tokenHashes });
+    events.emit('tokenRevoked', { tokenHashes, reason });
+    userChanged(userIds);
+  };
+
+  const withRelations = (auth: DurinAuthToken<TUser>, client: DurinClient, user: TUser) => {
+    for (const [name, value] of [
+      ['client', client],
+      ['user', user],
+    ] as const) {
+      (auth as unknown as Record<string, unknown>)[name] = value;
+      (auth.dataValues as unknown as Record<string, unknown>)[name] = value;
+    }
+    return auth;
+  };
+
+  async function resolveClient(client: string | DurinClient): Promise<DurinClient> {
+    if (typeof client !== 'string') return client;
+    const found = await findClientByName(Client, client);
+    // An unknown name is a lookup failure, not a configuration error: a procedure passing its input answers 400.
+    if (!found) throw durinError('CLIENT_UNKNOWN');
+    return found;
+  }
+
+  const tokens: DurinTokens<TUser> = {
+    async issue(user, clientOrName, options = {}) {
+      const client = await resolveClient(clientOrName);
+      const ttl = options.ttl === undefined ? Number(client.tokenTtl) : parseDuration(options.ttl);
+      if (ttl === null) throw invalidConfig('option', 'ttl', DURIN_CONFIG_PROBLEMS.duration(DURATION_FORMS));
+      const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength);
+      const at = now();
+      const written = await writeToken({
+        ownerId: userId(user),
+        clientId: client.id,
+        tokenHash: hashToken(token),
+        created: new Date(at),
+        expiry: addSeconds(at, ttl),
+        metadata: sessionMetadata(options, at),
+      });
+      const auth = written.auth as DurinAuthToken<TUser>;
+      if (written.replaced) forget([written.replaced], 'rotated');
+      withRelations(auth, client, user);
+      events.emit('tokenCreated', { auth, user });
+      userChanged([auth.userId]);
+      return { token, auth };
+    },
+
+    async renew(auth) {
+      const client = auth.client ?? (await Client.findByPk(auth.clientId));
+      if (!client) return null;
+      const newExpiry = renewalExpiry(now(), Number(client.tokenTtl), {
+        created: auth.created,
+        maxTokenLifetime: settings.maxTokenLifetime,
+      });
+      const where = { id: auth.id, tokenHash: auth.tokenHash };
+      const [count] = await AuthToken.update({ expiry: newExpiry }, { where });
+      // MySQL reports changed rows, not matched ones: two renewals in one millisecond write the same
+      // expiry and the second counts 0. Only then, ask whether the row is still there.
+      if (count !== 1 && (count !== 0 || (await AuthToken.count({ where })) !== 1)) return null;
+      auth.setDataValue('expiry', newExpiry);
+      // The cached lookup holds the old expiry: the cache evicts it, so the next request reads the new one.
+      liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: newExpiry.getTime() });
+      events.emit('tokenRenewed', { auth, newExpiry });
+      userChanged([auth.userId]);
+      return newExpiry;
+    },
+
+    async revoke(auth, reason = 'revoked') {
+      const list = Array.isArray(auth) ? auth : [auth];
+      if (list.length === 0) return 0;
+      return tokens.revokeWhere({ tokenHash: list.map((a) => a.tokenHash) }, reason);
+    },
+
+    async revokeAll(user, reason = 'logoutAll') {
+      return tokens.revokeWhere({ userId: userId(user) }, reason);
+    },
+
+    async removeExpired() {
+      return tokens.revokeWhere({ expiry: { [Op.lt]: new Date(now()) } }, 'removeExpired');
+    },
+
+    forget,
+
+    async revokeWhere(where, reason) {
+      const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash', 'userId'], raw: true })) as unknown as Array<
+        Pick<DurinAuthTokenAttributes, 'tokenHash' | 'userId'>
+      >;
+      let removed = 0;
+      for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
+        const batch = rows.slice(i, i + REVOKE_BATCH);
+        const hashes = batch.map((row) => row.tokenHash);
+        removed += await AuthToken.destroy({ where: { tokenHash: hashes } });
+        forget(
+          hashes,
+          reason,
+          batch.map((row) => row.userId),
+        );
+      }
+      return removed;
+    },
+  };
+  return tokens;
+}
+
+type SessionMetadata = Pick<DurinAuthTokenAttributes, 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent'>;
+
+/** The session-metadata columns of a newly issued (or rotated) token. */
+function sessionMetadata(options: IssueOptions, at: number): SessionMetadata {
+  const from = options.usedFrom;
+  return {
+    name: options.name ?? null,
+    lastUsedAt: from ? new Date(at) : null,
+    lastIp: from?.ip ?? null,
+    userAgent: from?.userAgent ?? null,
+  };
+}

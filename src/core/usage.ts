@@ -1,0 +1,150 @@
+import type { DurinHealthReporter } from './bus.js';
+import type { DurinEvents } from './events.js';
+import { renewalExpiry } from './lifetime.js';
+import type { TokenLiveness } from './liveness.js';
+import type { DurinAuthToken, DurinAuthTokenAttributes, DurinModels } from '../models/types.js';
+import { storableIp, type RequestFacts } from './requestFacts.js';
+import type { ResolvedDurinSettings } from '../config/settings.js';
+import { now } from './time.js';
+
+/**
+ * The one off-path writer: usage recording (`lastUsedAt`, `lastIp`,
+ * `userAgent`) and `renewOnUse` share a per-digest scheduler. A verified request only decides, in
+ * memory, whether a write is due; the write runs later (`setImmediate`), so the response never waits
+ * for it, and its failure goes to `degraded` { component: 'usage' }, never to the caller.
+ *
+ * Per token: at most one usage write per `lastUsedUpdateInterval` (also judged by the row's own
+ * `lastUsedAt`, so a restart or a second process does not write again at once) and at most one
+ * renewal per `renewOnUseInterval` (in this process; issuing a token is not a renewal). While a
+ * token's write is in flight, its other requests schedule nothing, so concurrent requests with one
+ * token cost one write, and one write carries both when both are due.
+ */
+
+export interface UsageRecorder<TUser> {
+  /** Decides whether a write is due for this verified use and schedules it; never throws, never waits. */
+  record(auth: DurinAuthToken<TUser>, facts: RequestFacts): void;
+  /** Waits for the writes in flight and schedules no more (`durin.close()`). */
+  close(): Promise<void>;
+}
+
+export interface UsageDeps<TUser> {
+  readonly models: DurinModels;
+  readonly settings: Pick<
+    ResolvedDurinSettings,
+    'lastUsedUpdateInterval' | 'renewOnUse' | 'renewOnUseInterval' | 'maxTokenLifetime' | 'tokenCacheMax'
+  >;
+  readonly liveness: TokenLiveness;
+  readonly events: DurinEvents<TUser>;
+  readonly health: DurinHealthReporter;
+}
+
+/** What this process last did for one digest (ms since the epoch). */
+interface Slot {
+  usageAt: number;
+  renewAt: number;
+  writing: boolean;
+}
+
+/** The `last_ip` column's width: the longest textual IPv6 address. */
+const NEVER = Number.NEGATIVE_INFINITY;
+
+type Written = Partial<Pick<DurinAuthTokenAttributes, 'lastUsedAt' | 'lastIp' | 'userAgent' | 'expiry'>>;
+
+/** `null` when neither tracking nor renewal is on: then the context factory has nothing to call. */
+export function createUsageRecorder<TUser>(deps: UsageDeps<TUser>): UsageRecorder<TUser> | null {
+  const { models, settings, liveness, events, health } = deps;
+  const usageMs = settings.lastUsedUpdateInterval === null ? null : settings.lastUsedUpdateInterval * 1000;
+  const renewMs = settings.renewOnUse ? settings.renewOnUseInterval * 1000 : null;
+  if (usageMs === null && renewMs === null) return null;
+  // Bounded like the cache: an entry only saves a write, so the oldest may go.
+  const maxSlots = settings.tokenCacheMax;
+  const slots = new Map<string, Slot>();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  const usageDue = (auth: DurinAuthToken<TUser>, slot: Slot | undefined, at: number) => {
+    if (usageMs === null) return false;
+    if (slot && at - slot.usageAt < usageMs) return false;
+    const recorded = auth.lastUsedAt?.getTime();
+    return recorded === undefined || at - recorded >= usageMs;
+  };
+
+  /** The new expiry when a renewal is due and moves the expiry later (a use never shortens a token). */
+  const renewalDue = (auth: DurinAuthToken<TUser>, slot: Slot | undefined, at: number): Date | null => {
+    if (renewMs === null || (slot && at - slot.renewAt < renewMs) || !auth.client) return null;
+    const expiry = renewalExpiry(at, Number(auth.client.tokenTtl), { created: auth.created, maxTokenLifetime: settings.maxTokenLifetime });
+    return expiry.getTime() > auth.expiry.getTime() ? expiry : null;
+  };
+
+  async function write(auth: DurinAuthToken<TUser>, values: Written, slot: Slot): Promise<void> {
+    try {
+      const [count] = await models.AuthToken.update(values, { where: { id: auth.id, tokenHash: auth.tokenHash } });
+      health.recovered('usage');
+      // 0: revoked or rotated meanwhile, nothing to announce.
+      if (count !== 1) return;
+      // The cache holds this very instance: it sees the new values without a lookup.
+      for (const [key, value] of Object.entries(values)) auth.setDataValue(key as keyof Written, value as never);
+      if (values.expiry) {
+        liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: values.expiry.getTime() });
+        // The session list shows the expiry: `sessions.watch` re-reads it, as after `refresh`.
+        liveness.publish({ type: 'userChanged', userId: String(auth.userId) });
+        events.emit('tokenRenewed', { auth, newExpiry: values.expiry });
+      }
+    } catch (error) {
+      health.degraded('usage', error);
+    } finally {
+      slot.writing = false;
+    }
+  }
+
+  return {
+    record(auth, facts) {
+      if (closed) return;
+      const slot = slots.get(auth.tokenHash);
+      if (slot?.writing) return;
+      const at = now();
+      const usage = usageDue(auth, slot, at);
+      const expiry = renewalDue(auth, slot, at);
+      if (!usage && !expiry) return;
+
+      const next: Slot = slot ?? { usageAt: NEVER, renewAt: NEVER, writing: false };
+      next.writing = true;
+      const values: Written = {};
+      if (usage) {
+        next.usageAt = at;
+        values.lastUsedAt = new Date(at);
+        values.lastIp = storableIp(facts.ip);
+        values.userAgent = facts.userAgent;
+      }
+      if (expiry) {
+        next.renewAt = at;
+        values.expiry = expiry;
+      }
+      // Re-inserted, so the map's order is least recently written first.
+      slots.delete(auth.tokenHash);
+      if (slots.size >= maxSlots) evictOldest(slots);
+      slots.set(auth.tokenHash, next);
+
+      const done = new Promise<void>((resolve) => {
+        setImmediate(() => void write(auth, values, next).finally(resolve));
+      });
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
+    },
+    async close() {
+      closed = true;
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      slots.clear();
+    },
+  };
+}
+
+/** Drops the least recently written entry that has no write in flight. */
+function evictOldest(slots: Map<string, Slot>): void {
+  for (const [tokenHash, slot] of slots) {
+    if (!slot.writing) {
+      slots.delete(tokenHash);
+      return;
+    }
+  }
+}

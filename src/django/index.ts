@@ -1,0 +1,6 @@
+/**
+ * The `trpc-durin/django` entry: converts a django-rest-durin database in place, so a team moving
+ * its API from Django to tRPC keeps every token working.
+ */
+export { importDjangoDurin } from './importDjangoDurin.js';
+export type { DjangoImportReport, ImportDjangoDurinOptions, RoundedTtl } from './importDjangoDurin.js';

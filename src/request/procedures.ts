@@ -1,0 +1,88 @@
+import { initTRPC } from '@trpc/server';
+import type { DurinContext } from './context.js';
+import { DURIN_CONFIG_MESSAGES, DurinConfigError, durinError } from '../errors.js';
+import type { DurinAuthToken } from '../models/types.js';
+import { endWithToken } from '../subscriptions/endWithToken.js';
+import { authenticateAgain } from '../subscriptions/recheck.js';
+import type { TokenWatcher } from '../subscriptions/tokenWatcher.js';
+
+/**
+ * The concat-able procedures: `t.procedure.concat(durin.protectedProcedure)`.
+ * durin has its own `initTRPC` for them, as tRPC's docs prescribe for libraries; `concat` checks
+ * at compile time that the app's context includes durin's.
+ */
+
+export function createDurinTRPC<TUser>() {
+  return initTRPC.context<DurinContext<TUser>>().create();
+}
+
+export type DurinTRPC<TUser> = ReturnType<typeof createDurinTRPC<TUser>>;
+
+/** The authenticated part of the context: what `protectedProcedure` narrows to. */
+export interface AuthenticatedContext<TUser> {
+  user: TUser;
+  auth: DurinAuthToken<TUser>;
+}
+
+/**
+ * Throws CONTEXT_MISSING when the app mounted durin's router or procedures without spreading
+ * durin's context into its own: a clear server error naming the fix, not a TypeError in login.
+ * (tRPC does not check a nested router's context type, so this cannot be a compile error.)
+ */
+export function requireDurinContext(ctx: DurinContext<unknown> | undefined): void {
+  if (typeof (ctx?.durin as Partial<DurinContext['durin']> | undefined)?.setHeader !== 'function') throw durinError('CONTEXT_MISSING');
+}
+
+/** Throws the request's verification failure, or NOT_AUTHENTICATED when it is anonymous. */
+export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): AuthenticatedContext<TUser> {
+  requireDurinContext(ctx);
+  const failure = ctx.durin?.failure;
+  if (failure) throw durinError(failure.error, undefined, failure.cause);
+  if (ctx.user === null || ctx.user === undefined || !ctx.auth) throw durinError('NOT_AUTHENTICATED');
+  return { user: ctx.user, auth: ctx.auth };
+}
+
+/**
+ * `watcher` ends every subscription behind `protectedProcedure` when its token stops working;
+ * a WebSocket context (`durin.recheck`) is verified again on every protected operation.
+ */
+export function createProcedures<TUser>(t: DurinTRPC<TUser>, watcher?: TokenWatcher) {
+  const protectedProcedure = t.procedure.use(async function durinIsAuthenticated({ ctx, type, signal, next }) {
+    const recheck = ctx.durin?.recheck;
+    const authenticated = recheck ? await authenticateAgain<TUser>(recheck) : requireAuthenticated(ctx);
+    const result = await next({ ctx: authenticated });
+    if (type !== 'subscription' || !watcher || !result.ok) return result;
+    const { auth } = authenticated;
+    return { ...result, data: endWithToken(result.data, (onEnd) => watcher.watch(auth, onEnd), signal) };
+  });
+
+  const clientList = (helper: string, names: string[]): ReadonlySet<string> => {
+    if (names.length === 0) throw new DurinConfigError(DURIN_CONFIG_MESSAGES.noClientNames(helper));
+    for (const name of names) {
+      if (typeof name !== 'string' || name.length === 0 || name.length > 64) {
+        throw new DurinConfigError(DURIN_CONFIG_MESSAGES.invalidClientName(helper, name));
+      }
+    }
+    return new Set(names);
+  };
+
+  /** durin's AllowSpecificClients: only tokens of these clients pass. */
+  function allowClients(...names: string[]) {
+    const allowed = clientList('allowClients', names);
+    return protectedProcedure.use(async function durinAllowClients({ ctx, next }) {
+      if (!allowed.has(ctx.auth.client.name)) throw durinError('CLIENT_FORBIDDEN');
+      return next();
+    });
+  }
+
+  /** durin's DisallowSpecificClients: tokens of these clients are refused. */
+  function disallowClients(...names: string[]) {
+    const disallowed = clientList('disallowClients', names);
+    return protectedProcedure.use(async function durinDisallowClients({ ctx, next }) {
+      if (disallowed.has(ctx.auth.client.name)) throw durinError('CLIENT_FORBIDDEN');
+      return next();
+    });
+  }
+
+  return { protectedProcedure, allowClients, disallowClients };
+}

@@ -90,15 +90,14 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   const events = createDurinEvents<TUser>();
   const liveness = createTokenLiveness((error) => reportListenerError(events, 'liveness', error));
   const bus = options.cacheBus;
+  const tokens = createTokens<TUser>({ models, settings, events, liveness, userId });
   const authenticator = createAuthenticator<TUser>({
-    models,
     lookup: withPrimaryRetry(sequelize, createTokenLookup(sequelize, models, userModel)),
-    events,
+    tokens,
     isUserActive,
     lookupTimeoutMs: settings.lookupTimeout,
   });
   const cache = createTokenCache({ authenticator, settings, liveness, ...(bus ? { bypass: () => !bus.healthy } : {}) });
-  const tokens = createTokens<TUser>({ models, settings, events, liveness, userId });
 
   // Health of the shared components: `degraded` once per outage, `recovered` once after it.
   const down = new Set<DurinComponent>();
@@ -125,7 +124,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     });
   }
   // usage recording and renewOnUse, off the response path (null when both are off).
-  const usage = createUsageRecorder<TUser>({ models, settings, liveness, events, health });
+  const usage = createUsageRecorder<TUser>({ tokens, settings, health });
   const recordUse = usage ? usage.record : undefined;
   let closed: Promise<void> | null = null;
   const clients = createClients(models, settings, tokens);
@@ -143,6 +142,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     models,
     settings,
     tokens,
+    clients,
     events,
     throttling,
     authenticateUser: options.authenticateUser,

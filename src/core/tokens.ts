@@ -8,12 +8,16 @@ import type { TokenLiveness } from './liveness.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from '../models/types.js';
 import { renewalExpiry } from './lifetime.js';
 import { createTokenWriter } from './rotation.js';
+import { sessionView, type DurinSession, type DurinSessionRevocation } from './sessions.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { addSeconds, now } from './time.js';
 
 /**
- * Issuing, renewing and revoking tokens, with their events and cache evictions. Every way a token
- * stops working goes through `revokeWhere`, so none can forget to evict or to emit `tokenRevoked`.
+ * The one writer of token rows: issuing, renewing, recording use, expiring and revoking, each
+ * followed by its event and its report to the liveness hub (the cache, open subscriptions,
+ * `sessions.watch` and the cross-process bus listen there). Every revocation goes through one
+ * internal `revokeWhere`, so none can forget to evict or to emit `tokenRevoked`; the routers call
+ * the named operations below and never build a query of their own.
  */
 
 export interface IssuedToken<TUser> {
@@ -44,9 +48,30 @@ export interface DurinTokens<TUser> {
    * `userIds`: whose sets of tokens changed, for `auth.sessions.watch`.
    */
   forget(tokenHashes: string[], reason: DurinRevokeReason, userIds?: readonly unknown[]): void;
-  /** Deletes the tokens a `where` on `durin_authtoken` selects (the shared revocation path). */
-  revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
+  /**
+   * Deletes a token found expired when it was presented (by id *and* digest: a rotation may have
+   * given the row a new token meanwhile), fires `tokenExpired`, and reports the digest gone and the
+   * user's sessions changed, so the cache, open subscriptions and `sessions.watch` hear of it.
+   */
+  expire(auth: DurinAuthToken<TUser>): Promise<void>;
+  /**
+   * Writes what a verified use changed (usage columns, and the expiry when `renewOnUse` moved it)
+   * in one statement, and announces a new expiry as `renew` does. False when the row is gone or
+   * was rotated meanwhile (nothing is announced then).
+   */
+  recordUse(auth: DurinAuthToken<TUser>, values: DurinUseValues): Promise<boolean>;
+  /** The user's tokens as sessions, oldest first, seen from `auth` (the API key hidden when configured). */
+  listSessions(auth: DurinAuthToken<TUser>): Promise<DurinSession[]>;
+  /** Revokes one of `auth`'s user's other sessions by id (reason `sessionRevoked`). */
+  revokeSession(auth: DurinAuthToken<TUser>, id: number): Promise<DurinSessionRevocation>;
+  /** Revokes every session `listSessions` shows except `auth`'s own; resolves to how many. */
+  revokeOthers(auth: DurinAuthToken<TUser>): Promise<number>;
+  /** The user's token on one client (their API key on the API-access client), or null. */
+  findOnClient(userId: unknown, client: DurinClient): Promise<DurinAuthToken<TUser> | null>;
 }
+
+/** The columns a verified use may change: its usage record, and the expiry under `renewOnUse`. */
+export type DurinUseValues = Partial<Pick<DurinAuthTokenAttributes, 'lastUsedAt' | 'lastIp' | 'userAgent' | 'expiry'>>;
 
 /** `tokens.issue`'s options. */
 export interface IssueOptions {
@@ -78,6 +103,34 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
   const userChanged = (ids: readonly unknown[]) => {
     for (const id of new Set(ids.map(String))) liveness.publish({ type: 'userChanged', userId: id });
   };
+  // The API key stays out of the session list (and out of revokeOthers) when the settings say so.
+  const hiddenClient = settings.apiAccessExcludeFromSessions ? settings.apiAccessClientName : null;
+
+  /** The end of every renewal: the cached lookup holds the old expiry, so the cache evicts it. */
+  const renewed = (auth: DurinAuthToken<TUser>, newExpiry: Date) => {
+    liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: newExpiry.getTime() });
+    events.emit('tokenRenewed', { auth, newExpiry });
+    // The session list shows the expiry: `sessions.watch` re-reads it.
+    userChanged([auth.userId]);
+  };
+
+  async function revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number> {
+    const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash', 'userId'], raw: true })) as unknown as Array<
+      Pick<DurinAuthTokenAttributes, 'tokenHash' | 'userId'>
+    >;
+    let removed = 0;
+    for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
+      const batch = rows.slice(i, i + REVOKE_BATCH);
+      const hashes = batch.map((row) => row.tokenHash);
+      removed += await AuthToken.destroy({ where: { tokenHash: hashes } });
+      forget(
+        hashes,
+        reason,
+        batch.map((row) => row.userId),
+      );
+    }
+    return removed;
+  }
 
   const forget = (tokenHashes: string[], reason: DurinRevokeReason, userIds: readonly unknown[] = []) => {
     if (tokenHashes.length === 0) return;
@@ -141,45 +194,74 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       // expiry and the second counts 0. Only then, ask whether the row is still there.
       if (count !== 1 && (count !== 0 || (await AuthToken.count({ where })) !== 1)) return null;
       auth.setDataValue('expiry', newExpiry);
-      // The cached lookup holds the old expiry: the cache evicts it, so the next request reads the new one.
-      liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: newExpiry.getTime() });
-      events.emit('tokenRenewed', { auth, newExpiry });
-      userChanged([auth.userId]);
+      renewed(auth, newExpiry);
       return newExpiry;
     },
 
     async revoke(auth, reason = 'revoked') {
       const list = Array.isArray(auth) ? auth : [auth];
       if (list.length === 0) return 0;
-      return tokens.revokeWhere({ tokenHash: list.map((a) => a.tokenHash) }, reason);
+      return revokeWhere({ tokenHash: list.map((a) => a.tokenHash) }, reason);
     },
 
     async revokeAll(user, reason = 'logoutAll') {
-      return tokens.revokeWhere({ userId: userId(user) }, reason);
+      return revokeWhere({ userId: userId(user) }, reason);
     },
 
     async removeExpired() {
-      return tokens.revokeWhere({ expiry: { [Op.lt]: new Date(now()) } }, 'removeExpired');
+      return revokeWhere({ expiry: { [Op.lt]: new Date(now()) } }, 'removeExpired');
     },
 
     forget,
 
-    async revokeWhere(where, reason) {
-      const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash', 'userId'], raw: true })) as unknown as Array<
-        Pick<DurinAuthTokenAttributes, 'tokenHash' | 'userId'>
-      >;
-      let removed = 0;
-      for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
-        const batch = rows.slice(i, i + REVOKE_BATCH);
-        const hashes = batch.map((row) => row.tokenHash);
-        removed += await AuthToken.destroy({ where: { tokenHash: hashes } });
-        forget(
-          hashes,
-          reason,
-          batch.map((row) => row.userId),
-        );
+    async expire(auth) {
+      const { tokenHash } = auth;
+      // 0 removed: a concurrent request expired it first (and reported it), or it was rotated.
+      const removed = (await AuthToken.destroy({ where: { id: auth.id, tokenHash } })) > 0;
+      if (removed) liveness.publish({ type: 'revoked', tokenHashes: [tokenHash] });
+      events.emit('tokenExpired', { userId: auth.userId, clientName: auth.client.name });
+      if (removed) userChanged([auth.userId]);
+    },
+
+    async recordUse(auth, values) {
+      const [count] = await AuthToken.update(values, { where: { id: auth.id, tokenHash: auth.tokenHash } });
+      if (count !== 1) return false;
+      // The cache holds this very instance: it sees the new values without a lookup.
+      for (const [key, value] of Object.entries(values)) auth.setDataValue(key as keyof DurinUseValues, value as never);
+      if (values.expiry) renewed(auth, values.expiry);
+      return true;
+    },
+
+    async listSessions(auth) {
+      const where: WhereOptions = { userId: auth.userId };
+      if (hiddenClient) Object.assign(where, { '$client.name$': { [Op.ne]: hiddenClient } });
+      const rows = (await AuthToken.findAll({
+        where,
+        include: [{ model: Client, as: 'client', attributes: ['name'] }],
+        order: [['id', 'ASC']],
+      })) as DurinAuthToken[];
+      return rows.map((row) => sessionView(row, auth.id));
+    },
+
+    async revokeSession(auth, id) {
+      if (id === Number(auth.id)) return 'current';
+      const row = (await AuthToken.findOne({ where: { id, userId: auth.userId } })) as DurinAuthToken<TUser> | null;
+      if (!row) return 'notFound';
+      await tokens.revoke(row, 'sessionRevoked');
+      return 'revoked';
+    },
+
+    async revokeOthers(auth) {
+      const where: WhereOptions<DurinAuthTokenAttributes> = { userId: auth.userId, id: { [Op.ne]: auth.id } };
+      if (hiddenClient) {
+        const hidden = await Client.findOne({ where: { name: hiddenClient }, attributes: ['id'] });
+        if (hidden) Object.assign(where, { clientId: { [Op.ne]: hidden.id } });
       }
-      return removed;
+      return revokeWhere(where, 'sessionRevoked');
+    },
+
+    async findOnClient(owner, client) {
+      return (await AuthToken.findOne({ where: { userId: owner, clientId: client.id } })) as DurinAuthToken<TUser> | null;
     },
   };
   return tokens;

@@ -1,11 +1,10 @@
 import type { DurinHealthReporter } from './bus.js';
-import type { DurinEvents } from './events.js';
 import { renewalExpiry } from './lifetime.js';
-import type { TokenLiveness } from './liveness.js';
-import type { DurinAuthToken, DurinAuthTokenAttributes, DurinModels } from '../models/types.js';
+import type { DurinAuthToken } from '../models/types.js';
 import { storableIp, type RequestFacts } from './requestFacts.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { now } from './time.js';
+import type { DurinTokens, DurinUseValues } from './tokens.js';
 
 /**
  * The one off-path writer: usage recording (`lastUsedAt`, `lastIp`,
@@ -28,13 +27,12 @@ export interface UsageRecorder<TUser> {
 }
 
 export interface UsageDeps<TUser> {
-  readonly models: DurinModels;
+  /** Writes the values and announces a renewal, like every other change to a token row. */
+  readonly tokens: Pick<DurinTokens<TUser>, 'recordUse'>;
   readonly settings: Pick<
     ResolvedDurinSettings,
     'lastUsedUpdateInterval' | 'renewOnUse' | 'renewOnUseInterval' | 'maxTokenLifetime' | 'tokenCacheMax'
   >;
-  readonly liveness: TokenLiveness;
-  readonly events: DurinEvents<TUser>;
   readonly health: DurinHealthReporter;
 }
 
@@ -45,14 +43,14 @@ interface Slot {
   writing: boolean;
 }
 
-/** The `last_ip` column's width: the longest textual IPv6 address. */
+/** A slot's time for "never written": every interval has passed since. */
 const NEVER = Number.NEGATIVE_INFINITY;
 
-type Written = Partial<Pick<DurinAuthTokenAttributes, 'lastUsedAt' | 'lastIp' | 'userAgent' | 'expiry'>>;
+type Written = DurinUseValues;
 
 /** `null` when neither tracking nor renewal is on: then the context factory has nothing to call. */
 export function createUsageRecorder<TUser>(deps: UsageDeps<TUser>): UsageRecorder<TUser> | null {
-  const { models, settings, liveness, events, health } = deps;
+  const { tokens, settings, health } = deps;
   const usageMs = settings.lastUsedUpdateInterval === null ? null : settings.lastUsedUpdateInterval * 1000;
   const renewMs = settings.renewOnUse ? settings.renewOnUseInterval * 1000 : null;
   if (usageMs === null && renewMs === null) return null;
@@ -78,18 +76,9 @@ export function createUsageRecorder<TUser>(deps: UsageDeps<TUser>): UsageRecorde
 
   async function write(auth: DurinAuthToken<TUser>, values: Written, slot: Slot): Promise<void> {
     try {
-      const [count] = await models.AuthToken.update(values, { where: { id: auth.id, tokenHash: auth.tokenHash } });
+      // False (revoked or rotated meanwhile) needs nothing more: there is nothing to announce.
+      await tokens.recordUse(auth, values);
       health.recovered('usage');
-      // 0: revoked or rotated meanwhile, nothing to announce.
-      if (count !== 1) return;
-      // The cache holds this very instance: it sees the new values without a lookup.
-      for (const [key, value] of Object.entries(values)) auth.setDataValue(key as keyof Written, value as never);
-      if (values.expiry) {
-        liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: values.expiry.getTime() });
-        // The session list shows the expiry: `sessions.watch` re-reads it, as after `refresh`.
-        liveness.publish({ type: 'userChanged', userId: String(auth.userId) });
-        events.emit('tokenRenewed', { auth, newExpiry: values.expiry });
-      }
     } catch (error) {
       health.degraded('usage', error);
     } finally {

@@ -1,8 +1,7 @@
 import type { Model } from 'sequelize';
 import { hashToken, isPlausibleToken } from '../core/crypto.js';
 import type { DurinErrorId } from '../errors.js';
-import type { DurinEvents } from '../core/events.js';
-import type { DurinModels } from '../models/types.js';
+import type { DurinTokens } from '../core/tokens.js';
 import { withDeadline } from './lookupTimeout.js';
 import { isExpired } from '../core/time.js';
 import type { TokenLookup } from './lookup.js';
@@ -55,23 +54,23 @@ export function parseAuthorizationHeader(header: string | null | undefined, pref
 export type { Verification, Verified } from '../core/verification.js';
 
 export interface Authenticator<TUser> {
-  /** Steps 4–7 for a digest: one query, then expiry (deleting the row) and the active check. */
+  /** Steps 4–7 for a digest: one query, then expiry (the row expired through `tokens`) and the active check. */
   verifyDigest(tokenHash: string): Promise<Verification<TUser>>;
   /** True when a verified token is still usable now (the cache's check on a hit). */
   isStillValid(verified: Verified<TUser>): boolean;
 }
 
 export interface AuthenticatorDeps<TUser> {
-  readonly models: DurinModels;
   readonly lookup: TokenLookup<TUser>;
-  readonly events: DurinEvents<TUser>;
+  /** Deletes and announces a token found expired: the one writer of token rows does it. */
+  readonly tokens: Pick<DurinTokens<TUser>, 'expire'>;
   readonly isUserActive: (user: TUser) => boolean | Promise<boolean>;
   /** The `lookupTimeout` setting, in ms: a lookup not answered by then fails as AUTH_BACKEND_FAILED. */
   readonly lookupTimeoutMs?: number;
 }
 
 export function createAuthenticator<TUser extends Model>(deps: AuthenticatorDeps<TUser>): Authenticator<TUser> {
-  const { models, events, isUserActive } = deps;
+  const { tokens, isUserActive } = deps;
   const lookup = deps.lookupTimeoutMs ? withDeadline(deps.lookup, deps.lookupTimeoutMs) : deps.lookup;
   return {
     async verifyDigest(tokenHash) {
@@ -79,9 +78,7 @@ export function createAuthenticator<TUser extends Model>(deps: AuthenticatorDeps
       if (!found) return { ok: false, error: 'TOKEN_INVALID' };
       const { auth, user } = found;
       if (isExpired(auth.expiry)) {
-        // Delete by id *and* digest: a rotation may have given this row a new token meanwhile.
-        await models.AuthToken.destroy({ where: { id: auth.id, tokenHash } });
-        events.emit('tokenExpired', { userId: auth.userId, clientName: auth.client.name });
+        await tokens.expire(auth);
         return { ok: false, error: 'TOKEN_EXPIRED' };
       }
       // A user the model would not return (a paranoid model's soft-deleted row) comes back as null.

@@ -17,19 +17,15 @@ export interface DurinApiAccess {
 }
 
 export function apiAccessRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { t, procedures, models, settings, tokens } = deps;
+  const { t, procedures, clients, settings, tokens } = deps;
   const { protectedProcedure } = procedures;
 
   async function apiClient(): Promise<DurinClient> {
     const name = settings.apiAccessClientName;
     if (!name) throw durinError('API_ACCESS_NOT_CONFIGURED');
-    const client = await models.Client.findOne({ where: { name } });
+    const client = await clients.get(name);
     if (!client) throw durinError('API_ACCESS_CLIENT_MISSING', { client: name });
     return client;
-  }
-
-  async function findKey(userId: unknown, client: DurinClient) {
-    return (await models.AuthToken.findOne({ where: { userId, clientId: client.id } })) as DurinAuthToken<TUser> | null;
   }
 
   const view = (auth: DurinAuthToken<TUser>, client: DurinClient): DurinApiAccess => ({
@@ -42,14 +38,14 @@ export function apiAccessRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, 
   return t.router({
     get: protectedProcedure.query(async function getApiAccess({ ctx }): Promise<DurinApiAccess> {
       const client = await apiClient();
-      const key = await findKey(ctx.auth.userId, client);
+      const key = await tokens.findOnClient(ctx.auth.userId, client);
       if (!key) throw durinError('API_ACCESS_NOT_FOUND');
       return view(key, client);
     }),
 
     create: protectedProcedure.mutation(async function createApiAccess({ ctx }): Promise<DurinApiAccess & { token: string }> {
       const client = await apiClient();
-      const existing = await findKey(ctx.auth.userId, client);
+      const existing = await tokens.findOnClient(ctx.auth.userId, client);
       // durin refuses even when the existing key has expired, leaving the user stuck until it is
       // presented or deleted; an expired key is replaced instead.
       if (existing && !isExpired(existing.expiry)) throw durinError('API_ACCESS_EXISTS');
@@ -59,7 +55,7 @@ export function apiAccessRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, 
 
     revoke: protectedProcedure.mutation(async function revokeApiAccess({ ctx }): Promise<void> {
       const client = await apiClient();
-      const key = await findKey(ctx.auth.userId, client);
+      const key = await tokens.findOnClient(ctx.auth.userId, client);
       if (!key) throw durinError('API_ACCESS_NOT_FOUND');
       await tokens.revoke(key, 'apiAccessRevoked');
     }),

@@ -1,3 +1,4 @@
+import type { DurinClients } from '../core/clients.js';
 import type { DurinEvents } from '../core/events.js';
 import type { TokenLiveness } from '../core/liveness.js';
 import type { DurinModels } from '../models/types.js';
@@ -13,6 +14,7 @@ export interface RouterDeps<TUser, TSerializedUser> {
   readonly models: DurinModels;
   readonly settings: ResolvedDurinSettings;
   readonly tokens: DurinTokens<TUser>;
+  readonly clients: DurinClients;
   readonly events: DurinEvents<TUser>;
   readonly throttling: ReturnType<typeof createThrottling<TUser>>;
   readonly authenticateUser: (credentials: { username: string; password: string }) => Promise<TUser | null> | TUser | null;

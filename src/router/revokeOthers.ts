@@ -1,5 +1,3 @@
-import { Op, type WhereOptions } from 'sequelize';
-import type { DurinAuthTokenAttributes } from '../models/types.js';
 import type { RouterDeps } from './deps.js';
 
 /**
@@ -9,15 +7,8 @@ import type { RouterDeps } from './deps.js';
  * `apiAccessExcludeFromSessions` hides it from the list, since the user never saw it there.
  */
 export function revokeOtherSessions<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { procedures, models, settings, tokens } = deps;
-  const hiddenClient = settings.apiAccessExcludeFromSessions ? settings.apiAccessClientName : null;
-
+  const { procedures, tokens } = deps;
   return procedures.protectedProcedure.mutation(async function revokeOthers({ ctx }): Promise<{ revoked: number }> {
-    const where: WhereOptions<DurinAuthTokenAttributes> = { userId: ctx.auth.userId, id: { [Op.ne]: ctx.auth.id } };
-    if (hiddenClient) {
-      const hidden = await models.Client.findOne({ where: { name: hiddenClient }, attributes: ['id'] });
-      if (hidden) Object.assign(where, { clientId: { [Op.ne]: hidden.id } });
-    }
-    return { revoked: await tokens.revokeWhere(where, 'sessionRevoked') };
+    return { revoked: await tokens.revokeOthers(ctx.auth) };
   });
 }

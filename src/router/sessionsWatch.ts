@@ -1,20 +1,17 @@
-import type { DurinContext } from '../request/context.js';
 import type { RouterDeps } from './deps.js';
 import { changeFeed } from '../subscriptions/changeFeed.js';
 
 /**
  * `auth.sessions.watch`: the caller's `sessions.list` now and on every change to that
- * user's tokens (login, rotation, refresh, revocation), in any process when a bus is configured.
- * It is behind `protectedProcedure`, so it ends with the caller's token like any subscription.
+ * user's tokens (login, rotation, refresh, revocation, expiry found at lookup), in any process when
+ * a bus is configured. It is behind `protectedProcedure`, so it ends with the caller's token like
+ * any subscription.
  */
-export function sessionsWatchProcedure<TUser, TSerializedUser, TSession>(
-  deps: RouterDeps<TUser, TSerializedUser>,
-  list: (ctx: DurinContext<TUser>) => Promise<TSession[]>,
-) {
-  const { procedures, liveness } = deps;
+export function sessionsWatchProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
+  const { procedures, liveness, tokens } = deps;
   return procedures.protectedProcedure.subscription(function watchSessions({ ctx, signal }) {
     return changeFeed({
-      read: () => list(ctx),
+      read: () => tokens.listSessions(ctx.auth),
       listen: (changed) => liveness.watchUser(String(ctx.auth.userId), changed),
       signal,
     });

@@ -91,7 +91,10 @@ export function createTokenWatcher(deps: TokenWatcherDeps): TokenWatcher {
   }
 
   const onMessage = (entry: Entry, message: LivenessMessage) => {
-    if (message.type === 'revoked') finish(entry, { error: 'TOKEN_INVALID' });
+    // A token removed once past its expiry ended because it expired: the row goes when an expired
+    // token is presented (here, at the expiry instant, or by a request in any process), and the
+    // stream says so as that request does.
+    if (message.type === 'revoked') finish(entry, { error: isExpired(new Date(entry.expiry)) ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID' });
     else if (message.type === 'renewed') {
       entry.expiry = message.expiry;
       arm(entry);

@@ -40,7 +40,7 @@ describe('throwing listeners', () => {
     }
   });
 
-  test('a throwing tokenRevoked listener: revokeWhere completes every batch', async () => {
+  test('a throwing tokenRevoked listener: a bulk revocation completes every batch', async () => {
     reported.length = 0;
     const client = await app.durin.clients.create({ name: unique('bulk') });
     const count = 1200; // three batches of 500

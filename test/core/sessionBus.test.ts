@@ -67,3 +67,16 @@ test('sessions.revokeOthers publishes the revoked digests', async () => {
   expect(message).toMatchObject({ type: 'revoked' });
   expect([...(message as { tokenHashes: readonly string[] }).tokenHashes].sort()).toEqual(others.map(({ auth }) => auth.tokenHash).sort());
 });
+
+test('an expiry found at lookup publishes the digest revoked and the user changed', async () => {
+  const { durin, bus, user } = await durinWithBus({ lastUsedUpdateInterval: null });
+  const at = clock.freeze();
+  const { token, auth } = await durin.tokens.issue(user, 'web');
+  clock.freeze(at + 3600_000 + 1);
+  const ctx = await durin.createDurinContext({ headers: { authorization: `Token ${token}` } });
+  expect(ctx.durin.failure?.error).toBe('TOKEN_EXPIRED');
+  expect(bus.published.slice(1)).toEqual([
+    { type: 'revoked', tokenHashes: [auth.tokenHash] },
+    { type: 'userChanged', userId: String(auth.userId) },
+  ]);
+});

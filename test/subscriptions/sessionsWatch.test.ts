@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DurinSession } from '../../src/index.js';
-import { unique } from '../helpers/time.js';
+import { unique, useClock } from '../helpers/time.js';
 import { createSubscriptionApp, startSubscriptionServer, watch, within, type SubscriptionApp, type SubscriptionServer } from './harness.js';
 
 /** `auth.sessions.watch` yields the caller's sessions now and on every change. */
 
+const clock = useClock();
 let app: SubscriptionApp;
 let server: SubscriptionServer;
 
@@ -75,6 +76,31 @@ describe.each(['ws', 'sse'] as const)('sessions.watch over %s', (transport) => {
       const error = await within(1000, sessions.error, 'the end of the watch');
       expect(error).toMatchObject({ message: 'Invalid token.', data: { code: 'UNAUTHORIZED' } });
       await expect.poll(() => app.durin.subscriptions.open).toBe(0);
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+describe.each(['ws', 'sse'] as const)('sessions.watch over %s, expiry', (transport) => {
+  test('drops a session whose token was found expired when presented', async () => {
+    const user = await app.createUser();
+    const web = await newClient();
+    const shortLived = unique('short');
+    await app.durin.clients.create({ name: shortLived, tokenTtl: 60 });
+    const mine = await app.durin.tokens.issue(user, web);
+    const other = await app.durin.tokens.issue(user, shortLived);
+    const connection = server[transport](`Token ${mine.token}`);
+    try {
+      const sessions = watch<DurinSession[]>((input, handlers) => connection.client.auth.sessions.watch.subscribe(input, handlers));
+      const until = reader(sessions.data, sessions.received);
+      expect((await until()).map((s) => s.client)).toEqual([web, shortLived]);
+
+      // The short-lived token is presented after its expiry: the request fails and deletes it.
+      clock.travel(61_000);
+      await expect(server.http(other.token).auth.refresh.mutate()).rejects.toThrow('The given token has expired.');
+      const one = await until((list) => list.length === 1);
+      expect(one[0]).toMatchObject({ client: web, isCurrent: true });
     } finally {
       await connection.close();
     }

@@ -138,17 +138,17 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   const throttling = createThrottling(t, settings, throttleStore);
   const router = createDurinRouter<TUser, TSerializedUser>({
     t,
-    procedures,
+    protectedProcedure: procedures.protectedProcedure,
     models,
     settings,
     tokens,
     clients,
     events,
-    throttling,
+    liveness,
+    enforceLogin: throttling.enforceLogin,
     authenticateUser: options.authenticateUser,
     isUserActive,
     serializeUser: options.serializeUser,
-    liveness,
   });
 
   return {

@@ -4,7 +4,7 @@ import type { DurinClients } from './core/clients.js';
 import type { DurinContext, DurinContextFactory } from './request/context.js';
 import type { DurinEvents } from './core/events.js';
 import type { DurinModels } from './models/types.js';
-import type { createProcedures } from './request/procedures.js';
+import type { DurinProcedures } from './request/procedures.js';
 import type { createDurinRouter } from './router/index.js';
 import type { ResolvedDurinSettings } from './config/settings.js';
 import type { createThrottling } from './throttle/throttle.js';
@@ -16,8 +16,7 @@ import type { DurinTokens as TokenOperations } from './core/tokens.js';
  * readable. A member added to `createDurin`'s result is added here too: one line per member.
  */
 
-/** durin's concat-able procedures (`protectedProcedure`, `allowClients`, `disallowClients`). */
-export type DurinProcedures<TUser> = ReturnType<typeof createProcedures<TUser>>;
+export type { DurinProcedures } from './request/procedures.js';
 /** `durin.throttle(options?)`: durin's UserClientRateThrottle as a concat-able procedure. */
 export type DurinThrottle<TUser> = ReturnType<typeof createThrottling<TUser>>['throttle'];
 /** `durin.router`: durin's views (login, refresh, logout, logoutAll, sessions, apiAccess). */

@@ -86,3 +86,6 @@ export function createProcedures<TUser>(t: DurinTRPC<TUser>, watcher?: TokenWatc
 
   return { protectedProcedure, allowClients, disallowClients };
 }
+
+/** durin's concat-able procedures (`protectedProcedure`, `allowClients`, `disallowClients`). */
+export type DurinProcedures<TUser> = ReturnType<typeof createProcedures<TUser>>;

@@ -1,7 +1,10 @@
 import { durinError } from '../errors.js';
 import type { DurinAuthToken, DurinClient } from '../models/types.js';
+import type { DurinClients } from '../core/clients.js';
 import { isExpired } from '../core/time.js';
-import type { RouterDeps } from './deps.js';
+import type { DurinTokens } from '../core/tokens.js';
+import type { DurinRouterProcedures } from './hideBackendErrors.js';
+import type { DurinTRPC } from '../request/procedures.js';
 
 /**
  * durin's APIAccessTokenView: one token per user on the `apiAccessClientName`
@@ -16,12 +19,21 @@ export interface DurinApiAccess {
   hasExpired: boolean;
 }
 
-export function apiAccessRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { t, procedures, clients, settings, tokens } = deps;
-  const { protectedProcedure } = procedures;
+/** What the `apiAccess` views use. */
+export interface ApiAccessDeps<TUser> {
+  readonly router: DurinTRPC<TUser>['router'];
+  readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
+  /** The `apiAccessClientName` setting. */
+  readonly clientName: string | null;
+  readonly clients: Pick<DurinClients, 'get'>;
+  readonly tokens: Pick<DurinTokens<TUser>, 'issue' | 'revoke' | 'findOnClient'>;
+}
+
+export function apiAccessRouter<TUser>(deps: ApiAccessDeps<TUser>) {
+  const { router, protectedProcedure, clientName, clients, tokens } = deps;
 
   async function apiClient(): Promise<DurinClient> {
-    const name = settings.apiAccessClientName;
+    const name = clientName;
     if (!name) throw durinError('API_ACCESS_NOT_CONFIGURED');
     const client = await clients.get(name);
     if (!client) throw durinError('API_ACCESS_CLIENT_MISSING', { client: name });
@@ -35,7 +47,7 @@ export function apiAccessRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, 
     hasExpired: isExpired(auth.expiry),
   });
 
-  return t.router({
+  return router({
     get: protectedProcedure.query(async function getApiAccess({ ctx }): Promise<DurinApiAccess> {
       const client = await apiClient();
       const key = await tokens.findOnClient(ctx.auth.userId, client);

@@ -1,19 +1,53 @@
-import type { RouterDeps } from './deps.js';
-import { withBackendErrorsHidden } from './hideBackendErrors.js';
+import { findClientByName } from '../core/clientName.js';
+import type { DurinClients } from '../core/clients.js';
+import type { DurinEvents } from '../core/events.js';
+import type { TokenLiveness } from '../core/liveness.js';
+import type { DurinTokens } from '../core/tokens.js';
+import type { ResolvedDurinSettings } from '../config/settings.js';
+import type { DurinModels } from '../models/types.js';
+import type { DurinProcedures, DurinTRPC } from '../request/procedures.js';
+import { backendErrorsHidden } from './hideBackendErrors.js';
 import { apiAccessRouter } from './apiAccess.js';
-import { loginProcedure } from './login.js';
+import { loginProcedure, type LoginDeps } from './login.js';
 import { sessionProcedures } from './session.js';
 import { sessionsRouter } from './sessions.js';
+
+/** What durin's router is assembled from; each view group is handed only the part it uses. */
+export interface DurinRouterParts<TUser, TSerializedUser> {
+  readonly t: DurinTRPC<TUser>;
+  readonly protectedProcedure: DurinProcedures<TUser>['protectedProcedure'];
+  readonly models: Pick<DurinModels, 'Client'>;
+  readonly settings: Pick<ResolvedDurinSettings, 'apiAccessClientName'>;
+  readonly tokens: DurinTokens<TUser>;
+  readonly clients: DurinClients;
+  readonly events: DurinEvents<TUser>;
+  readonly liveness: TokenLiveness;
+  readonly enforceLogin: LoginDeps<TUser, TSerializedUser>['enforceLogin'];
+  readonly authenticateUser: LoginDeps<TUser, TSerializedUser>['authenticateUser'];
+  readonly isUserActive: LoginDeps<TUser, TSerializedUser>['isUserActive'];
+  readonly serializeUser: LoginDeps<TUser, TSerializedUser>['serializeUser'];
+}
 
 /**
  * durin's views as one tRPC router, to mount anywhere: `t.router({ auth: durin.router })`.
  */
-export function createDurinRouter<TUser, TSerializedUser>(routerDeps: RouterDeps<TUser, TSerializedUser>) {
-  const deps = withBackendErrorsHidden(routerDeps);
-  return deps.t.router({
-    login: loginProcedure(deps),
-    ...sessionProcedures(deps),
-    sessions: sessionsRouter(deps),
-    apiAccess: apiAccessRouter(deps),
+export function createDurinRouter<TUser, TSerializedUser>(parts: DurinRouterParts<TUser, TSerializedUser>) {
+  const { t, models, settings, tokens, clients, events, liveness } = parts;
+  const { procedure, protectedProcedure } = backendErrorsHidden(t, parts.protectedProcedure);
+  const { enforceLogin, authenticateUser, isUserActive, serializeUser } = parts;
+  return t.router({
+    login: loginProcedure<TUser, TSerializedUser>({
+      procedure,
+      findClient: (name) => findClientByName(models.Client, name),
+      tokens,
+      events,
+      enforceLogin,
+      authenticateUser,
+      isUserActive,
+      serializeUser,
+    }),
+    ...sessionProcedures({ protectedProcedure, tokens, events }),
+    sessions: sessionsRouter({ router: t.router, protectedProcedure, tokens, liveness }),
+    apiAccess: apiAccessRouter({ router: t.router, protectedProcedure, clientName: settings.apiAccessClientName, clients, tokens }),
   });
 }

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { findClientByName } from '../core/clientName.js';
 import { durinError } from '../errors.js';
+import type { DurinEvents } from '../core/events.js';
 import { storableIp } from '../core/requestFacts.js';
-import type { RouterDeps } from './deps.js';
+import type { DurinTokens } from '../core/tokens.js';
+import type { DurinClient } from '../models/types.js';
+import type { DurinContext } from '../request/context.js';
+import type { DurinRouterProcedures } from './hideBackendErrors.js';
 
 /**
  * durin's LoginView: credentials first (missing or blank → BAD_REQUEST from the
@@ -45,15 +48,29 @@ export interface LoginOutput<TSerializedUser> {
   user?: TSerializedUser;
 }
 
-export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { t, models, tokens, events, throttling, authenticateUser, isUserActive, serializeUser } = deps;
-  return t.procedure.input(loginInput).mutation(async function login({ ctx, input }): Promise<LoginOutput<TSerializedUser>> {
-    await throttling.enforceLogin(ctx, input.username);
+/** What `login` uses. */
+export interface LoginDeps<TUser, TSerializedUser> {
+  readonly procedure: DurinRouterProcedures<TUser>['procedure'];
+  /** The client a caller named, or null when there is none (or none could have that name). */
+  readonly findClient: (name: string) => Promise<DurinClient | null>;
+  readonly tokens: Pick<DurinTokens<TUser>, 'issue'>;
+  readonly events: DurinEvents<TUser>;
+  /** The login throttle (`loginThrottleRate`), per IP and username. */
+  readonly enforceLogin: (ctx: DurinContext<TUser>, username: string) => Promise<void>;
+  readonly authenticateUser: (credentials: { username: string; password: string }) => Promise<TUser | null> | TUser | null;
+  readonly isUserActive: (user: TUser) => boolean | Promise<boolean>;
+  readonly serializeUser: ((user: TUser) => TSerializedUser) | undefined;
+}
+
+export function loginProcedure<TUser, TSerializedUser>(deps: LoginDeps<TUser, TSerializedUser>) {
+  const { procedure, findClient, tokens, events, enforceLogin, authenticateUser, isUserActive, serializeUser } = deps;
+  return procedure.input(loginInput).mutation(async function login({ ctx, input }): Promise<LoginOutput<TSerializedUser>> {
+    await enforceLogin(ctx, input.username);
     const user = await authenticateUser({ username: input.username, password: input.password });
     if (!user || !(await isUserActive(user))) throw durinError('INVALID_CREDENTIALS');
     const clientName = input.client?.trim();
     if (!clientName) throw durinError('CLIENT_NOT_SPECIFIED');
-    const client = await findClientByName(models.Client, clientName);
+    const client = await findClient(clientName);
     if (!client) throw durinError('CLIENT_UNKNOWN');
     const usedFrom = { ip: storableIp(ctx.durin.ip), userAgent: ctx.durin.userAgent ?? null };
     const { token, auth } = await tokens.issue(user, client, { name: input.name, usedFrom });

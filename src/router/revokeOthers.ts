@@ -1,4 +1,5 @@
-import type { RouterDeps } from './deps.js';
+import type { DurinTokens } from '../core/tokens.js';
+import type { DurinRouterProcedures } from './hideBackendErrors.js';
 
 /**
  * `sessions.revokeOthers` (better-auth's "revoke other sessions"): revokes every session
@@ -6,9 +7,12 @@ import type { RouterDeps } from './deps.js';
  * so the cache, the liveness hub and the cross-process bus see it. The API key stays when
  * `apiAccessExcludeFromSessions` hides it from the list, since the user never saw it there.
  */
-export function revokeOtherSessions<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { procedures, tokens } = deps;
-  return procedures.protectedProcedure.mutation(async function revokeOthers({ ctx }): Promise<{ revoked: number }> {
+export function revokeOtherSessions<TUser>(deps: {
+  readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
+  readonly tokens: Pick<DurinTokens<TUser>, 'revokeOthers'>;
+}) {
+  const { protectedProcedure, tokens } = deps;
+  return protectedProcedure.mutation(async function revokeOthers({ ctx }): Promise<{ revoked: number }> {
     return { revoked: await tokens.revokeOthers(ctx.auth) };
   });
 }

@@ -1,10 +1,18 @@
 import { durinError } from '../errors.js';
-import type { RouterDeps } from './deps.js';
+import type { DurinEvents } from '../core/events.js';
+import type { DurinTokens } from '../core/tokens.js';
+import type { DurinRouterProcedures } from './hideBackendErrors.js';
+
+/** What refresh, logout and logoutAll use. */
+export interface SessionDeps<TUser> {
+  readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
+  readonly tokens: Pick<DurinTokens<TUser>, 'renew' | 'revoke' | 'revokeAll'>;
+  readonly events: DurinEvents<TUser>;
+}
 
 /** durin's RefreshView, LogoutView and LogoutAllView. */
-export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { procedures, tokens, events } = deps;
-  const { protectedProcedure } = procedures;
+export function sessionProcedures<TUser>(deps: SessionDeps<TUser>) {
+  const { protectedProcedure, tokens, events } = deps;
   return {
     /** Extends the calling token to now + its client's TTL; the token itself does not change. */
     refresh: protectedProcedure.mutation(async function refresh({ ctx }): Promise<{ expiry: Date }> {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { durinError } from '../errors.js';
-import type { RouterDeps } from './deps.js';
+import type { TokenLiveness } from '../core/liveness.js';
+import type { DurinTokens } from '../core/tokens.js';
+import type { DurinTRPC } from '../request/procedures.js';
+import type { DurinRouterProcedures } from './hideBackendErrors.js';
 import { sessionsWatchProcedure } from './sessionsWatch.js';
 import { revokeOtherSessions } from './revokeOthers.js';
 
@@ -10,11 +13,19 @@ export type { DurinSession } from '../core/sessions.js';
 
 export const revokeSessionInput = z.object({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-export function sessionsRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { t, procedures, tokens } = deps;
-  const { protectedProcedure } = procedures;
+/** What the `sessions` views use. */
+export interface SessionsDeps<TUser> {
+  readonly router: DurinTRPC<TUser>['router'];
+  readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
+  readonly tokens: Pick<DurinTokens<TUser>, 'listSessions' | 'revokeSession' | 'revokeOthers'>;
+  /** Changes to tokens, local and remote (`sessions.watch` listens). */
+  readonly liveness: Pick<TokenLiveness, 'watchUser'>;
+}
 
-  return t.router({
+export function sessionsRouter<TUser>(deps: SessionsDeps<TUser>) {
+  const { router, protectedProcedure, tokens } = deps;
+
+  return router({
     list: protectedProcedure.query(function listSessions({ ctx }) {
       return tokens.listSessions(ctx.auth);
     }),

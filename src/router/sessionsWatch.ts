@@ -1,4 +1,6 @@
-import type { RouterDeps } from './deps.js';
+import type { TokenLiveness } from '../core/liveness.js';
+import type { DurinTokens } from '../core/tokens.js';
+import type { DurinRouterProcedures } from './hideBackendErrors.js';
 import { changeFeed } from '../subscriptions/changeFeed.js';
 
 /**
@@ -7,9 +9,13 @@ import { changeFeed } from '../subscriptions/changeFeed.js';
  * a bus is configured. It is behind `protectedProcedure`, so it ends with the caller's token like
  * any subscription.
  */
-export function sessionsWatchProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { procedures, liveness, tokens } = deps;
-  return procedures.protectedProcedure.subscription(function watchSessions({ ctx, signal }) {
+export function sessionsWatchProcedure<TUser>(deps: {
+  readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
+  readonly tokens: Pick<DurinTokens<TUser>, 'listSessions'>;
+  readonly liveness: Pick<TokenLiveness, 'watchUser'>;
+}) {
+  const { protectedProcedure, liveness, tokens } = deps;
+  return protectedProcedure.subscription(function watchSessions({ ctx, signal }) {
     return changeFeed({
       read: () => tokens.listSessions(ctx.auth),
       listen: (changed) => liveness.watchUser(String(ctx.auth.userId), changed),

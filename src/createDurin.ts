@@ -5,7 +5,7 @@ import { createTokenCache } from './request/cache.js';
 import type { DurinCacheBus, DurinComponent } from './core/bus.js';
 import { createClients } from './core/clients.js';
 import { createContextFactory } from './request/context.js';
-import { DURIN_CONFIG_PROBLEMS as PROBLEM, invalidConfig } from './errors.js';
+import { DURIN_CONFIG_PROBLEMS as PROBLEM, invalidConfig } from './config/messages.js';
 import { createDurinEvents, reportListenerError } from './core/events.js';
 import { createTokenLiveness } from './core/liveness.js';
 import { defineModels } from './models/defineModels.js';

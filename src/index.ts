@@ -9,13 +9,13 @@ export type { AuthenticatedContext } from './request/procedures.js';
 export {
   DURIN_ERROR_CODES,
   DURIN_ERRORS,
-  DurinConfigError,
   DurinError,
   durinErrorFormatter,
   getDurinCode,
   type DurinErrorCode,
   type DurinErrorId,
 } from './errors.js';
+export { DurinConfigError, isDurinConfigError } from './config/messages.js';
 export { hashToken } from './core/crypto.js';
 export { parseDuration } from './config/duration.js';
 export { parseRate, type ThrottleRate } from './config/rate.js';

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { DataType, Model, ModelStatic } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import type { Durin } from '../createDurin.js';
+import { isDurinConfigError } from '../config/messages.js';
 import { CLI_ERRORS, fail } from './messages.js';
 
 /**
@@ -85,7 +86,7 @@ export async function loadApp(path: string): Promise<CliApp> {
   try {
     exports = await importModule(path);
   } catch (error) {
-    if (error instanceof Error && error.name === 'DurinConfigError') throw error;
+    if (isDurinConfigError(error)) throw error;
     return fail(CLI_ERRORS.appLoadFailed(path, error instanceof Error ? error.message : String(error)));
   }
   const durin = [exports.durin, exports.default, (exports.default as Record<string, unknown> | undefined)?.durin].find(isDurin);

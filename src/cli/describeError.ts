@@ -1,5 +1,5 @@
 import { MigrationError } from 'umzug';
-import { isDurinConfigError } from '../errors.js';
+import { isDurinConfigError } from '../config/messages.js';
 import { CLI_ERRORS } from './messages.js';
 
 /**

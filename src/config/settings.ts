@@ -8,7 +8,7 @@ import {
   DurinConfigError,
   describeValue,
   invalidConfig,
-} from '../errors.js';
+} from './messages.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from './rate.js';
 import { compileTrustProxy, type DurinTrustProxySetting } from './trustProxy.js';
 import { parseLookupTimeout } from './duration.js';

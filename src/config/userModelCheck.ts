@@ -1,5 +1,5 @@
 import type { Model, ModelStatic } from 'sequelize';
-import { DURIN_CONFIG_PROBLEMS, invalidConfig } from '../errors.js';
+import { DURIN_CONFIG_PROBLEMS, invalidConfig } from './messages.js';
 
 /**
  * What the hand-written token lookup (tokenLookup.ts, one SQL query) can and cannot apply of the

@@ -1,6 +1,6 @@
 import { UniqueConstraintError } from 'sequelize';
 import { DURATION_FORMS, parseDuration } from '../config/duration.js';
-import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, invalidConfig } from '../errors.js';
+import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, invalidConfig } from '../config/messages.js';
 import type { DurinClient, DurinModels } from '../models/types.js';
 import { RATE_FORM, parseRate } from '../config/rate.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';

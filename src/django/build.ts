@@ -1,10 +1,10 @@
 import type { QueryInterface, Sequelize } from 'sequelize';
 import { Umzug, type SequelizeStorage } from 'umzug';
-import { DurinConfigError } from '../errors.js';
+import { isDurinConfigError } from '../config/messages.js';
 import { createDurinMigrations } from '../migrations/createDurinMigrations.js';
 import type { Survey, TableNames } from './copy.js';
 import type { UserReference } from './inspect.js';
-import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
+import { DJANGO_IMPORT_ERRORS as ERRORS, fail } from './messages.js';
 
 /** What the SQLite and MySQL builders share. */
 
@@ -47,9 +47,9 @@ export function durinUmzug(user: UserReference, context: QueryInterface, storage
 
 /** A failure while building the new tables, as one line with the database's words. */
 export function buildFailed(error: unknown): never {
-  if (error instanceof DurinConfigError) throw error;
+  if (isDurinConfigError(error)) throw error;
   let inner = error as { cause?: unknown; original?: { message?: string }; message?: string };
   if (error instanceof Error && error.name === 'MigrationError' && inner.cause) inner = inner.cause as typeof inner;
   const reason = inner.original?.message ?? inner.message ?? String(error);
-  return refuse(ERRORS.copyFailed(reason.replace(/\s*\n\s*/g, ' ')), error);
+  return fail(ERRORS.copyFailed(reason.replace(/\s*\n\s*/g, ' ')), error);
 }

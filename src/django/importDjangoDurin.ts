@@ -3,7 +3,7 @@ import { createDurinMigrations } from '../migrations/createDurinMigrations.js';
 import { leftoverOldTables, REAL } from './build.js';
 import { survey } from './copy.js';
 import { dialectOf, readDatabaseState, readUserReference } from './inspect.js';
-import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
+import { DJANGO_IMPORT_ERRORS as ERRORS, fail } from './messages.js';
 import { dropNewTables, swapInMysql } from './mysqlSwap.js';
 import { importSqlite } from './sqliteImport.js';
 
@@ -53,10 +53,10 @@ export interface DjangoImportReport {
 function checkOptions(options: ImportDjangoDurinOptions): number {
   for (const name of ['userTable', 'userKey'] as const) {
     const value = options[name];
-    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) refuse(ERRORS.badOption(name, String(value)));
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) fail(ERRORS.badOption(name, String(value)));
   }
   const batchSize = options.batchSize ?? 1000;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) refuse(ERRORS.badBatchSize(String(batchSize)));
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) fail(ERRORS.badBatchSize(String(batchSize)));
   return batchSize;
 }
 
@@ -93,10 +93,10 @@ export async function importDjangoDurin(sequelize: Sequelize, options: ImportDja
     return { outcome: 'alreadyImported', ...nothing, pendingMigrations, droppedLeftovers };
   }
   const recorded = executed.filter((name) => name.startsWith('durin_'));
-  if (recorded.length > 0) refuse(ERRORS.metaAlreadyRecords(recorded.join(', ')));
+  if (recorded.length > 0) fail(ERRORS.metaAlreadyRecords(recorded.join(', ')));
   const user = await readUserReference(sequelize, dialect, { table: options.userTable, key: options.userKey });
   const found = await survey({ sequelize, dialect, batchSize }, REAL);
-  if (found.problems.length > 0) refuse(ERRORS.rowsRefused(found.problems.join('; ')));
+  if (found.problems.length > 0) fail(ERRORS.rowsRefused(found.problems.join('; ')));
   const report = {
     clients: found.clients.length,
     tokens: found.tokens,

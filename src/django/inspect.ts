@@ -1,5 +1,5 @@
 import { QueryTypes, type DataType, type Sequelize } from 'sequelize';
-import { DJANGO_IMPORT_ERRORS as ERRORS, refuse } from './messages.js';
+import { DJANGO_IMPORT_ERRORS as ERRORS, fail } from './messages.js';
 
 /**
  * What is in the database before an import: django-rest-durin's two tables, trpc-durin's
@@ -22,12 +22,12 @@ export function dialectOf(sequelize: Sequelize): Dialect {
   const dialect = sequelize.getDialect();
   if (dialect === 'sqlite') return 'sqlite';
   if (dialect === 'mysql' || dialect === 'mariadb') return 'mysql';
-  return refuse(ERRORS.unsupportedDialect(dialect));
+  return fail(ERRORS.unsupportedDialect(dialect));
 }
 
 async function columnsOf(sequelize: Sequelize, table: string): Promise<string[]> {
   const queryInterface = sequelize.getQueryInterface();
-  if (!(await queryInterface.tableExists(table))) refuse(ERRORS.noDurinTables(table));
+  if (!(await queryInterface.tableExists(table))) fail(ERRORS.noDurinTables(table));
   return Object.keys(await queryInterface.describeTable(table)).sort();
 }
 
@@ -45,7 +45,7 @@ export async function readDatabaseState(sequelize: Sequelize): Promise<DatabaseS
     ['durin_authtoken', token],
   ] as const) {
     const expected = DJANGO_COLUMNS[table].join(', ');
-    if (columns.join(', ') !== expected) refuse(ERRORS.notDjangoSchema(table, expected, columns.join(', ')));
+    if (columns.join(', ') !== expected) fail(ERRORS.notDjangoSchema(table, expected, columns.join(', ')));
   }
   return 'django';
 }
@@ -84,12 +84,12 @@ export async function readUserReference(
   named: { table?: string | undefined; key?: string | undefined },
 ): Promise<UserReference> {
   const found = named.table ? { table: named.table, key: named.key ?? 'id' } : await referencedByUserId(sequelize, dialect);
-  if (!found) return refuse(ERRORS.noUserReference());
+  if (!found) return fail(ERRORS.noUserReference());
   const key = named.key ?? found.key;
   if (dialect === 'sqlite') {
     const queryInterface = sequelize.getQueryInterface();
     const column = (await queryInterface.tableExists(found.table)) ? (await queryInterface.describeTable(found.table))[key] : undefined;
-    if (!column) refuse(ERRORS.noUserTable(found.table, key));
+    if (!column) fail(ERRORS.noUserTable(found.table, key));
     return { table: found.table, key, keyType: column.type };
   }
   const [column] = await sequelize.query<{ type: string; collation: string | null }>(
@@ -97,6 +97,6 @@ export async function readUserReference(
       'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
     { replacements: [found.table, key], type: QueryTypes.SELECT },
   );
-  if (!column) refuse(ERRORS.noUserTable(found.table, key));
+  if (!column) fail(ERRORS.noUserTable(found.table, key));
   return { table: found.table, key, keyType: column.collation ? `${column.type} COLLATE ${column.collation}` : column.type };
 }

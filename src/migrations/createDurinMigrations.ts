@@ -1,5 +1,5 @@
 import { DataTypes, type DataType } from 'sequelize';
-import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, invalidConfig } from '../errors.js';
+import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, invalidConfig } from '../config/messages.js';
 import { initialMigration, type DurinMigration, type DurinUserReference } from './0001_initial.js';
 import { sessionMetadataMigration } from './0002_session_metadata.js';
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { CacheBusLink, DurinCacheBus } from '../core/bus.js';
-import { DURIN_CONFIG_PROBLEMS, DURIN_INTERNAL_MESSAGES, invalidConfig } from '../errors.js';
+import { DURIN_INTERNAL_MESSAGES } from '../errors.js';
+import { DURIN_CONFIG_PROBLEMS, invalidConfig } from '../config/messages.js';
 import type { LivenessMessage } from '../core/liveness.js';
 import { decodeEnvelope, encodeEnvelope } from './busMessage.js';
 import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';

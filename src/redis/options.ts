@@ -1,4 +1,5 @@
-import { DURIN_CONFIG_PROBLEMS as PROBLEM, DURIN_INTERNAL_MESSAGES, invalidConfig } from '../errors.js';
+import { DURIN_INTERNAL_MESSAGES } from '../errors.js';
+import { DURIN_CONFIG_PROBLEMS as PROBLEM, invalidConfig } from '../config/messages.js';
 
 /** What `redisThrottleStore` and `redisCacheBus` both take. */
 export interface DurinRedisOptions {

@@ -1,6 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import type { DurinContext } from './context.js';
-import { DURIN_CONFIG_MESSAGES, DurinConfigError, durinError } from '../errors.js';
+import { durinError } from '../errors.js';
+import { DURIN_CONFIG_MESSAGES, DurinConfigError } from '../config/messages.js';
 import type { DurinAuthToken } from '../models/types.js';
 import { endWithToken } from '../subscriptions/endWithToken.js';
 import { authenticateAgain } from '../subscriptions/recheck.js';

@@ -1,5 +1,6 @@
 import type { DurinContext } from '../request/context.js';
-import { DURIN_CONFIG_PROBLEMS, durinError, formatWait, invalidConfig } from '../errors.js';
+import { durinError, formatWait } from '../errors.js';
+import { DURIN_CONFIG_PROBLEMS, invalidConfig } from '../config/messages.js';
 import { requireDurinContext, type DurinTRPC } from '../request/procedures.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from '../config/rate.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';

@@ -5,7 +5,7 @@ import {
   DURIN_SETTING_PROBLEMS,
   isDurinConfigError,
   type DurinConfigSubject,
-} from '../../src/errors.js';
+} from '../../src/config/messages.js';
 import { createDurin, type DurinConfigError } from '../../src/index.js';
 import { createDurinMigrations, getDurinMigration } from '../../src/migrations/index.js';
 import { RATE_FORM } from '../../src/config/rate.js';

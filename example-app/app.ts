@@ -3,7 +3,7 @@ import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone'
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { Sequelize } from 'sequelize-typescript';
 import superjson from 'superjson';
-import { createDurin, durinErrorFormatter, type CreateClientInput, type DurinOptions } from 'trpc-durin';
+import { createDurin, durinErrorFormatter, type DurinCreateClientInput, type DurinOptions } from 'trpc-durin';
 import { migrate } from './migrations.js';
 import { defineUserModel, hashPassword, passwordAuthenticator, type User } from './users.js';
 
@@ -16,7 +16,7 @@ import { defineUserModel, hashPassword, passwordAuthenticator, type User } from 
 export const DEMO_USER = { username: 'demo', password: 'demo-password' } as const;
 
 /** The API clients the app knows. `cli` has a small rate, so the walkthrough gets throttled. */
-export const DEMO_CLIENTS: readonly CreateClientInput[] = [
+export const DEMO_CLIENTS: readonly DurinCreateClientInput[] = [
   { name: 'web', tokenTtl: '1d' },
   { name: 'mobile', tokenTtl: '30d' },
   { name: 'cli', tokenTtl: '12h', throttleRate: '5/m' },

@@ -12,7 +12,7 @@ import { defineModels } from './models/defineModels.js';
 import { createDurinTRPC, createProcedures } from './request/procedures.js';
 import { createDurinRouter } from './router/index.js';
 import { resolveSettings, type DurinSettings } from './config/settings.js';
-import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
+import { memoryThrottleStore, type DurinThrottleStore } from './throttle/store.js';
 import { createThrottling } from './throttle/throttle.js';
 import { createTokenLookup } from './request/lookup.js';
 import { withPrimaryRetry } from './request/primaryRetry.js';
@@ -37,7 +37,7 @@ export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
   /** See the README's settings reference. */
   settings?: DurinSettings | undefined;
   /** Where throttle counters live. @default memoryThrottleStore() */
-  throttleStore?: ThrottleStore | undefined;
+  throttleStore?: DurinThrottleStore | undefined;
   /** Tells every process of a revocation, e.g. `redisCacheBus(redis)`. @default none: this process only */
   cacheBus?: DurinCacheBus | undefined;
 }

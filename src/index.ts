@@ -5,7 +5,7 @@
 export { createDurin, type Durin, type DurinOptions } from './createDurin.js';
 export type { DurinContext, DurinFailure, DurinRequestState } from './request/context.js';
 export type { DurinContextOptions } from './request/request.js';
-export type { AuthenticatedContext } from './request/procedures.js';
+export type { DurinAuthenticatedContext, AuthenticatedContext } from './request/procedures.js';
 export {
   DURIN_ERROR_CODES,
   DURIN_ERRORS,
@@ -18,28 +18,33 @@ export {
 export { DurinConfigError, isDurinConfigError } from './config/messages.js';
 export { hashToken } from './core/crypto.js';
 export { parseDuration } from './config/duration.js';
-export { parseRate, type ThrottleRate } from './config/rate.js';
+export { parseRate, type DurinThrottleRate, type ThrottleRate } from './config/rate.js';
 export type { DurinSettings, ResolvedDurinSettings } from './config/settings.js';
 export type { DurinEvents, DurinEventMap, DurinRevokeReason } from './core/events.js';
 export type { DurinCache } from './request/cache.js';
-export type { CacheBusLink, DurinCacheBus, DurinComponent, DurinHealthReporter } from './core/bus.js';
-export type { LivenessMessage } from './core/liveness.js';
-export type { DurinClients, CreateClientInput } from './core/clients.js';
-export type { IssuedToken } from './core/tokens.js';
+export type { DurinCacheBusLink, DurinCacheBus, DurinComponent, DurinHealthReporter, CacheBusLink } from './core/bus.js';
+export type { DurinLivenessMessage, LivenessMessage } from './core/liveness.js';
+export type { DurinClients, DurinCreateClientInput, CreateClientInput } from './core/clients.js';
+export type { DurinIssuedToken, IssuedToken } from './core/tokens.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';
-export type { IssueOptions } from './core/tokens.js';
+export type { DurinIssueOptions, IssueOptions } from './core/tokens.js';
 export type { DurinRouterHost } from './types.js';
 export {
   memoryThrottleStore,
+  type DurinMemoryThrottleStore,
+  type DurinMemoryThrottleStoreOptions,
+  type DurinThrottleDecision,
+  type DurinThrottleStore,
+  type DurinThrottleWindow,
   type MemoryThrottleStore,
   type MemoryThrottleStoreOptions,
   type ThrottleDecision,
   type ThrottleStore,
   type ThrottleWindow,
 } from './throttle/store.js';
-export type { ThrottleOptions } from './throttle/throttle.js';
-export type { LoginOutput } from './router/login.js';
-export type { DurinSession } from './router/sessions.js';
+export type { DurinThrottleOptions, ThrottleOptions } from './throttle/throttle.js';
+export type { DurinLoginOutput, LoginOutput } from './router/login.js';
+export type { DurinSession } from './core/sessions.js';
 export type { DurinApiAccess } from './router/apiAccess.js';
 export { AUTH_TOKEN_TABLE, CLIENT_TABLE } from './models/defineModels.js';
 export type {

@@ -8,7 +8,7 @@ import type { DurinProcedures } from './request/procedures.js';
 import type { createDurinRouter } from './router/index.js';
 import type { ResolvedDurinSettings } from './config/settings.js';
 import type { createThrottling } from './throttle/throttle.js';
-import type { DurinTokens as TokenOperations } from './core/tokens.js';
+import type { TokenLifecycle } from './core/tokens.js';
 
 /**
  * The public types of what `createDurin` returns, declared rather than inferred, so
@@ -24,7 +24,7 @@ export type DurinRouter<TUser, TSerializedUser = never> = ReturnType<typeof crea
 
 /** `durin.tokens`: issue, renew and revoke tokens from the app's own code. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so the public type has a name of its own in hovers and errors
-export interface DurinTokens<TUser> extends Pick<TokenOperations<TUser>, 'issue' | 'renew' | 'revoke' | 'revokeAll' | 'removeExpired'> {}
+export interface DurinTokens<TUser> extends Pick<TokenLifecycle<TUser>, 'issue' | 'renew' | 'revoke' | 'revokeAll' | 'removeExpired'> {}
 
 /** The object `createDurin` returns. */
 export interface Durin<TUser extends Model = Model, TSerializedUser = never> {

@@ -1,7 +1,10 @@
 import { initTRPC } from '@trpc/server';
 import { Column, DataType, Model, Sequelize, Table } from 'sequelize-typescript';
 import { describe, expect, expectTypeOf, test } from 'vitest';
+import type * as Django from '../src/django/index.js';
 import { createDurin, type Durin, type DurinAuthToken, type DurinContext, type DurinTokens } from '../src/index.js';
+import type * as Api from '../src/index.js';
+import type * as Redis from '../src/redis/index.js';
 
 /**
  * Types are tested next to behaviour (checked by `tsc` in `npm test`): protectedProcedure narrows
@@ -48,5 +51,31 @@ describe('declared public types', () => {
     expectTypeOf(durin.tokens).toEqualTypeOf<DurinTokens<AppUser>>();
     expectTypeOf<keyof DurinTokens<AppUser>>().toEqualTypeOf<'issue' | 'renew' | 'revoke' | 'revokeAll' | 'removeExpired'>();
     expect(Object.keys(durin.tokens).sort()).toEqual(['issue', 'removeExpired', 'renew', 'revoke', 'revokeAll']);
+  });
+});
+
+describe('public names', () => {
+  test('every old name is the same type as its Durin-prefixed one', () => {
+    type User = AppUser;
+    expectTypeOf<Api.AuthenticatedContext<User>>().toEqualTypeOf<Api.DurinAuthenticatedContext<User>>();
+    expectTypeOf<Api.IssuedToken<User>>().toEqualTypeOf<Api.DurinIssuedToken<User>>();
+    expectTypeOf<Api.IssueOptions>().toEqualTypeOf<Api.DurinIssueOptions>();
+    expectTypeOf<Api.LoginOutput<string>>().toEqualTypeOf<Api.DurinLoginOutput<string>>();
+    expectTypeOf<Api.ThrottleRate>().toEqualTypeOf<Api.DurinThrottleRate>();
+    expectTypeOf<Api.ThrottleStore>().toEqualTypeOf<Api.DurinThrottleStore>();
+    expectTypeOf<Api.ThrottleWindow>().toEqualTypeOf<Api.DurinThrottleWindow>();
+    expectTypeOf<Api.ThrottleDecision>().toEqualTypeOf<Api.DurinThrottleDecision>();
+    expectTypeOf<Api.ThrottleOptions>().toEqualTypeOf<Api.DurinThrottleOptions>();
+    expectTypeOf<Api.MemoryThrottleStore>().toEqualTypeOf<Api.DurinMemoryThrottleStore>();
+    expectTypeOf<Api.MemoryThrottleStoreOptions>().toEqualTypeOf<Api.DurinMemoryThrottleStoreOptions>();
+    expectTypeOf<Api.LivenessMessage>().toEqualTypeOf<Api.DurinLivenessMessage>();
+    expectTypeOf<Api.CacheBusLink>().toEqualTypeOf<Api.DurinCacheBusLink>();
+    expectTypeOf<Api.CreateClientInput>().toEqualTypeOf<Api.DurinCreateClientInput>();
+    expectTypeOf<Redis.RedisThrottleStore>().toEqualTypeOf<Redis.DurinRedisThrottleStore>();
+    expectTypeOf<Redis.RedisCacheBus>().toEqualTypeOf<Redis.DurinRedisCacheBus>();
+    expectTypeOf<Redis.RedisCacheBusOptions>().toEqualTypeOf<Redis.DurinRedisCacheBusOptions>();
+    expectTypeOf<Django.DjangoImportReport>().toEqualTypeOf<Django.DurinDjangoImportReport>();
+    expectTypeOf<Django.ImportDjangoDurinOptions>().toEqualTypeOf<Django.DurinDjangoImportOptions>();
+    expectTypeOf<Django.RoundedTtl>().toEqualTypeOf<Django.DurinRoundedTtl>();
   });
 });

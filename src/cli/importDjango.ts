@@ -1,4 +1,4 @@
-import { importDjangoDurin, type DjangoImportReport } from '../django/importDjangoDurin.js';
+import { importDjangoDurin, type DurinDjangoImportReport } from '../django/importDjangoDurin.js';
 import type { CliCommand } from './command.js';
 import { CLI_OUTPUT } from './messages.js';
 
@@ -11,7 +11,7 @@ function seconds(microseconds: string): string {
   return `${value / 1_000_000n}${fraction ? `.${fraction}` : ''}`;
 }
 
-export function describeImport(report: DjangoImportReport, dryRun: boolean): string[] {
+export function describeImport(report: DurinDjangoImportReport, dryRun: boolean): string[] {
   if (report.outcome === 'alreadyImported') {
     const dropped = report.droppedLeftovers.length > 0;
     const leftovers = dropped ? [CLI_OUTPUT.djangoLeftovers(report.droppedLeftovers.join(', '), dryRun)] : [];

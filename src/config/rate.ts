@@ -4,7 +4,7 @@
  * starting with them; here one parser serves both, with one grammar.
  */
 
-export interface ThrottleRate {
+export interface DurinThrottleRate {
   /** Requests allowed in one window. */
   readonly count: number;
   /** The window, in seconds. */
@@ -31,7 +31,7 @@ const RATE_PATTERN = /^(\d{1,9})\/([a-z]+)$/;
 export const RATE_FORM = '"<n>/<period>" with a period of s, sec, second, m, min, minute, h, hour, d or day (e.g. "100/h")';
 
 /** Parses a rate; returns `null` when the input does not follow the grammar or allows zero requests. */
-export function parseRate(input: unknown): ThrottleRate | null {
+export function parseRate(input: unknown): DurinThrottleRate | null {
   if (typeof input !== 'string') return null;
   const text = input.trim();
   const match = RATE_PATTERN.exec(text);
@@ -41,3 +41,7 @@ export function parseRate(input: unknown): ThrottleRate | null {
   if (seconds === undefined || count < 1) return null;
   return { count, seconds, text };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinThrottleRate`. */
+export type ThrottleRate = DurinThrottleRate;

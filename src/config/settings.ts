@@ -9,7 +9,7 @@ import {
   describeValue,
   invalidConfig,
 } from './messages.js';
-import { RATE_FORM, parseRate, type ThrottleRate } from './rate.js';
+import { RATE_FORM, parseRate, type DurinThrottleRate } from './rate.js';
 import { compileTrustProxy, type DurinTrustProxySetting } from './trustProxy.js';
 import { parseLookupTimeout } from './duration.js';
 
@@ -34,7 +34,10 @@ function custom<T>(parse: (input: unknown) => T | null, expected: string) {
 const MAX_CACHE_TIMEOUT_SECONDS = 24 * 86_400;
 
 const duration = custom(parseDuration, EXPECTED.duration(DURATION_FORMS));
-const nullableRate = custom<ThrottleRate | 'off'>((input) => (input === null ? 'off' : parseRate(input)), EXPECTED.nullOrRate(RATE_FORM));
+const nullableRate = custom<DurinThrottleRate | 'off'>(
+  (input) => (input === null ? 'off' : parseRate(input)),
+  EXPECTED.nullOrRate(RATE_FORM),
+);
 const durationOrNull = custom<number | 'off'>(
   (input) => (input === null ? 'off' : parseDuration(input)),
   EXPECTED.nullOrDuration(DURATION_FORMS),

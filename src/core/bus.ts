@@ -1,7 +1,7 @@
-import type { LivenessMessage } from './liveness.js';
+import type { DurinLivenessMessage } from './liveness.js';
 
 /**
- * The contract a cross-process bus implements, like `ThrottleStore` for counters.
+ * The contract a cross-process bus implements, like `DurinThrottleStore` for counters.
  * The core knows only this; `trpc-durin/redis` provides `redisCacheBus`, and an app may bring its
  * own (NATS, Postgres LISTEN/NOTIFY) with the same guarantees.
  */
@@ -18,9 +18,9 @@ export interface DurinHealthReporter {
 }
 
 /** What durin hands a bus when it connects it. */
-export interface CacheBusLink extends DurinHealthReporter {
+export interface DurinCacheBusLink extends DurinHealthReporter {
   /** A message another process published: reaches this process's cache and streams, never re-published. */
-  deliver(message: LivenessMessage): void;
+  deliver(message: DurinLivenessMessage): void;
   /**
    * The bus's health changed. While unhealthy the cached context bypasses its cache (every lookup
    * goes to the database); on the way back to healthy the cache is cleared, since messages may
@@ -31,9 +31,9 @@ export interface CacheBusLink extends DurinHealthReporter {
 
 export interface DurinCacheBus {
   /** durin calls this once, from `createDurin`; the bus starts listening here. */
-  connect(link: CacheBusLink): void;
+  connect(link: DurinCacheBusLink): void;
   /** Sends a local change to every other process. Never throws, never waits on the caller. */
-  publish(message: LivenessMessage): void;
+  publish(message: DurinLivenessMessage): void;
   /** True only while every message is known to be delivered (subscription confirmed, pings answered). */
   readonly healthy: boolean;
   /** Ends what the bus started (its subscriber connection, timers); the app's own client stays open. */
@@ -44,3 +44,7 @@ export interface DurinCacheBus {
 export interface DurinClosable {
   close?(): void | Promise<void>;
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinCacheBusLink`. */
+export type CacheBusLink = DurinCacheBusLink;

@@ -4,14 +4,14 @@ import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, invalid
 import type { DurinClient, DurinModels } from '../models/types.js';
 import { RATE_FORM, parseRate } from '../config/rate.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
-import type { DurinTokens } from './tokens.js';
+import type { TokenLifecycle } from './tokens.js';
 
 /**
  * `durin.clients`: the API clients (web, mobile, cli, api...), each with its token TTL and rate.
  * Input is validated here, so the router, the CLI and app code get the same messages.
  */
 
-export interface CreateClientInput {
+export interface DurinCreateClientInput {
   /** Unique, 1 to 64 characters. */
   name: string;
   /** Lifetime of the client's tokens: seconds or "14d". @default settings.defaultTokenTtl */
@@ -21,7 +21,7 @@ export interface CreateClientInput {
 }
 
 export interface DurinClients {
-  create(input: CreateClientInput): Promise<DurinClient>;
+  create(input: DurinCreateClientInput): Promise<DurinClient>;
   get(name: string): Promise<DurinClient | null>;
   /** Every client, by name. */
   list(): Promise<DurinClient[]>;
@@ -32,7 +32,7 @@ export interface DurinClients {
 const NAME_PATTERN = /^\S(?:.{0,62}\S)?$/u;
 
 /** Validates a client's fields; throws a `DurinConfigError` naming the field. */
-export function validateClientInput(input: CreateClientInput, defaultTtl: number) {
+export function validateClientInput(input: DurinCreateClientInput, defaultTtl: number) {
   const { name } = input;
   if (typeof name !== 'string' || name.length === 0) {
     throw invalidConfig('client', 'name', DURIN_CONFIG_PROBLEMS.clientNameBlank);
@@ -52,7 +52,7 @@ export function validateClientInput(input: CreateClientInput, defaultTtl: number
   return { name, tokenTtl, throttleRate: rate?.text ?? '' };
 }
 
-export function createClients<TUser>(models: DurinModels, settings: ResolvedDurinSettings, tokens: DurinTokens<TUser>): DurinClients {
+export function createClients<TUser>(models: DurinModels, settings: ResolvedDurinSettings, tokens: TokenLifecycle<TUser>): DurinClients {
   const { Client, AuthToken } = models;
   return {
     async create(input) {
@@ -97,3 +97,7 @@ export function createClients<TUser>(models: DurinModels, settings: ResolvedDuri
     },
   };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinCreateClientInput`. */
+export type CreateClientInput = DurinCreateClientInput;

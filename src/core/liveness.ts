@@ -10,7 +10,7 @@
  */
 
 /** A change to tokens, as it travels between processes. Plain JSON: no Date, no instance. */
-export type LivenessMessage =
+export type DurinLivenessMessage =
   /** These digests stopped working (any `tokenRevoked` reason, or an expiry found on use). */
   | { readonly type: 'revoked'; readonly tokenHashes: readonly string[] }
   /** This digest's expiry moved to `expiry` (ms since the epoch): `refresh`, `renewOnUse`. */
@@ -18,18 +18,18 @@ export type LivenessMessage =
   /** The set or the state of this user's tokens changed (login, rotation, refresh, revocation). */
   | { readonly type: 'userChanged'; readonly userId: string };
 
-export type LivenessListener = (message: LivenessMessage) => void;
+export type LivenessListener = (message: DurinLivenessMessage) => void;
 
 /** Where a process's liveness changes go out to other processes; durin calls only this. */
 export interface LivenessPublisher {
-  publish(message: LivenessMessage): void;
+  publish(message: DurinLivenessMessage): void;
 }
 
 export interface TokenLiveness {
   /** A change made in this process: delivered to every local listener, then to the bus. */
-  publish(message: LivenessMessage): void;
+  publish(message: DurinLivenessMessage): void;
   /** A change made in another process (the bus calls this): local listeners only. */
-  deliver(message: LivenessMessage): void;
+  deliver(message: DurinLivenessMessage): void;
   /** Every message, local or remote (the cache). Returns the unsubscribe. */
   subscribe(listener: LivenessListener): () => void;
   /** Messages about one digest: `revoked` that names it, `renewed` of it. Returns the unsubscribe. */
@@ -69,7 +69,7 @@ export function createTokenLiveness(reportError: ErrorSink): TokenLiveness {
     };
   };
 
-  const call = (listener: LivenessListener, message: LivenessMessage) => {
+  const call = (listener: LivenessListener, message: DurinLivenessMessage) => {
     try {
       listener(message);
     } catch (error) {
@@ -77,12 +77,12 @@ export function createTokenLiveness(reportError: ErrorSink): TokenLiveness {
     }
   };
 
-  const callAll = (set: Set<LivenessListener> | undefined, message: LivenessMessage) => {
+  const callAll = (set: Set<LivenessListener> | undefined, message: DurinLivenessMessage) => {
     // A copy: a listener may unsubscribe (or subscribe) while we walk the set.
     if (set) for (const listener of [...set]) call(listener, message);
   };
 
-  const deliver = (message: LivenessMessage) => {
+  const deliver = (message: DurinLivenessMessage) => {
     callAll(everything, message);
     switch (message.type) {
       case 'revoked':
@@ -134,3 +134,7 @@ export function createTokenLiveness(reportError: ErrorSink): TokenLiveness {
     },
   };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinLivenessMessage`. */
+export type LivenessMessage = DurinLivenessMessage;

@@ -6,7 +6,7 @@ import { durinError } from '../errors.js';
 import { DURIN_CONFIG_PROBLEMS, invalidConfig } from '../config/messages.js';
 import type { DurinEvents, DurinRevokeReason } from './events.js';
 import type { TokenLiveness } from './liveness.js';
-import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from '../models/types.js';
+import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels, SessionMetadataKey } from '../models/types.js';
 import { renewalExpiry } from './lifetime.js';
 import { createTokenWriter } from './rotation.js';
 import { sessionView, type DurinSession, type DurinSessionRevocation } from './sessions.js';
@@ -21,18 +21,22 @@ import { addSeconds, now } from './time.js';
  * the named operations below and never build a query of their own.
  */
 
-export interface IssuedToken<TUser> {
+export interface DurinIssuedToken<TUser> {
   /** The plaintext token: shown once, never stored. */
   readonly token: string;
   readonly auth: DurinAuthToken<TUser>;
 }
 
-export interface DurinTokens<TUser> {
+/**
+ * Everything that writes a token row, for durin's own parts (the request path, the routers, the
+ * clients, usage). Apps see the subset `durin.tokens` (`DurinTokens` in types.ts).
+ */
+export interface TokenLifecycle<TUser> {
   /**
    * Issues a token for (user, client). One token per (user, client), as in durin; since a digest
    * cannot be handed back, an existing one is rotated: new secret, new expiry, same row.
    */
-  issue(user: TUser, client: string | DurinClient, options?: IssueOptions): Promise<IssuedToken<TUser>>;
+  issue(user: TUser, client: string | DurinClient, options?: DurinIssueOptions): Promise<DurinIssuedToken<TUser>>;
   /**
    * Moves a token's expiry to now + its client's TTL (durin's `renew_token`), capped at
    * `created + maxTokenLifetime` when that is set; `null` if it is gone.
@@ -75,7 +79,7 @@ export interface DurinTokens<TUser> {
 export type DurinUseValues = Partial<Pick<DurinAuthTokenAttributes, 'lastUsedAt' | 'lastIp' | 'userAgent' | 'expiry'>>;
 
 /** `tokens.issue`'s options. */
-export interface IssueOptions {
+export interface DurinIssueOptions {
   /** A TTL other than the client's. */
   ttl?: number | string | undefined;
   /** The session's name (login's `name`). @default null */
@@ -95,7 +99,7 @@ export interface TokenDeps<TUser> {
 
 const REVOKE_BATCH = 500;
 
-export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> {
+export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUser> {
   const { models, settings, events, liveness, userId } = deps;
   const { AuthToken, Client } = models;
   const writeToken = createTokenWriter(AuthToken);
@@ -159,7 +163,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     return found;
   }
 
-  const tokens: DurinTokens<TUser> = {
+  const tokens: TokenLifecycle<TUser> = {
     async issue(user, clientOrName, options = {}) {
       const client = await resolveClient(clientOrName);
       const ttl = options.ttl === undefined ? Number(client.tokenTtl) : parseDuration(options.ttl);
@@ -268,10 +272,11 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
   return tokens;
 }
 
-type SessionMetadata = Pick<DurinAuthTokenAttributes, 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent'>;
+/** The session-metadata values of a token row. */
+type SessionMetadata = Pick<DurinAuthTokenAttributes, SessionMetadataKey>;
 
 /** The session-metadata columns of a newly issued (or rotated) token. */
-function sessionMetadata(options: IssueOptions, at: number): SessionMetadata {
+function sessionMetadata(options: DurinIssueOptions, at: number): SessionMetadata {
   const from = options.usedFrom;
   return {
     name: options.name ?? null,
@@ -280,3 +285,9 @@ function sessionMetadata(options: IssueOptions, at: number): SessionMetadata {
     userAgent: from?.userAgent ?? null,
   };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinIssuedToken`. */
+export type IssuedToken<TUser> = DurinIssuedToken<TUser>;
+/** @deprecated Use `DurinIssueOptions`. */
+export type IssueOptions = DurinIssueOptions;

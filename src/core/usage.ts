@@ -4,7 +4,7 @@ import type { DurinAuthToken } from '../models/types.js';
 import { storableIp, type RequestFacts } from './requestFacts.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { now } from './time.js';
-import type { DurinTokens, DurinUseValues } from './tokens.js';
+import type { TokenLifecycle, DurinUseValues } from './tokens.js';
 
 /**
  * The one off-path writer: usage recording (`lastUsedAt`, `lastIp`,
@@ -28,7 +28,7 @@ export interface UsageRecorder<TUser> {
 
 export interface UsageDeps<TUser> {
   /** Writes the values and announces a renewal, like every other change to a token row. */
-  readonly tokens: Pick<DurinTokens<TUser>, 'recordUse'>;
+  readonly tokens: Pick<TokenLifecycle<TUser>, 'recordUse'>;
   readonly settings: Pick<
     ResolvedDurinSettings,
     'lastUsedUpdateInterval' | 'renewOnUse' | 'renewOnUseInterval' | 'maxTokenLifetime' | 'tokenCacheMax'

@@ -8,7 +8,7 @@ import { dropNewTables, swapInMysql } from './mysqlSwap.js';
 import { importSqlite } from './sqliteImport.js';
 
 /** Options of `importDjangoDurin`. @see README "Moving from Django" */
-export interface ImportDjangoDurinOptions {
+export interface DurinDjangoImportOptions {
   /**
    * The user table tokens belong to. @default the table `durin_authtoken.user_id` references
    * (Django's `auth_user`)
@@ -23,21 +23,21 @@ export interface ImportDjangoDurinOptions {
 }
 
 /** A client whose TTL was not a whole number of seconds, and the whole seconds it now has. */
-export interface RoundedTtl {
+export interface DurinRoundedTtl {
   readonly client: string;
   readonly microseconds: string;
   readonly seconds: number;
 }
 
 /** What `importDjangoDurin` did, or (dry run) would do. */
-export interface DjangoImportReport {
+export interface DurinDjangoImportReport {
   /** `alreadyImported`: durin's tables were trpc-durin's already; nothing changed but `droppedLeftovers`. */
   readonly outcome: 'imported' | 'dryRun' | 'alreadyImported';
   readonly clients: number;
   readonly tokens: number;
   /** Imported too, and refused on use as durin refused them. */
   readonly expiredTokens: number;
-  readonly roundedTtls: readonly RoundedTtl[];
+  readonly roundedTtls: readonly DurinRoundedTtl[];
   /** The trpc-durin migrations applied (or to apply) and recorded in SequelizeMeta. */
   readonly migrations: readonly string[];
   /** `alreadyImported`: migrations still pending, for `trpc-durin migrate`. */
@@ -50,7 +50,7 @@ export interface DjangoImportReport {
   readonly droppedLeftovers: readonly string[];
 }
 
-function checkOptions(options: ImportDjangoDurinOptions): number {
+function checkOptions(options: DurinDjangoImportOptions): number {
   for (const name of ['userTable', 'userKey'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) fail(ERRORS.badOption(name, String(value)));
@@ -79,7 +79,7 @@ async function executedMigrations(sequelize: Sequelize): Promise<string[]> {
  * @example const report = await importDjangoDurin(sequelize); // { outcome: 'imported', tokens: 1234, ... }
  * @see README "Moving from Django"
  */
-export async function importDjangoDurin(sequelize: Sequelize, options: ImportDjangoDurinOptions = {}): Promise<DjangoImportReport> {
+export async function importDjangoDurin(sequelize: Sequelize, options: DurinDjangoImportOptions = {}): Promise<DurinDjangoImportReport> {
   const batchSize = checkOptions(options);
   const dialect = dialectOf(sequelize);
   const executed = await executedMigrations(sequelize);
@@ -116,3 +116,11 @@ export async function importDjangoDurin(sequelize: Sequelize, options: ImportDja
       : await swapInMysql(sequelize, { user, found, batchSize });
   return { ...report, outcome: 'imported', migrations };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinDjangoImportReport`. */
+export type DjangoImportReport = DurinDjangoImportReport;
+/** @deprecated Use `DurinDjangoImportOptions`. */
+export type ImportDjangoDurinOptions = DurinDjangoImportOptions;
+/** @deprecated Use `DurinRoundedTtl`. */
+export type RoundedTtl = DurinRoundedTtl;

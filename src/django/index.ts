@@ -3,4 +3,11 @@
  * its API from Django to tRPC keeps every token working.
  */
 export { importDjangoDurin } from './importDjangoDurin.js';
-export type { DjangoImportReport, ImportDjangoDurinOptions, RoundedTtl } from './importDjangoDurin.js';
+export type {
+  DurinDjangoImportReport,
+  DurinDjangoImportOptions,
+  DurinRoundedTtl,
+  DjangoImportReport,
+  ImportDjangoDurinOptions,
+  RoundedTtl,
+} from './importDjangoDurin.js';

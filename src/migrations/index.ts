@@ -15,4 +15,11 @@ export {
  */
 export { importDjangoDurin } from '../django/importDjangoDurin.js';
 /** @deprecated Import from `trpc-durin/django`; these re-exports stay for one release. */
-export type { DjangoImportReport, ImportDjangoDurinOptions, RoundedTtl } from '../django/importDjangoDurin.js';
+export type {
+  DurinDjangoImportReport,
+  DurinDjangoImportOptions,
+  DurinRoundedTtl,
+  DjangoImportReport,
+  ImportDjangoDurinOptions,
+  RoundedTtl,
+} from '../django/importDjangoDurin.js';

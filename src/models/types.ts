@@ -41,12 +41,12 @@ export interface DurinAuthTokenAttributes {
   userAgent: string | null;
 }
 
-/** The session-metadata columns: optional when a row is created. */
-type SessionMetadata = 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent';
+/** The session-metadata attributes: optional when a row is created. */
+export type SessionMetadataKey = 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent';
 
-export type DurinAuthTokenCreationAttributes = Omit<DurinAuthTokenAttributes, 'id' | SessionMetadata> & {
+export type DurinAuthTokenCreationAttributes = Omit<DurinAuthTokenAttributes, 'id' | SessionMetadataKey> & {
   id?: number;
-} & Partial<Pick<DurinAuthTokenAttributes, SessionMetadata>>;
+} & Partial<Pick<DurinAuthTokenAttributes, SessionMetadataKey>>;
 
 /** A row of `durin_authtoken`: what `ctx.auth` holds, with `client` loaded. */
 export interface DurinAuthToken<TUser = unknown>

@@ -1,4 +1,4 @@
-import type { LivenessMessage } from '../core/liveness.js';
+import type { DurinLivenessMessage } from '../core/liveness.js';
 
 /**
  * The bus's wire format: one JSON object per message, `{ from, message }`, where `from` names the
@@ -13,16 +13,16 @@ const MAX_HASHES = 10_000;
 
 export interface BusEnvelope {
   readonly from: string;
-  readonly message: LivenessMessage;
+  readonly message: DurinLivenessMessage;
 }
 
-export function encodeEnvelope(from: string, message: LivenessMessage): string {
+export function encodeEnvelope(from: string, message: DurinLivenessMessage): string {
   return JSON.stringify({ from, message });
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_ID;
 
-function checkMessage(value: unknown): LivenessMessage | null {
+function checkMessage(value: unknown): DurinLivenessMessage | null {
   if (!value || typeof value !== 'object') return null;
   const m = value as Record<string, unknown>;
   switch (m.type) {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { CacheBusLink, DurinCacheBus } from '../core/bus.js';
+import type { DurinCacheBusLink, DurinCacheBus } from '../core/bus.js';
 import { DURIN_INTERNAL_MESSAGES } from '../errors.js';
 import { DURIN_CONFIG_PROBLEMS, invalidConfig } from '../config/messages.js';
-import type { LivenessMessage } from '../core/liveness.js';
+import type { DurinLivenessMessage } from '../core/liveness.js';
 import { decodeEnvelope, encodeEnvelope } from './busMessage.js';
 import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';
 
@@ -15,12 +15,12 @@ import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './opti
  * bypasses the cache, and clears it when health returns.
  */
 
-export interface RedisCacheBusOptions extends DurinRedisOptions {
+export interface DurinRedisCacheBusOptions extends DurinRedisOptions {
   /** How often the subscriber connection is pinged; a ping unanswered within `commandTimeoutMs` makes the bus unhealthy. @default 1000 */
   pingIntervalMs?: number | undefined;
 }
 
-export interface RedisCacheBus extends DurinCacheBus {
+export interface DurinRedisCacheBus extends DurinCacheBus {
   /** The channel messages travel on. */
   readonly channel: string;
 }
@@ -51,7 +51,7 @@ function subscriberOf(redis: Redis | Cluster): Redis | null {
 }
 
 /** `redis` is the app's client (it publishes); the bus subscribes on its own duplicate. @see README "Running several processes" */
-export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOptions = {}): RedisCacheBus {
+export function redisCacheBus(redis: Redis | Cluster, options: DurinRedisCacheBusOptions = {}): DurinRedisCacheBus {
   const { prefix, commandTimeoutMs } = resolveRedisOptions('redisCacheBus', options);
   const pingIntervalMs = options.pingIntervalMs ?? 1000;
   if (!Number.isInteger(pingIntervalMs) || pingIntervalMs < 10 || pingIntervalMs > 60_000) {
@@ -63,8 +63,8 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
   }
   const channel = `${prefix}liveness`;
   const id = randomBytes(12).toString('hex');
-  const pending: LivenessMessage[] = [];
-  let link: CacheBusLink | null = null;
+  const pending: DurinLivenessMessage[] = [];
+  let link: DurinCacheBusLink | null = null;
   let sub: Redis | null = null;
   let timer: NodeJS.Timeout | null = null;
   /** Cluster: the next pick of a master after the subscriber's connection ended, and how many in a row. */
@@ -96,7 +96,7 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
     for (const message of pending.splice(0)) send(message);
   };
 
-  function send(message: LivenessMessage) {
+  function send(message: DurinLivenessMessage) {
     const failed = (error: unknown) => {
       if (pending.length >= MAX_PENDING) pending.shift();
       pending.push(message);
@@ -214,3 +214,9 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
     },
   };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinRedisCacheBusOptions`. */
+export type RedisCacheBusOptions = DurinRedisCacheBusOptions;
+/** @deprecated Use `DurinRedisCacheBus`. */
+export type RedisCacheBus = DurinRedisCacheBus;

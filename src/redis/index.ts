@@ -3,6 +3,12 @@
  * app through Redis. The only module that uses ioredis, so an app without Redis never loads it.
  * @see README "Running several processes"
  */
-export { redisThrottleStore, type RedisThrottleStore } from './throttleStore.js';
-export { redisCacheBus, type RedisCacheBus, type RedisCacheBusOptions } from './cacheBus.js';
+export { redisThrottleStore, type DurinRedisThrottleStore, type RedisThrottleStore } from './throttleStore.js';
+export {
+  redisCacheBus,
+  type DurinRedisCacheBus,
+  type DurinRedisCacheBusOptions,
+  type RedisCacheBus,
+  type RedisCacheBusOptions,
+} from './cacheBus.js';
 export type { DurinRedisOptions } from './options.js';

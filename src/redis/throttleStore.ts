@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { DurinHealthReporter } from '../core/bus.js';
 import { DURIN_INTERNAL_MESSAGES } from '../errors.js';
-import { memoryThrottleStore, type ThrottleDecision, type ThrottleStore, type ThrottleWindow } from '../throttle/store.js';
+import { memoryThrottleStore, type DurinThrottleDecision, type DurinThrottleStore, type DurinThrottleWindow } from '../throttle/store.js';
 import { resolveRedisOptions, withTimeout, type DurinRedisOptions } from './options.js';
 import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from './slidingLogScript.js';
 
@@ -14,8 +14,8 @@ import { SLIDING_LOG_SCRIPT, SLIDING_LOG_SHA } from './slidingLogScript.js';
  * until it answers, then reports `recovered` and counts in Redis again.
  */
 
-export interface RedisThrottleStore extends ThrottleStore {
-  hit(key: string, window: ThrottleWindow, at: number): Promise<ThrottleDecision>;
+export interface DurinRedisThrottleStore extends DurinThrottleStore {
+  hit(key: string, window: DurinThrottleWindow, at: number): Promise<DurinThrottleDecision>;
   connect(reporter: DurinHealthReporter): void;
   close(): void;
   /** False while the store counts in memory because Redis failed. */
@@ -26,12 +26,12 @@ export interface RedisThrottleStore extends ThrottleStore {
 const PROBE_EVERY_MS = 250;
 /** ioredis states in which a command is sent, or sent once the first connection is made. */
 const SENDING = new Set(['ready', 'connect', 'connecting', 'wait']);
-const ALLOWED: ThrottleDecision = Object.freeze({ allowed: true });
+const ALLOWED: DurinThrottleDecision = Object.freeze({ allowed: true });
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
 
 /** `redis` is the app's client (a `Redis` or a `Cluster`); the store never closes it. @see README "Running several processes" */
-export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisOptions): RedisThrottleStore {
+export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisOptions): DurinRedisThrottleStore {
   const { prefix, commandTimeoutMs } = resolveRedisOptions('redisThrottleStore', options);
   const fallback = memoryThrottleStore();
   const reporters = new Set<DurinHealthReporter>();
@@ -42,7 +42,7 @@ export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisO
   let probeKey = prefix;
   let closed = false;
 
-  const run = async (key: string, window: ThrottleWindow, at: number): Promise<number> => {
+  const run = async (key: string, window: DurinThrottleWindow, at: number): Promise<number> => {
     const args = [1, prefix + key, window.count, window.seconds * 1000, at] as const;
     try {
       return Number(await redis.evalsha(SLIDING_LOG_SHA, ...args));
@@ -109,3 +109,7 @@ export function redisThrottleStore(redis: Redis | Cluster, options?: DurinRedisO
     },
   };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinRedisThrottleStore`. */
+export type RedisThrottleStore = DurinRedisThrottleStore;

@@ -1,7 +1,7 @@
 import type { Model } from 'sequelize';
 import { hashToken, isPlausibleToken } from '../core/crypto.js';
 import type { DurinErrorId } from '../errors.js';
-import type { DurinTokens } from '../core/tokens.js';
+import type { TokenLifecycle } from '../core/tokens.js';
 import { withDeadline } from './lookupTimeout.js';
 import { isExpired } from '../core/time.js';
 import type { TokenLookup } from './lookup.js';
@@ -63,7 +63,7 @@ export interface Authenticator<TUser> {
 export interface AuthenticatorDeps<TUser> {
   readonly lookup: TokenLookup<TUser>;
   /** Deletes and announces a token found expired: the one writer of token rows does it. */
-  readonly tokens: Pick<DurinTokens<TUser>, 'expire'>;
+  readonly tokens: Pick<TokenLifecycle<TUser>, 'expire'>;
   readonly isUserActive: (user: TUser) => boolean | Promise<boolean>;
   /** The `lookupTimeout` setting, in ms: a lookup not answered by then fails as AUTH_BACKEND_FAILED. */
   readonly lookupTimeoutMs?: number;

@@ -20,7 +20,7 @@ export function createDurinTRPC<TUser>() {
 export type DurinTRPC<TUser> = ReturnType<typeof createDurinTRPC<TUser>>;
 
 /** The authenticated part of the context: what `protectedProcedure` narrows to. */
-export interface AuthenticatedContext<TUser> {
+export interface DurinAuthenticatedContext<TUser> {
   user: TUser;
   auth: DurinAuthToken<TUser>;
 }
@@ -35,7 +35,7 @@ export function requireDurinContext(ctx: DurinContext<unknown> | undefined): voi
 }
 
 /** Throws the request's verification failure, or NOT_AUTHENTICATED when it is anonymous. */
-export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): AuthenticatedContext<TUser> {
+export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): DurinAuthenticatedContext<TUser> {
   requireDurinContext(ctx);
   const failure = ctx.durin?.failure;
   if (failure) throw durinError(failure.error, undefined, failure.cause);
@@ -90,3 +90,7 @@ export function createProcedures<TUser>(t: DurinTRPC<TUser>, watcher?: TokenWatc
 
 /** durin's concat-able procedures (`protectedProcedure`, `allowClients`, `disallowClients`). */
 export type DurinProcedures<TUser> = ReturnType<typeof createProcedures<TUser>>;
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinAuthenticatedContext`. */
+export type AuthenticatedContext<TUser> = DurinAuthenticatedContext<TUser>;

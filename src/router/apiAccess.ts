@@ -2,7 +2,7 @@ import { durinError } from '../errors.js';
 import type { DurinAuthToken, DurinClient } from '../models/types.js';
 import type { DurinClients } from '../core/clients.js';
 import { isExpired } from '../core/time.js';
-import type { DurinTokens } from '../core/tokens.js';
+import type { TokenLifecycle } from '../core/tokens.js';
 import type { DurinRouterProcedures } from './hideBackendErrors.js';
 import type { DurinTRPC } from '../request/procedures.js';
 
@@ -26,7 +26,7 @@ export interface ApiAccessDeps<TUser> {
   /** The `apiAccessClientName` setting. */
   readonly clientName: string | null;
   readonly clients: Pick<DurinClients, 'get'>;
-  readonly tokens: Pick<DurinTokens<TUser>, 'issue' | 'revoke' | 'findOnClient'>;
+  readonly tokens: Pick<TokenLifecycle<TUser>, 'issue' | 'revoke' | 'findOnClient'>;
 }
 
 export function apiAccessRouter<TUser>(deps: ApiAccessDeps<TUser>) {

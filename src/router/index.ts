@@ -2,7 +2,7 @@ import { findClientByName } from '../core/clientName.js';
 import type { DurinClients } from '../core/clients.js';
 import type { DurinEvents } from '../core/events.js';
 import type { TokenLiveness } from '../core/liveness.js';
-import type { DurinTokens } from '../core/tokens.js';
+import type { TokenLifecycle } from '../core/tokens.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import type { DurinModels } from '../models/types.js';
 import type { DurinProcedures, DurinTRPC } from '../request/procedures.js';
@@ -18,7 +18,7 @@ export interface DurinRouterParts<TUser, TSerializedUser> {
   readonly protectedProcedure: DurinProcedures<TUser>['protectedProcedure'];
   readonly models: Pick<DurinModels, 'Client'>;
   readonly settings: Pick<ResolvedDurinSettings, 'apiAccessClientName'>;
-  readonly tokens: DurinTokens<TUser>;
+  readonly tokens: TokenLifecycle<TUser>;
   readonly clients: DurinClients;
   readonly events: DurinEvents<TUser>;
   readonly liveness: TokenLiveness;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durinError } from '../errors.js';
 import type { DurinEvents } from '../core/events.js';
 import { storableIp } from '../core/requestFacts.js';
-import type { DurinTokens } from '../core/tokens.js';
+import type { TokenLifecycle } from '../core/tokens.js';
 import type { DurinClient } from '../models/types.js';
 import type { DurinContext } from '../request/context.js';
 import type { DurinRouterProcedures } from './hideBackendErrors.js';
@@ -40,7 +40,7 @@ export const loginInput = z.object({
     .transform((name) => name || null),
 });
 
-export interface LoginOutput<TSerializedUser> {
+export interface DurinLoginOutput<TSerializedUser> {
   /** The token: shown this once, never stored. */
   token: string;
   expiry: Date;
@@ -53,7 +53,7 @@ export interface LoginDeps<TUser, TSerializedUser> {
   readonly procedure: DurinRouterProcedures<TUser>['procedure'];
   /** The client a caller named, or null when there is none (or none could have that name). */
   readonly findClient: (name: string) => Promise<DurinClient | null>;
-  readonly tokens: Pick<DurinTokens<TUser>, 'issue'>;
+  readonly tokens: Pick<TokenLifecycle<TUser>, 'issue'>;
   readonly events: DurinEvents<TUser>;
   /** The login throttle (`loginThrottleRate`), per IP and username. */
   readonly enforceLogin: (ctx: DurinContext<TUser>, username: string) => Promise<void>;
@@ -64,7 +64,7 @@ export interface LoginDeps<TUser, TSerializedUser> {
 
 export function loginProcedure<TUser, TSerializedUser>(deps: LoginDeps<TUser, TSerializedUser>) {
   const { procedure, findClient, tokens, events, enforceLogin, authenticateUser, isUserActive, serializeUser } = deps;
-  return procedure.input(loginInput).mutation(async function login({ ctx, input }): Promise<LoginOutput<TSerializedUser>> {
+  return procedure.input(loginInput).mutation(async function login({ ctx, input }): Promise<DurinLoginOutput<TSerializedUser>> {
     await enforceLogin(ctx, input.username);
     const user = await authenticateUser({ username: input.username, password: input.password });
     if (!user || !(await isUserActive(user))) throw durinError('INVALID_CREDENTIALS');
@@ -75,8 +75,12 @@ export function loginProcedure<TUser, TSerializedUser>(deps: LoginDeps<TUser, TS
     const usedFrom = { ip: storableIp(ctx.durin.ip), userAgent: ctx.durin.userAgent ?? null };
     const { token, auth } = await tokens.issue(user, client, { name: input.name, usedFrom });
     events.emit('userLoggedIn', { user, auth });
-    const output: LoginOutput<TSerializedUser> = { token, expiry: auth.expiry };
+    const output: DurinLoginOutput<TSerializedUser> = { token, expiry: auth.expiry };
     if (serializeUser) output.user = serializeUser(user);
     return output;
   });
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinLoginOutput`. */
+export type LoginOutput<TSerializedUser> = DurinLoginOutput<TSerializedUser>;

@@ -1,4 +1,4 @@
-import type { DurinTokens } from '../core/tokens.js';
+import type { TokenLifecycle } from '../core/tokens.js';
 import type { DurinRouterProcedures } from './hideBackendErrors.js';
 
 /**
@@ -9,7 +9,7 @@ import type { DurinRouterProcedures } from './hideBackendErrors.js';
  */
 export function revokeOtherSessions<TUser>(deps: {
   readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
-  readonly tokens: Pick<DurinTokens<TUser>, 'revokeOthers'>;
+  readonly tokens: Pick<TokenLifecycle<TUser>, 'revokeOthers'>;
 }) {
   const { protectedProcedure, tokens } = deps;
   return protectedProcedure.mutation(async function revokeOthers({ ctx }): Promise<{ revoked: number }> {

@@ -1,12 +1,12 @@
 import { durinError } from '../errors.js';
 import type { DurinEvents } from '../core/events.js';
-import type { DurinTokens } from '../core/tokens.js';
+import type { TokenLifecycle } from '../core/tokens.js';
 import type { DurinRouterProcedures } from './hideBackendErrors.js';
 
 /** What refresh, logout and logoutAll use. */
 export interface SessionDeps<TUser> {
   readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
-  readonly tokens: Pick<DurinTokens<TUser>, 'renew' | 'revoke' | 'revokeAll'>;
+  readonly tokens: Pick<TokenLifecycle<TUser>, 'renew' | 'revoke' | 'revokeAll'>;
   readonly events: DurinEvents<TUser>;
 }
 

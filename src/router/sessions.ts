@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { durinError } from '../errors.js';
 import type { TokenLiveness } from '../core/liveness.js';
-import type { DurinTokens } from '../core/tokens.js';
+import type { TokenLifecycle } from '../core/tokens.js';
 import type { DurinTRPC } from '../request/procedures.js';
 import type { DurinRouterProcedures } from './hideBackendErrors.js';
 import { sessionsWatchProcedure } from './sessionsWatch.js';
@@ -17,7 +17,7 @@ export const revokeSessionInput = z.object({ id: z.number().int().positive().max
 export interface SessionsDeps<TUser> {
   readonly router: DurinTRPC<TUser>['router'];
   readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
-  readonly tokens: Pick<DurinTokens<TUser>, 'listSessions' | 'revokeSession' | 'revokeOthers'>;
+  readonly tokens: Pick<TokenLifecycle<TUser>, 'listSessions' | 'revokeSession' | 'revokeOthers'>;
   /** Changes to tokens, local and remote (`sessions.watch` listens). */
   readonly liveness: Pick<TokenLiveness, 'watchUser'>;
 }

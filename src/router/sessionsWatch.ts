@@ -1,5 +1,5 @@
 import type { TokenLiveness } from '../core/liveness.js';
-import type { DurinTokens } from '../core/tokens.js';
+import type { TokenLifecycle } from '../core/tokens.js';
 import type { DurinRouterProcedures } from './hideBackendErrors.js';
 import { changeFeed } from '../subscriptions/changeFeed.js';
 
@@ -11,7 +11,7 @@ import { changeFeed } from '../subscriptions/changeFeed.js';
  */
 export function sessionsWatchProcedure<TUser>(deps: {
   readonly protectedProcedure: DurinRouterProcedures<TUser>['protectedProcedure'];
-  readonly tokens: Pick<DurinTokens<TUser>, 'listSessions'>;
+  readonly tokens: Pick<TokenLifecycle<TUser>, 'listSessions'>;
   readonly liveness: Pick<TokenLiveness, 'watchUser'>;
 }) {
   const { protectedProcedure, liveness, tokens } = deps;

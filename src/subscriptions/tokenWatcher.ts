@@ -1,5 +1,5 @@
 import type { DurinFailure, Verification } from '../core/verification.js';
-import type { LivenessMessage, TokenLiveness } from '../core/liveness.js';
+import type { DurinLivenessMessage, TokenLiveness } from '../core/liveness.js';
 import { isExpired, now } from '../core/time.js';
 
 /**
@@ -90,7 +90,7 @@ export function createTokenWatcher(deps: TokenWatcherDeps): TokenWatcher {
     entry.timer.unref?.();
   }
 
-  const onMessage = (entry: Entry, message: LivenessMessage) => {
+  const onMessage = (entry: Entry, message: DurinLivenessMessage) => {
     // A token removed once past its expiry ended because it expired: the row goes when an expired
     // token is presented (here, at the expiry instant, or by a request in any process), and the
     // stream says so as that request does.

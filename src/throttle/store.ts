@@ -7,35 +7,35 @@ import type { DurinHealthReporter } from '../core/bus.js';
  */
 
 /** A window of `count` requests per `seconds`. */
-export interface ThrottleWindow {
+export interface DurinThrottleWindow {
   readonly count: number;
   readonly seconds: number;
 }
 
-export type ThrottleDecision =
+export type DurinThrottleDecision =
   | { readonly allowed: true }
   | { readonly allowed: false; /** Whole seconds until a request would be allowed (≥ 1). */ readonly waitSeconds: number };
 
-export interface ThrottleStore {
+export interface DurinThrottleStore {
   /**
    * Records one request under `key` at time `at` (ms) if `window` still allows it, and says so.
    * A refused request is not recorded (DRF's sliding log).
    */
-  hit(key: string, window: ThrottleWindow, at: number): ThrottleDecision | Promise<ThrottleDecision>;
+  hit(key: string, window: DurinThrottleWindow, at: number): DurinThrottleDecision | Promise<DurinThrottleDecision>;
   /** A shared store reports losing and regaining its backend here (`degraded` / `recovered`). durin calls it once, from `createDurin`. */
   connect?(reporter: DurinHealthReporter): void;
   /** Ends what the store started (timers, listeners); `durin.close()` calls it. The app's own client stays open. */
   close?(): void | Promise<void>;
 }
 
-export interface MemoryThrottleStoreOptions {
+export interface DurinMemoryThrottleStoreOptions {
   /** Most keys kept; past it, idle keys are dropped, then the least recently hit ones (1% at a time). @default 100000 */
   maxKeys?: number | undefined;
 }
 
 /** The default store: synchronous, and it tells how many keys it holds. */
-export interface MemoryThrottleStore extends ThrottleStore {
-  hit(key: string, window: ThrottleWindow, at: number): ThrottleDecision;
+export interface DurinMemoryThrottleStore extends DurinThrottleStore {
+  hit(key: string, window: DurinThrottleWindow, at: number): DurinThrottleDecision;
   /** Keys currently held (at most `maxKeys`). */
   readonly size: number;
 }
@@ -46,7 +46,7 @@ interface Log {
   stamps: number[];
 }
 
-const ALLOWED: ThrottleDecision = Object.freeze({ allowed: true });
+const ALLOWED: DurinThrottleDecision = Object.freeze({ allowed: true });
 const SWEEP_EVERY = 1000;
 
 const isIdle = (log: Log, at: number) => {
@@ -61,7 +61,7 @@ const isIdle = (log: Log, at: number) => {
  * therefore costs amortized O(1) per new key, never a scan of every key (an attacker can mint keys:
  * random usernames at login, addresses behind `trustProxy`).
  */
-export function memoryThrottleStore(options: MemoryThrottleStoreOptions = {}): MemoryThrottleStore {
+export function memoryThrottleStore(options: DurinMemoryThrottleStoreOptions = {}): DurinMemoryThrottleStore {
   const maxKeys = options.maxKeys ?? 100_000;
   const logs = new Map<string, Log>();
   let hitsSinceSweep = 0;
@@ -117,3 +117,15 @@ export function memoryThrottleStore(options: MemoryThrottleStoreOptions = {}): M
     },
   };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinThrottleWindow`. */
+export type ThrottleWindow = DurinThrottleWindow;
+/** @deprecated Use `DurinThrottleDecision`. */
+export type ThrottleDecision = DurinThrottleDecision;
+/** @deprecated Use `DurinThrottleStore`. */
+export type ThrottleStore = DurinThrottleStore;
+/** @deprecated Use `DurinMemoryThrottleStoreOptions`. */
+export type MemoryThrottleStoreOptions = DurinMemoryThrottleStoreOptions;
+/** @deprecated Use `DurinMemoryThrottleStore`. */
+export type MemoryThrottleStore = DurinMemoryThrottleStore;

@@ -2,12 +2,12 @@ import type { DurinContext } from '../request/context.js';
 import { durinError, formatWait } from '../errors.js';
 import { DURIN_CONFIG_PROBLEMS, invalidConfig } from '../config/messages.js';
 import { requireDurinContext, type DurinTRPC } from '../request/procedures.js';
-import { RATE_FORM, parseRate, type ThrottleRate } from '../config/rate.js';
+import { RATE_FORM, parseRate, type DurinThrottleRate } from '../config/rate.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { UNKNOWN_IP } from '../core/requestFacts.js';
 import { now } from '../core/time.js';
 import { boundedKey, foldLoginName } from './loginKey.js';
-import type { ThrottleStore, ThrottleWindow } from './store.js';
+import type { DurinThrottleStore, DurinThrottleWindow } from './store.js';
 
 /**
  * durin's UserClientRateThrottle: key `user-<userId>.client-<clientId>`, rate from
@@ -15,17 +15,17 @@ import type { ThrottleStore, ThrottleWindow } from './store.js';
  * Over the limit: TOO_MANY_REQUESTS and `Retry-After`, set through the adapter's response.
  */
 
-export interface ThrottleOptions {
+export interface DurinThrottleOptions {
   /** Counter namespace: procedures with different scopes count separately. @default "user_per_client" */
   scope?: string | undefined;
   /** Rate for tokens whose client has none, and for anonymous callers. @default settings.defaultThrottleRate */
   defaultRate?: string | null | undefined;
 }
 
-export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, store: ThrottleStore) {
+export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, store: DurinThrottleStore) {
   // Client rates are validated when clients are created; parse each distinct text once.
-  const parsedRates = new Map<string, ThrottleRate | null>();
-  const clientRate = (text: string): ThrottleRate | null => {
+  const parsedRates = new Map<string, DurinThrottleRate | null>();
+  const clientRate = (text: string): DurinThrottleRate | null => {
     let rate = parsedRates.get(text);
     if (rate === undefined) {
       rate = parseRate(text);
@@ -40,13 +40,13 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
    * proxy header), every caller would share one bucket and anyone could lock anyone out:
    * refuse loudly instead, naming the fix.
    */
-  function knownIp(ctx: DurinContext<TUser>, window: ThrottleWindow | null): string {
+  function knownIp(ctx: DurinContext<TUser>, window: DurinThrottleWindow | null): string {
     if (window && ctx.durin.ip === UNKNOWN_IP) throw durinError('CLIENT_IP_UNKNOWN');
     return ctx.durin.ip;
   }
 
   /** Records a request and throws THROTTLED (with `Retry-After`) when it is over `window`. */
-  async function enforce(ctx: DurinContext<TUser>, key: string, window: ThrottleWindow | null): Promise<void> {
+  async function enforce(ctx: DurinContext<TUser>, key: string, window: DurinThrottleWindow | null): Promise<void> {
     if (!window) return;
     const decision = await store.hit(boundedKey(key), window, now());
     if (decision.allowed) return;
@@ -54,7 +54,7 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
     throw durinError('THROTTLED', { wait: formatWait(decision.waitSeconds) });
   }
 
-  function throttle(options: ThrottleOptions = {}) {
+  function throttle(options: DurinThrottleOptions = {}) {
     const scope = options.scope ?? 'user_per_client';
     if (typeof scope !== 'string' || !/^[\w.-]{1,64}$/.test(scope)) {
       throw invalidConfig('throttle option', 'scope', DURIN_CONFIG_PROBLEMS.throttleScope(JSON.stringify(scope)));
@@ -89,3 +89,7 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
 
   return { throttle, enforceLogin };
 }
+
+// The names before every public type carried the `Durin` prefix, kept for one release.
+/** @deprecated Use `DurinThrottleOptions`. */
+export type ThrottleOptions = DurinThrottleOptions;

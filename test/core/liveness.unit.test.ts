@@ -1,19 +1,19 @@
 import { describe, expect, test, vi } from 'vitest';
 import { createDurinEvents } from '../../src/core/events.js';
-import { createTokenLiveness, type LivenessMessage } from '../../src/core/liveness.js';
+import { createTokenLiveness, type DurinLivenessMessage } from '../../src/core/liveness.js';
 
 /** The token-liveness hub: one place where "this token stopped working" is told. */
 describe('createTokenLiveness', () => {
-  const revoked = (...tokenHashes: string[]): LivenessMessage => ({ type: 'revoked', tokenHashes });
+  const revoked = (...tokenHashes: string[]): DurinLivenessMessage => ({ type: 'revoked', tokenHashes });
 
   test('publish reaches subscribers, the watchers of each named digest, and the publisher', () => {
     const liveness = createTokenLiveness((error) => {
       throw error;
     });
-    const all: LivenessMessage[] = [];
-    const a: LivenessMessage[] = [];
-    const c: LivenessMessage[] = [];
-    const published: LivenessMessage[] = [];
+    const all: DurinLivenessMessage[] = [];
+    const a: DurinLivenessMessage[] = [];
+    const c: DurinLivenessMessage[] = [];
+    const published: DurinLivenessMessage[] = [];
     liveness.subscribe((m) => all.push(m));
     liveness.watchToken('a', (m) => a.push(m));
     liveness.watchToken('c', (m) => c.push(m));

@@ -1,7 +1,7 @@
 import { expect, onTestFinished, test, vi } from 'vitest';
-import type { CacheBusLink, DurinCacheBus } from '../../src/core/bus.js';
+import type { DurinCacheBusLink, DurinCacheBus } from '../../src/core/bus.js';
 import { createDurin, type DurinSettings } from '../../src/index.js';
-import type { LivenessMessage } from '../../src/core/liveness.js';
+import type { DurinLivenessMessage } from '../../src/core/liveness.js';
 import { defineUser, hashPassword } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { unique, useClock } from '../helpers/time.js';
@@ -13,12 +13,12 @@ import { unique, useClock } from '../helpers/time.js';
  */
 const clock = useClock();
 
-function recordingBus(): DurinCacheBus & { published: LivenessMessage[] } {
-  const published: LivenessMessage[] = [];
+function recordingBus(): DurinCacheBus & { published: DurinLivenessMessage[] } {
+  const published: DurinLivenessMessage[] = [];
   return {
     published,
     healthy: true,
-    connect(_link: CacheBusLink) {},
+    connect(_link: DurinCacheBusLink) {},
     publish(message) {
       published.push(message);
     },

@@ -3,7 +3,7 @@ import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { Column, DataType, Model, Table } from 'sequelize-typescript';
 import { createDurin, durinErrorFormatter, type DurinSettings, type DurinContextOptions } from '../../src/index.js';
-import type { ThrottleStore } from '../../src/throttle/store.js';
+import type { DurinThrottleStore } from '../../src/throttle/store.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /**
@@ -52,7 +52,7 @@ export interface TestAppOptions {
   /** An existing database (to build two apps on one), else a fresh one. */
   db?: TestDatabase;
   /** durin's throttle store, else its default. */
-  throttleStore?: ThrottleStore;
+  throttleStore?: DurinThrottleStore;
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {

@@ -1,15 +1,15 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CacheBusLink } from '../../src/core/bus.js';
-import type { LivenessMessage } from '../../src/core/liveness.js';
-import { redisCacheBus, type RedisCacheBus } from '../../src/redis/index.js';
+import type { DurinCacheBusLink } from '../../src/core/bus.js';
+import type { DurinLivenessMessage } from '../../src/core/liveness.js';
+import { redisCacheBus, type DurinRedisCacheBus } from '../../src/redis/index.js';
 import { connectRedis, describeRedis, eventually, startDedicatedRedis, testPrefix, type DedicatedRedis } from '../helpers/redis.js';
 
 /** What durin hands a bus, recording every call. */
 function recordingLink() {
-  const delivered: LivenessMessage[] = [];
+  const delivered: DurinLivenessMessage[] = [];
   const log: string[] = [];
-  const link: CacheBusLink = {
+  const link: DurinCacheBusLink = {
     deliver: (message) => delivered.push(message),
     healthChanged: (healthy) => log.push(healthy ? 'healthy' : 'unhealthy'),
     degraded: (component) => log.push(`degraded:${component}`),
@@ -18,7 +18,7 @@ function recordingLink() {
   return { delivered, log, link };
 }
 
-const MESSAGES: LivenessMessage[] = [
+const MESSAGES: DurinLivenessMessage[] = [
   { type: 'revoked', tokenHashes: ['a'.repeat(64), 'b'.repeat(64)] },
   { type: 'renewed', tokenHash: 'c'.repeat(64), expiry: 1_764_000_000_123 },
   { type: 'userChanged', userId: '42' },
@@ -26,7 +26,7 @@ const MESSAGES: LivenessMessage[] = [
 
 describeRedis('redisCacheBus on a shared redis-server', () => {
   let redis: Redis;
-  const buses: RedisCacheBus[] = [];
+  const buses: DurinRedisCacheBus[] = [];
   beforeAll(() => {
     redis = connectRedis();
   });

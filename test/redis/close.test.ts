@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDurin } from '../../src/index.js';
-import { redisCacheBus, redisThrottleStore, type RedisThrottleStore } from '../../src/redis/index.js';
+import { redisCacheBus, redisThrottleStore, type DurinRedisThrottleStore } from '../../src/redis/index.js';
 import { defineUser } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { connectRedis, describeRedis, eventually, freePort, testPrefix } from '../helpers/redis.js';
@@ -37,7 +37,7 @@ describeRedis('durin.close() with the Redis store and bus', () => {
     await new Promise((resolve) => setTimeout(resolve, 20)); // let the set-up's sockets finish closing
     const before = resources();
     const instances: Array<{ durin: { close(): Promise<void> }; cacheBus: { healthy: boolean } }> = [];
-    const stores: RedisThrottleStore[] = [];
+    const stores: DurinRedisThrottleStore[] = [];
     for (let i = 0; i < 50; i++) {
       const store = redisThrottleStore(i % 2 ? redis : dead, { prefix: testPrefix() });
       const cacheBus = redisCacheBus(redis, { prefix: testPrefix(), pingIntervalMs: 50 });

@@ -1,11 +1,11 @@
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CacheBusLink } from '../../src/core/bus.js';
+import type { DurinCacheBusLink } from '../../src/core/bus.js';
 import { createDurin } from '../../src/index.js';
-import type { LivenessMessage } from '../../src/core/liveness.js';
+import type { DurinLivenessMessage } from '../../src/core/liveness.js';
 import { redisCacheBus, redisThrottleStore } from '../../src/redis/index.js';
 import { encodeEnvelope } from '../../src/redis/busMessage.js';
-import { memoryThrottleStore, type ThrottleWindow } from '../../src/throttle/store.js';
+import { memoryThrottleStore, type DurinThrottleWindow } from '../../src/throttle/store.js';
 import { defineUser } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { describeRedis, eventually, testPrefix } from '../helpers/redis.js';
@@ -16,7 +16,7 @@ import { startRedisCluster, type LocalRedisCluster } from '../helpers/redisClust
  * cluster, no replicas). Keys spread over the three masters; pub/sub is broadcast by the cluster.
  */
 
-const MESSAGES: LivenessMessage[] = [
+const MESSAGES: DurinLivenessMessage[] = [
   { type: 'revoked', tokenHashes: ['a'.repeat(64), 'b'.repeat(64)] },
   { type: 'renewed', tokenHash: 'c'.repeat(64), expiry: 1_764_000_000_123 },
   { type: 'userChanged', userId: '42' },
@@ -24,9 +24,9 @@ const MESSAGES: LivenessMessage[] = [
 
 /** What durin hands a bus, recording every call. */
 function recordingLink() {
-  const delivered: LivenessMessage[] = [];
+  const delivered: DurinLivenessMessage[] = [];
   const log: string[] = [];
-  const link: CacheBusLink = {
+  const link: DurinCacheBusLink = {
     deliver: (message) => delivered.push(message),
     healthChanged: (healthy) => log.push(healthy ? 'healthy' : 'unhealthy'),
     degraded: (component) => log.push(`degraded:${component}`),
@@ -64,7 +64,7 @@ describeRedis('redisThrottleStore and redisCacheBus on a Redis Cluster', () => {
     let seed = 0x1f2e3d4c;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-    const windows: ThrottleWindow[] = [
+    const windows: DurinThrottleWindow[] = [
       { count: 1, seconds: 60 },
       { count: 2, seconds: 60 },
       { count: 3, seconds: 120 },

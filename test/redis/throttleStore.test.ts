@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DurinComponent, DurinHealthReporter } from '../../src/core/bus.js';
 import { redisThrottleStore } from '../../src/redis/index.js';
 import { RedisTimeoutError } from '../../src/redis/options.js';
-import { memoryThrottleStore, type ThrottleWindow } from '../../src/throttle/store.js';
+import { memoryThrottleStore, type DurinThrottleWindow } from '../../src/throttle/store.js';
 import { connectRedis, describeRedis, eventually, startDedicatedRedis, testPrefix, type DedicatedRedis } from '../helpers/redis.js';
 
 /** Records what a store reports, as durin's health reporter would receive it. */
@@ -30,7 +30,7 @@ describeRedis('redisThrottleStore on a shared redis-server', () => {
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
     // Windows of a minute or more: the keys' TTLs run on Redis's clock, which must not overtake the
     // sequence's own `at` (a slow, shared machine takes real seconds over a sequence).
-    const windows: ThrottleWindow[] = [
+    const windows: DurinThrottleWindow[] = [
       { count: 1, seconds: 60 },
       { count: 2, seconds: 60 },
       { count: 3, seconds: 120 },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { DURIN_ERRORS } from '../../src/errors.js';
-import { memoryThrottleStore, type ThrottleStore } from '../../src/throttle/store.js';
+import { memoryThrottleStore, type DurinThrottleStore } from '../../src/throttle/store.js';
 import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
@@ -53,7 +53,7 @@ describe('trustProxy behind an appending proxy', () => {
   test('8 KB forwarded values become bounded throttle keys', async () => {
     const keys: string[] = [];
     const memory = memoryThrottleStore();
-    const store: ThrottleStore = { hit: (key, window, at) => (keys.push(key), memory.hit(key, window, at)) };
+    const store: DurinThrottleStore = { hit: (key, window, at) => (keys.push(key), memory.hit(key, window, at)) };
     const { login } = await start({ settings: { trustProxy: true }, throttleStore: store });
     for (let i = 0; i < 3; i++) await login({ 'x-forwarded-for': `${i}${'x'.repeat(8192)}` });
     expect(keys).toHaveLength(3);

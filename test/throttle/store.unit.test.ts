@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DURIN_ERRORS, durinMessage, formatWait } from '../../src/errors.js';
-import { memoryThrottleStore, type ThrottleDecision } from '../../src/throttle/store.js';
+import { memoryThrottleStore, type DurinThrottleDecision } from '../../src/throttle/store.js';
 
 /**
  * The default counter store: DRF's sliding log per key, bounded by
@@ -9,7 +9,7 @@ import { memoryThrottleStore, type ThrottleDecision } from '../../src/throttle/s
 const T0 = Date.UTC(2030, 0, 1);
 const s = (seconds: number) => T0 + seconds * 1000;
 const perMinute = (count: number) => ({ count, seconds: 60 });
-const refused = (decision: ThrottleDecision) => (decision.allowed ? null : decision.waitSeconds);
+const refused = (decision: DurinThrottleDecision) => (decision.allowed ? null : decision.waitSeconds);
 
 describe('memoryThrottleStore: the sliding log', () => {
   test('allows `count` requests in the window, then refuses', () => {

@@ -11,11 +11,11 @@ import {
   type DurinContextOptions,
   type DurinSettings,
   type DurinTokens,
-  type IssueOptions,
-  type MemoryThrottleStoreOptions,
+  type DurinIssueOptions,
+  type DurinMemoryThrottleStoreOptions,
 } from '../../src/index.js';
 import type { DurinMigrationOptions } from '../../src/migrations/index.js';
-import type { DurinRedisOptions, RedisCacheBusOptions } from '../../src/redis/index.js';
+import type { DurinRedisOptions, DurinRedisCacheBusOptions } from '../../src/redis/index.js';
 
 /**
  * Compiled, never run (test/types/tsconfig.json: exactOptionalPropertyTypes): every adapter's
@@ -87,14 +87,18 @@ export const settingsFromEnv: DurinSettings[] = [
   noSettings,
   { tokenPrefix: process.env.DURIN_TOKEN_PREFIX, defaultTokenTtl: process.env.DURIN_TOKEN_TTL, lookupTimeout: process.env.DURIN_LOOKUP },
 ];
-const noRedisOptions: AllUndefined<RedisCacheBusOptions> = { prefix: undefined, commandTimeoutMs: undefined, pingIntervalMs: undefined };
-export const redisOptions: [DurinRedisOptions, RedisCacheBusOptions] = [{ prefix: process.env.REDIS_PREFIX }, noRedisOptions];
+const noRedisOptions: AllUndefined<DurinRedisCacheBusOptions> = {
+  prefix: undefined,
+  commandTimeoutMs: undefined,
+  pingIntervalMs: undefined,
+};
+export const redisOptions: [DurinRedisOptions, DurinRedisCacheBusOptions] = [{ prefix: process.env.REDIS_PREFIX }, noRedisOptions];
 const noMigrationOptions: AllUndefined<DurinMigrationOptions> = { userTable: undefined, userKey: undefined, userKeyType: undefined };
 export const migrationOptions: DurinMigrationOptions[] = [noMigrationOptions, { userTable: process.env.USER_TABLE }];
-const noIssueOptions: Omit<AllUndefined<IssueOptions>, 'usedFrom'> = { ttl: undefined, name: undefined };
-export const issueOptions: IssueOptions = noIssueOptions;
-const noStoreOptions: AllUndefined<MemoryThrottleStoreOptions> = { maxKeys: undefined };
-export const storeOptions: MemoryThrottleStoreOptions = noStoreOptions;
+const noIssueOptions: Omit<AllUndefined<DurinIssueOptions>, 'usedFrom'> = { ttl: undefined, name: undefined };
+export const issueOptions: DurinIssueOptions = noIssueOptions;
+const noStoreOptions: AllUndefined<DurinMemoryThrottleStoreOptions> = { maxKeys: undefined };
+export const storeOptions: DurinMemoryThrottleStoreOptions = noStoreOptions;
 
 // routerFor(t) checks the app's context at compile time; durin.router alone cannot be checked.
 export const checkedRouter = t.router({ auth: durin.routerFor(t) });

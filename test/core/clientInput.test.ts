@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DURIN_ERRORS } from '../../src/errors.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /** Client input: a client name the table cannot hold is "No client with that name.", not a 500. */
 describe('login with an odd client name', () => {
-  let app: TestApp;
-  let server: TestServer;
-  beforeAll(async () => {
-    app = await createTestApp({ settings: { loginThrottleRate: null } });
-    server = await startTestServer(app);
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
-  });
+  const env = useTestServer({ settings: { loginThrottleRate: null } });
 
   test.each([
     ['a NUL', 'we\u0000b'],
@@ -27,8 +17,8 @@ describe('login with an odd client name', () => {
     ['65 characters', 'w'.repeat(65)],
     ['4 KB', 'w'.repeat(4096)],
   ])('%s is "No client with that name." (400)', async (_, client) => {
-    const user = await app.createUser();
-    const response = await server.raw('auth.login', { body: { username: user.username, password: 'hunter2', client } });
+    const user = await env.app.createUser();
+    const response = await env.server.raw('auth.login', { body: { username: user.username, password: 'hunter2', client } });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: { json: { message: string; data: { durinCode: string } } } };
     expect(body.error.json.message).toBe(DURIN_ERRORS.CLIENT_UNKNOWN.message);
@@ -36,8 +26,8 @@ describe('login with an odd client name', () => {
   });
 
   test('tokens.issue with an unknown client name is CLIENT_UNKNOWN, not a configuration error', async () => {
-    const user = await app.createUser();
-    await expect(app.durin.tokens.issue(user, unique('nope'))).rejects.toMatchObject({
+    const user = await env.app.createUser();
+    await expect(env.app.durin.tokens.issue(user, unique('nope'))).rejects.toMatchObject({
       code: 'BAD_REQUEST',
       message: DURIN_ERRORS.CLIENT_UNKNOWN.message,
     });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { hashToken, type DurinEventMap } from '../../src/index.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /** Every revocation path emits tokenRevoked with the digests and a reason. */
@@ -9,51 +8,44 @@ const clock = useClock();
 type Revoked = DurinEventMap['tokenRevoked'][0];
 
 describe('tokenRevoked', () => {
-  let app: TestApp;
-  let server: TestServer;
   const API = 'api-events';
+  const env = useTestServer({ settings: { apiAccessClientName: API } });
 
   beforeAll(async () => {
-    app = await createTestApp({ settings: { apiAccessClientName: API } });
-    server = await startTestServer(app);
-    await app.durin.clients.create({ name: API });
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
+    await env.app.durin.clients.create({ name: API });
   });
 
   async function collect(action: () => Promise<unknown>): Promise<Revoked[]> {
     const seen: Revoked[] = [];
     const listener = (event: Revoked) => seen.push({ ...event, tokenHashes: [...event.tokenHashes].sort() });
-    app.durin.events.on('tokenRevoked', listener);
+    env.app.durin.events.on('tokenRevoked', listener);
     try {
       await action();
     } finally {
-      app.durin.events.off('tokenRevoked', listener);
+      env.app.durin.events.off('tokenRevoked', listener);
     }
     return seen;
   }
 
   async function userOn(...clientNames: string[]) {
-    const user = await app.createUser({ username: unique('u') });
+    const user = await env.app.createUser({ username: unique('u') });
     const tokens: string[] = [];
-    for (const name of clientNames) tokens.push((await app.durin.tokens.issue(user, name)).token);
+    for (const name of clientNames) tokens.push((await env.app.durin.tokens.issue(user, name)).token);
     return { user, tokens };
   }
-  const newClient = async (ttl = '1d') => (await app.durin.clients.create({ name: unique('c'), tokenTtl: ttl })).name;
+  const newClient = async (ttl = '1d') => (await env.app.durin.clients.create({ name: unique('c'), tokenTtl: ttl })).name;
   const digests = (tokens: string[]) => tokens.map(hashToken).sort();
 
   test('logout', async () => {
     const { tokens } = await userOn(await newClient());
-    expect(await collect(() => server.client(tokens[0]).auth.logout.mutate())).toEqual([
+    expect(await collect(() => env.server.client(tokens[0]).auth.logout.mutate())).toEqual([
       { tokenHashes: digests(tokens), reason: 'logout' },
     ]);
   });
 
   test('logoutAll, with every token of the user', async () => {
     const { tokens } = await userOn(await newClient(), await newClient(), API);
-    expect(await collect(() => server.client(tokens[0]).auth.logoutAll.mutate())).toEqual([
+    expect(await collect(() => env.server.client(tokens[0]).auth.logoutAll.mutate())).toEqual([
       { tokenHashes: digests(tokens), reason: 'logoutAll' },
     ]);
   });
@@ -64,7 +56,7 @@ describe('tokenRevoked', () => {
     const { tokens: alive } = await userOn(await newClient('7d'));
     clock.travel(2 * 3600_000);
     const events = await collect(async () => {
-      expect(await app.durin.tokens.removeExpired()).toBeGreaterThanOrEqual(1);
+      expect(await env.app.durin.tokens.removeExpired()).toBeGreaterThanOrEqual(1);
     });
     const hashes = events.flatMap((e) => e.tokenHashes);
     expect(events.every((e) => e.reason === 'removeExpired')).toBe(true);
@@ -76,21 +68,21 @@ describe('tokenRevoked', () => {
     const name = await newClient();
     const a = await userOn(name);
     const b = await userOn(name);
-    expect(await collect(() => app.durin.clients.delete(name))).toEqual([
+    expect(await collect(() => env.app.durin.clients.delete(name))).toEqual([
       { tokenHashes: digests([...a.tokens, ...b.tokens]), reason: 'clientDeleted' },
     ]);
-    expect(await app.durin.models.AuthToken.count({ where: { tokenHash: digests([...a.tokens, ...b.tokens]) } })).toBe(0);
+    expect(await env.app.durin.models.AuthToken.count({ where: { tokenHash: digests([...a.tokens, ...b.tokens]) } })).toBe(0);
   });
 
   test('tokens.revoke, with the default reason', async () => {
     const name = await newClient();
-    const user = await app.createUser({ username: unique('u') });
-    const { auth, token } = await app.durin.tokens.issue(user, name);
-    expect(await collect(() => app.durin.tokens.revoke(auth))).toEqual([{ tokenHashes: [hashToken(token)], reason: 'revoked' }]);
+    const user = await env.app.createUser({ username: unique('u') });
+    const { auth, token } = await env.app.durin.tokens.issue(user, name);
+    expect(await collect(() => env.app.durin.tokens.revoke(auth))).toEqual([{ tokenHashes: [hashToken(token)], reason: 'revoked' }]);
   });
 
   test('nothing is emitted when nothing was revoked', async () => {
-    const user = await app.createUser({ username: unique('u') });
-    expect(await collect(() => app.durin.tokens.revokeAll(user))).toEqual([]);
+    const user = await env.app.createUser({ username: unique('u') });
+    expect(await collect(() => env.app.durin.tokens.revokeAll(user))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
-import type { TestApp, TestRouter } from './app.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestApp, type TestApp, type TestAppOptions, type TestRouter } from './app.js';
 
 /**
  * A real HTTP server on 127.0.0.1:0 around a test app, with the standalone adapter or the fetch
@@ -106,4 +107,51 @@ export async function waitError(promise: Promise<unknown>): Promise<TRPCClientEr
     throw error;
   }
   throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** A test app with a real server around it; disposing closes the server, then the app. */
+export interface TestAppServer extends AsyncDisposable {
+  readonly app: TestApp;
+  readonly server: TestServer;
+}
+
+/** Starts a test app and a server around it: `await using running = await startTestAppServer()` in one test. */
+export async function startTestAppServer(options: TestAppOptions & TestServerOptions = {}): Promise<TestAppServer> {
+  const app = await createTestApp(options);
+  const server = await startTestServer(app, options);
+  return {
+    app,
+    server,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await app.close();
+    },
+  };
+}
+
+/**
+ * The app and server of the tests in the enclosing `describe` (or file): started before them,
+ * closed after them. Read `.app` and `.server` inside tests and hooks, never at collection time.
+ */
+export function useTestServer(options: TestAppOptions & TestServerOptions = {}): { readonly app: TestApp; readonly server: TestServer } {
+  let running: TestAppServer | undefined;
+  beforeAll(async () => {
+    running = await startTestAppServer(options);
+  });
+  afterAll(async () => {
+    await running?.[Symbol.asyncDispose]();
+    running = undefined;
+  });
+  const started = () => {
+    if (!running) throw new Error('useTestServer: read .app and .server inside a test or hook');
+    return running;
+  };
+  return {
+    get app() {
+      return started().app;
+    },
+    get server() {
+      return started().server;
+    },
+  };
 }

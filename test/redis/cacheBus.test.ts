@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { DurinCacheBusLink } from '../../src/core/bus.js';
 import type { DurinLivenessMessage } from '../../src/core/liveness.js';
 import { redisCacheBus, type DurinRedisCacheBus } from '../../src/redis/index.js';
@@ -118,16 +118,35 @@ describeRedis('redisCacheBus when Redis fails', () => {
   });
 
   it('closes while Redis is down, leaving no reconnect behind', async () => {
-    const client = connectRedis(dedicated.url, { retryStrategy: () => 20 });
+    // Named, so that its connections (the bus's duplicate inherits the name) stand out from the other tests'.
+    const name = `closed-bus-${process.pid}`;
+    const client = connectRedis(dedicated.url, { retryStrategy: () => 20, connectionName: name });
+    // The bus subscribes on its own duplicate of the app's client: keep hold of it to watch it.
+    const duplicate = vi.spyOn(client, 'duplicate');
     const bus = redisCacheBus(client, { prefix: testPrefix() });
     bus.connect(recordingLink().link);
     await eventually(() => bus.healthy, 5000, 'the subscription');
+    const subscriber = duplicate.mock.results[0]!.value as Redis;
     await dedicated.kill();
-    await eventually(() => !bus.healthy, 2000, 'the bus to notice');
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the subscriber is between two reconnects
+    await eventually(() => subscriber.status === 'reconnecting', 2000, 'the subscriber to be between two reconnects');
     await bus.close();
     client.disconnect();
+    let reconnects = 0;
+    subscriber.on('reconnecting', () => reconnects++);
     await dedicated.start();
+    // The restarted server sees no connection of that name: a reconnect left behind would come back
+    // within its 20 ms retry, so the probe looks for one over ten such periods.
+    const probe = connectRedis(dedicated.url);
+    try {
+      for (let look = 0; look < 10; look++) {
+        const clients = String(await probe.client('LIST')).split('\n');
+        expect(clients.filter((line) => line.includes(` name=${name} `))).toEqual([]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      probe.disconnect();
+    }
+    expect(reconnects).toBe(0);
   });
 
   it('subscribes on a lazy client (lazyConnect) too', async () => {

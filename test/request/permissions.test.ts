@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { DurinConfigError } from '../../src/index.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { useTestServer, waitError } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /** allowClients / disallowClients: durin's PermissionsTestCase. `onlyWeb` allows "web", `noWeb` refuses it. */
 describe('client permissions', () => {
-  let app: TestApp;
-  let server: TestServer;
+  const env = useTestServer();
   let webToken: string;
   let otherToken: string;
 
   beforeAll(async () => {
-    app = await createTestApp();
-    server = await startTestServer(app);
-    const user = await app.createUser();
-    await app.durin.clients.create({ name: 'web' });
-    const other = await app.durin.clients.create({ name: unique('someotherclient') });
-    webToken = (await app.durin.tokens.issue(user, 'web')).token;
-    otherToken = (await app.durin.tokens.issue(user, other.name)).token;
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
+    const user = await env.app.createUser();
+    await env.app.durin.clients.create({ name: 'web' });
+    const other = await env.app.durin.clients.create({ name: unique('someotherclient') });
+    webToken = (await env.app.durin.tokens.issue(user, 'web')).token;
+    otherToken = (await env.app.durin.tokens.issue(user, other.name)).token;
   });
 
   const forbidden = async (call: Promise<unknown>) => {
@@ -39,24 +31,26 @@ describe('client permissions', () => {
   };
 
   test('onlyWeb lets the web token through', async () => {
-    expect(await server.client(webToken).onlyWeb.query()).toBe('only web');
+    expect(await env.server.client(webToken).onlyWeb.query()).toBe('only web');
   });
-  test('onlyWeb refuses another client: 403', () => forbidden(server.client(otherToken).onlyWeb.query()));
-  test('noWeb refuses the web token: 403', () => forbidden(server.client(webToken).noWeb.query()));
+  test('onlyWeb refuses another client: 403', () => forbidden(env.server.client(otherToken).onlyWeb.query()));
+  test('noWeb refuses the web token: 403', () => forbidden(env.server.client(webToken).noWeb.query()));
   test('noWeb lets another client through', async () => {
-    expect(await server.client(otherToken).noWeb.query()).toBe('no web');
+    expect(await env.server.client(otherToken).noWeb.query()).toBe('no web');
   });
-  test('onlyWeb without a token: 401', () => unauthorized(server.client().onlyWeb.query()));
-  test('noWeb without a token: 401', () => unauthorized(server.client().noWeb.query()));
+  test('onlyWeb without a token: 401', () => unauthorized(env.server.client().onlyWeb.query()));
+  test('noWeb without a token: 401', () => unauthorized(env.server.client().noWeb.query()));
   test('a bad token is reported as such, not as forbidden', async () => {
-    const error = await waitError(server.client('x'.repeat(64)).onlyWeb.query());
+    const error = await waitError(env.server.client('x'.repeat(64)).onlyWeb.query());
     expect(error.message).toBe('Invalid token.');
   });
 
   test('names of clients that do not exist yet are allowed; an empty list fails at start-up', () => {
-    expect(() => app.durin.allowClients('not-created-yet')).not.toThrow();
-    expect(() => app.durin.allowClients()).toThrow(new DurinConfigError('trpc-durin: allowClients() needs at least one client name'));
-    expect(() => app.durin.disallowClients()).toThrow(new DurinConfigError('trpc-durin: disallowClients() needs at least one client name'));
-    expect(() => app.durin.allowClients('')).toThrow(DurinConfigError);
+    expect(() => env.app.durin.allowClients('not-created-yet')).not.toThrow();
+    expect(() => env.app.durin.allowClients()).toThrow(new DurinConfigError('trpc-durin: allowClients() needs at least one client name'));
+    expect(() => env.app.durin.disallowClients()).toThrow(
+      new DurinConfigError('trpc-durin: disallowClients() needs at least one client name'),
+    );
+    expect(() => env.app.durin.allowClients('')).toThrow(DurinConfigError);
   });
 });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DURIN_ERRORS, hashToken } from '../../src/index.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { startTestAppServer, useTestServer, waitError } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /**
@@ -11,34 +10,24 @@ import { unique, useClock } from '../helpers/time.js';
 const clock = useClock();
 
 describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (transformer) => {
-  let app: TestApp;
-  let server: TestServer;
+  const env = useTestServer({ transformer });
   const asDate = (value: Date | string) => (transformer === 'superjson' ? value : new Date(value));
 
-  beforeAll(async () => {
-    app = await createTestApp({ transformer });
-    server = await startTestServer(app);
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
-  });
-
   async function setup(ttl = '1d') {
-    const client = await app.durin.clients.create({ name: unique('web'), tokenTtl: ttl });
-    const user = await app.createUser({ username: unique('john'), password: 'hunter2' });
+    const client = await env.app.durin.clients.create({ name: unique('web'), tokenTtl: ttl });
+    const user = await env.app.createUser({ username: unique('john'), password: 'hunter2' });
     const creds = { username: user.username, password: 'hunter2', client: client.name };
     return { client, user, creds };
   }
-  const tokensOf = (user: { id: number }) => app.durin.models.AuthToken.count({ where: { userId: user.id } });
+  const tokensOf = (user: { id: number }) => env.app.durin.models.AuthToken.count({ where: { userId: user.id } });
 
   describe('login', () => {
     test('returns a token and its expiry, and no user without serializeUser', async () => {
       const { creds, user } = await setup();
-      const result = await server.client().auth.login.mutate(creds);
+      const result = await env.server.client().auth.login.mutate(creds);
       expect(result.token).toMatch(/^[0-9a-f]{64}$/);
       expect(result).not.toHaveProperty('user');
-      const row = await app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
+      const row = await env.app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
       expect(row!.tokenHash).toBe(hashToken(result.token));
       const expiry = asDate(result.expiry as Date | string) as Date;
       if (transformer === 'superjson') expect(result.expiry).toBeInstanceOf(Date);
@@ -49,17 +38,17 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
     test('expiry is now + the client TTL', async () => {
       const { creds } = await setup('2h');
       const at = clock.freeze();
-      const result = await server.client().auth.login.mutate(creds);
+      const result = await env.server.client().auth.login.mutate(creds);
       expect((asDate(result.expiry as Date | string) as Date).getTime()).toBe(at + 2 * 3600_000);
     });
 
     test('creates one token per (user, client) for each user', async () => {
-      const clients = await Promise.all(['web', 'mobile', 'cli'].map((n) => app.durin.clients.create({ name: unique(n) })));
-      const john = await app.createUser({ username: unique('john'), password: 'pw' });
-      const jane = await app.createUser({ username: unique('jane'), password: 'pw' });
+      const clients = await Promise.all(['web', 'mobile', 'cli'].map((n) => env.app.durin.clients.create({ name: unique(n) })));
+      const john = await env.app.createUser({ username: unique('john'), password: 'pw' });
+      const jane = await env.app.createUser({ username: unique('jane'), password: 'pw' });
       for (const client of clients) {
         for (const user of [john, jane]) {
-          const { token } = await server.client().auth.login.mutate({ username: user.username, password: 'pw', client: client.name });
+          const { token } = await env.server.client().auth.login.mutate({ username: user.username, password: 'pw', client: client.name });
           expect(token).not.toBe('');
         }
       }
@@ -69,23 +58,23 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
 
     test('on a client that already has a token rotates it: the old token is "Invalid token."', async () => {
       const { creds, user } = await setup();
-      const first = await server.client().auth.login.mutate(creds);
-      const second = await server.client().auth.login.mutate(creds);
+      const first = await env.server.client().auth.login.mutate(creds);
+      const second = await env.server.client().auth.login.mutate(creds);
       expect(second.token).not.toBe(first.token);
       expect(await tokensOf(user)).toBe(1);
-      expect((await server.client(second.token).me.query()).username).toBe(user.username);
-      const error = await waitError(server.client(first.token).me.query());
+      expect((await env.server.client(second.token).me.query()).username).toBe(user.username);
+      const error = await waitError(env.server.client(first.token).me.query());
       expect(error.message).toBe('Invalid token.');
     });
 
     test('rotation keeps the row and moves the expiry', async () => {
       const { creds, user } = await setup('1h');
       clock.freeze();
-      await server.client().auth.login.mutate(creds);
-      const before = await app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
+      await env.server.client().auth.login.mutate(creds);
+      const before = await env.app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
       clock.travel(60_000);
-      const second = await server.client().auth.login.mutate(creds);
-      const after = await app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
+      const second = await env.server.client().auth.login.mutate(creds);
+      const after = await env.app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
       expect(Number(after!.id)).toBe(Number(before!.id));
       expect(after!.expiry.getTime()).toBe(before!.expiry.getTime() + 60_000);
       expect((asDate(second.expiry as Date | string) as Date).getTime()).toBe(after!.expiry.getTime());
@@ -97,10 +86,10 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
       const onCreated = () => seen.push('tokenCreated');
       const onRevoked = ({ reason }: { reason: string }) => seen.push(`tokenRevoked:${reason}`);
       const onLoggedIn = () => seen.push('userLoggedIn');
-      app.durin.events.on('tokenCreated', onCreated).on('tokenRevoked', onRevoked).on('userLoggedIn', onLoggedIn);
-      await server.client().auth.login.mutate(creds);
-      await server.client().auth.login.mutate(creds);
-      app.durin.events.off('tokenCreated', onCreated).off('tokenRevoked', onRevoked).off('userLoggedIn', onLoggedIn);
+      env.app.durin.events.on('tokenCreated', onCreated).on('tokenRevoked', onRevoked).on('userLoggedIn', onLoggedIn);
+      await env.server.client().auth.login.mutate(creds);
+      await env.server.client().auth.login.mutate(creds);
+      env.app.durin.events.off('tokenCreated', onCreated).off('tokenRevoked', onRevoked).off('userLoggedIn', onLoggedIn);
       expect(seen).toEqual(['tokenCreated', 'userLoggedIn', 'tokenRevoked:rotated', 'tokenCreated', 'userLoggedIn']);
     });
 
@@ -111,7 +100,7 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
       ['blank password', { username: 'john', password: '' }, /password: This field may not be blank\./],
     ])('%s is BAD_REQUEST', async (_, input, message) => {
       const { client } = await setup();
-      const error = await waitError(server.client().auth.login.mutate({ client: client.name, ...input } as never));
+      const error = await waitError(env.server.client().auth.login.mutate({ client: client.name, ...input } as never));
       expect(error.data?.code).toBe('BAD_REQUEST');
       expect(error.message).toMatch(message);
     });
@@ -119,7 +108,7 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
     test('a missing or blank client is "No client specified."', async () => {
       const { creds } = await setup();
       for (const client of [undefined, '', '   ']) {
-        const error = await waitError(server.client().auth.login.mutate({ ...creds, client }));
+        const error = await waitError(env.server.client().auth.login.mutate({ ...creds, client }));
         expect(error.data?.code).toBe('BAD_REQUEST');
         expect(error.message).toBe('No client specified.');
         expect(error.data?.durinCode).toBe('CLIENT_NOT_SPECIFIED');
@@ -128,7 +117,7 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
 
     test('an unknown client is "No client with that name."', async () => {
       const { creds } = await setup();
-      const error = await waitError(server.client().auth.login.mutate({ ...creds, client: 'invalid name' }));
+      const error = await waitError(env.server.client().auth.login.mutate({ ...creds, client: 'invalid name' }));
       expect(error.data?.code).toBe('BAD_REQUEST');
       expect(error.message).toBe('No client with that name.');
     });
@@ -139,7 +128,7 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
         { ...creds, password: 'wrong' },
         { ...creds, password: 'wrong', client: undefined },
       ]) {
-        const error = await waitError(server.client().auth.login.mutate(input));
+        const error = await waitError(env.server.client().auth.login.mutate(input));
         expect(error.data?.code).toBe('BAD_REQUEST');
         expect(error.message).toBe(DURIN_ERRORS.INVALID_CREDENTIALS.message);
       }
@@ -147,14 +136,16 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
 
     test('an inactive user cannot log in', async () => {
       const { client } = await setup();
-      const user = await app.createUser({ username: unique('inactive'), password: 'pw', isActive: false });
-      const error = await waitError(server.client().auth.login.mutate({ username: user.username, password: 'pw', client: client.name }));
+      const user = await env.app.createUser({ username: unique('inactive'), password: 'pw', isActive: false });
+      const error = await waitError(
+        env.server.client().auth.login.mutate({ username: user.username, password: 'pw', client: client.name }),
+      );
       expect(error.message).toBe('Unable to log in with provided credentials.');
     });
 
     test('ignores a bad Authorization header (login is public)', async () => {
       const { creds } = await setup();
-      const result = await server.client('not-a-token').auth.login.mutate(creds);
+      const result = await env.server.client('not-a-token').auth.login.mutate(creds);
       expect(result.token).toHaveLength(64);
     });
   });
@@ -162,27 +153,27 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
   describe('refresh', () => {
     test('moves the expiry to now + TTL, keeps the token and fires tokenRenewed', async () => {
       const { creds, user } = await setup('1h');
-      const { token, expiry } = await server.client().auth.login.mutate(creds);
+      const { token, expiry } = await env.server.client().auth.login.mutate(creds);
       const renewed: Date[] = [];
       const listener = ({ newExpiry }: { newExpiry: Date }) => renewed.push(newExpiry);
-      app.durin.events.on('tokenRenewed', listener);
+      env.app.durin.events.on('tokenRenewed', listener);
       clock.travel(30 * 60_000);
-      const result = await server.client(token).auth.refresh.mutate();
-      app.durin.events.off('tokenRenewed', listener);
+      const result = await env.server.client(token).auth.refresh.mutate();
+      env.app.durin.events.off('tokenRenewed', listener);
       const newExpiry = asDate(result.expiry as Date | string) as Date;
       expect(newExpiry.getTime()).toBe(Date.now() + 3600_000);
       expect(newExpiry.getTime()).toBeGreaterThan((asDate(expiry as Date | string) as Date).getTime());
       expect(renewed).toEqual([newExpiry]);
       expect(await tokensOf(user)).toBe(1);
-      const row = await app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
+      const row = await env.app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
       expect(row!.expiry.getTime()).toBe(newExpiry.getTime());
       // The same token still works past its old expiry.
       clock.travel(45 * 60_000);
-      expect((await server.client(token).me.query()).username).toBe(user.username);
+      expect((await env.server.client(token).me.query()).username).toBe(user.username);
     });
 
     test('without a token is UNAUTHORIZED (durin answered 500)', async () => {
-      const error = await waitError(server.client().auth.refresh.mutate());
+      const error = await waitError(env.server.client().auth.refresh.mutate());
       expect(error.data?.code).toBe('UNAUTHORIZED');
       expect(error.message).toBe(DURIN_ERRORS.NOT_AUTHENTICATED.message);
     });
@@ -191,50 +182,51 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
   describe('logout', () => {
     test('deletes only the calling token', async () => {
       const { client, creds } = await setup();
-      const jane = await app.createUser({ username: unique('jane'), password: 'pw' });
-      const johnToken = (await server.client().auth.login.mutate(creds)).token;
-      const janeToken = (await server.client().auth.login.mutate({ username: jane.username, password: 'pw', client: client.name })).token;
-      const other = await app.durin.clients.create({ name: unique('mobile') });
-      const johnOther = (await server.client().auth.login.mutate({ ...creds, client: other.name })).token;
+      const jane = await env.app.createUser({ username: unique('jane'), password: 'pw' });
+      const johnToken = (await env.server.client().auth.login.mutate(creds)).token;
+      const janeToken = (await env.server.client().auth.login.mutate({ username: jane.username, password: 'pw', client: client.name }))
+        .token;
+      const other = await env.app.durin.clients.create({ name: unique('mobile') });
+      const johnOther = (await env.server.client().auth.login.mutate({ ...creds, client: other.name })).token;
       const loggedOut: boolean[] = [];
       const listener = ({ all }: { all: boolean }) => loggedOut.push(all);
-      app.durin.events.on('userLoggedOut', listener);
-      await server.client(johnToken).auth.logout.mutate();
-      app.durin.events.off('userLoggedOut', listener);
+      env.app.durin.events.on('userLoggedOut', listener);
+      await env.server.client(johnToken).auth.logout.mutate();
+      env.app.durin.events.off('userLoggedOut', listener);
       expect(loggedOut).toEqual([false]);
-      expect((await waitError(server.client(johnToken).me.query())).message).toBe('Invalid token.');
-      expect((await server.client(janeToken).me.query()).username).toBe(jane.username);
-      expect((await server.client(johnOther).me.query()).client).toBe(other.name);
+      expect((await waitError(env.server.client(johnToken).me.query())).message).toBe('Invalid token.');
+      expect((await env.server.client(janeToken).me.query()).username).toBe(jane.username);
+      expect((await env.server.client(johnOther).me.query()).client).toBe(other.name);
     });
 
     test('without a token is UNAUTHORIZED (durin #29: 500)', async () => {
-      const error = await waitError(server.client().auth.logout.mutate());
+      const error = await waitError(env.server.client().auth.logout.mutate());
       expect(error.data?.code).toBe('UNAUTHORIZED');
     });
   });
 
   describe('logoutAll', () => {
     test("deletes every token of the user and only the user's", async () => {
-      const clients = await Promise.all(['web', 'mobile', 'cli'].map((n) => app.durin.clients.create({ name: unique(n) })));
-      const john = await app.createUser({ username: unique('john'), password: 'pw' });
-      const jane = await app.createUser({ username: unique('jane'), password: 'pw' });
+      const clients = await Promise.all(['web', 'mobile', 'cli'].map((n) => env.app.durin.clients.create({ name: unique(n) })));
+      const john = await env.app.createUser({ username: unique('john'), password: 'pw' });
+      const jane = await env.app.createUser({ username: unique('jane'), password: 'pw' });
       const tokens: Record<string, string[]> = { john: [], jane: [] };
       for (const client of clients) {
         tokens.john!.push(
-          (await server.client().auth.login.mutate({ username: john.username, password: 'pw', client: client.name })).token,
+          (await env.server.client().auth.login.mutate({ username: john.username, password: 'pw', client: client.name })).token,
         );
         tokens.jane!.push(
-          (await server.client().auth.login.mutate({ username: jane.username, password: 'pw', client: client.name })).token,
+          (await env.server.client().auth.login.mutate({ username: jane.username, password: 'pw', client: client.name })).token,
         );
       }
-      await server.client(tokens.john![2]).auth.logoutAll.mutate();
+      await env.server.client(tokens.john![2]).auth.logoutAll.mutate();
       expect(await tokensOf(john)).toBe(0);
       expect(await tokensOf(jane)).toBe(3);
-      for (const token of tokens.john!) expect((await waitError(server.client(token).me.query())).message).toBe('Invalid token.');
+      for (const token of tokens.john!) expect((await waitError(env.server.client(token).me.query())).message).toBe('Invalid token.');
     });
 
     test('without a token is UNAUTHORIZED', async () => {
-      const error = await waitError(server.client().auth.logoutAll.mutate());
+      const error = await waitError(env.server.client().auth.logoutAll.mutate());
       expect(error.data?.code).toBe('UNAUTHORIZED');
     });
   });
@@ -242,36 +234,28 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
 
 describe('login with serializeUser', () => {
   test('returns the serialized user (durin USER_SERIALIZER)', async () => {
-    const app = await createTestApp({ serializeUser: true });
-    const server = await startTestServer(app);
-    try {
-      await app.durin.clients.create({ name: 'web' });
-      await app.createUser({ username: 'john.doe', password: 'hunter2' });
-      const result = await server.client().auth.login.mutate({ username: 'john.doe', password: 'hunter2', client: 'web' });
-      expect(result.user).toEqual({ username: 'john.doe' });
-      expect(result.token).toHaveLength(64);
-    } finally {
-      await server.close();
-      await app.close();
-    }
+    await using running = await startTestAppServer({ serializeUser: true });
+    const { app, server } = running;
+    await app.durin.clients.create({ name: 'web' });
+    await app.createUser({ username: 'john.doe', password: 'hunter2' });
+    const result = await server.client().auth.login.mutate({ username: 'john.doe', password: 'hunter2', client: 'web' });
+    expect(result.user).toEqual({ username: 'john.doe' });
+    expect(result.token).toHaveLength(64);
   });
 });
 
 describe('tokenPrefix and tokenCharacterLength', () => {
   test('shape new tokens, which then authenticate', async () => {
-    const app = await createTestApp({ settings: { tokenPrefix: 'drn_', tokenCharacterLength: 40, authHeaderPrefix: 'Bearer' } });
-    const server = await startTestServer(app);
-    try {
-      await app.durin.clients.create({ name: 'web' });
-      await app.createUser({ username: 'john', password: 'pw' });
-      const { token } = await server.client().auth.login.mutate({ username: 'john', password: 'pw', client: 'web' });
-      expect(token).toMatch(/^drn_[0-9a-f]{40}$/);
-      expect((await server.client(null, { authorization: `Bearer ${token}` }).me.query()).username).toBe('john');
-      // With another scheme configured, "Token" is someone else's header: anonymous.
-      expect((await waitError(server.client(token).me.query())).message).toBe(DURIN_ERRORS.NOT_AUTHENTICATED.message);
-    } finally {
-      await server.close();
-      await app.close();
-    }
+    await using running = await startTestAppServer({
+      settings: { tokenPrefix: 'drn_', tokenCharacterLength: 40, authHeaderPrefix: 'Bearer' },
+    });
+    const { app, server } = running;
+    await app.durin.clients.create({ name: 'web' });
+    await app.createUser({ username: 'john', password: 'pw' });
+    const { token } = await server.client().auth.login.mutate({ username: 'john', password: 'pw', client: 'web' });
+    expect(token).toMatch(/^drn_[0-9a-f]{40}$/);
+    expect((await server.client(null, { authorization: `Bearer ${token}` }).me.query()).username).toBe('john');
+    // With another scheme configured, "Token" is someone else's header: anonymous.
+    expect((await waitError(server.client(token).me.query())).message).toBe(DURIN_ERRORS.NOT_AUTHENTICATED.message);
   });
 });

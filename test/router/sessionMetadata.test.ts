@@ -1,35 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { startTestServer, useTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /** login's `name`, the metadata in `sessions.list`, and `sessions.revokeOthers`. */
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:135.0) Gecko/20100101 Firefox/135.0';
 
 describe('login name and session metadata', () => {
-  let app: TestApp;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    app = await createTestApp();
-    server = await startTestServer(app);
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
-  });
+  const env = useTestServer();
 
   async function login(name?: unknown, userAgent = FIREFOX) {
-    const user = await app.createUser({ username: unique('john') });
-    const client = await app.durin.clients.create({ name: unique('web') });
+    const user = await env.app.createUser({ username: unique('john') });
+    const client = await env.app.durin.clients.create({ name: unique('web') });
     const input = { username: user.username, password: 'hunter2', client: client.name, ...(name === undefined ? {} : { name }) };
-    return { user, client, call: server.client(null, { 'user-agent': userAgent }).auth.login.mutate(input as never) };
+    return { user, client, call: env.server.client(null, { 'user-agent': userAgent }).auth.login.mutate(input as never) };
   }
 
   test('the name is trimmed and shown with where and how the session was used', async () => {
     const { client, call } = await login('  Firefox on Linux  ');
     const { token } = await call;
-    const [session] = await server.client(token, { 'user-agent': FIREFOX }).auth.sessions.list.query();
+    const [session] = await env.server.client(token, { 'user-agent': FIREFOX }).auth.sessions.list.query();
     expect(session).toMatchObject({
       client: client.name,
       name: 'Firefox on Linux',
@@ -44,7 +34,7 @@ describe('login name and session metadata', () => {
   test('an empty or blank name, or none, is null', async () => {
     for (const name of [undefined, '', '   ', null]) {
       const { token } = await (await login(name)).call;
-      const [session] = await server.client(token).auth.sessions.list.query();
+      const [session] = await env.server.client(token).auth.sessions.list.query();
       expect(session!.name).toBeNull();
     }
   });
@@ -54,7 +44,7 @@ describe('login name and session metadata', () => {
     const error = await waitError(call);
     expect(error.data?.code).toBe('BAD_REQUEST');
     expect(error.message).toContain('name: Ensure this field has no more than 64 characters.');
-    expect(await app.durin.models.AuthToken.count({ where: { userId: user.id } })).toBe(0);
+    expect(await env.app.durin.models.AuthToken.count({ where: { userId: user.id } })).toBe(0);
     expect((await (await login('y'.repeat(64))).call).token).toEqual(expect.any(String));
   });
 
@@ -63,22 +53,22 @@ describe('login name and session metadata', () => {
   });
 
   test('logging in again on the same client starts a new session: the old name and last use go', async () => {
-    const user = await app.createUser({ username: unique('john') });
-    const client = await app.durin.clients.create({ name: unique('web') });
+    const user = await env.app.createUser({ username: unique('john') });
+    const client = await env.app.durin.clients.create({ name: unique('web') });
     const creds = { username: user.username, password: 'hunter2', client: client.name };
-    await server.client(null, { 'user-agent': FIREFOX }).auth.login.mutate({ ...creds, name: 'Firefox on Linux' });
-    const { token } = await server.client(null, { 'user-agent': 'curl/8.5' }).auth.login.mutate(creds);
-    const [session] = await server.client(token).auth.sessions.list.query();
+    await env.server.client(null, { 'user-agent': FIREFOX }).auth.login.mutate({ ...creds, name: 'Firefox on Linux' });
+    const { token } = await env.server.client(null, { 'user-agent': 'curl/8.5' }).auth.login.mutate(creds);
+    const [session] = await env.server.client(token).auth.sessions.list.query();
     expect(session).toMatchObject({ name: null, userAgent: 'curl/8.5' });
   });
 
   test('a later use updates lastUsedAt in the list once the interval passed', async () => {
-    const user = await app.createUser({ username: unique('john') });
-    const client = await app.durin.clients.create({ name: unique('web') });
-    const { token, auth } = await app.durin.tokens.issue(user, client.name, { name: 'CLI' });
-    await server.client(token, { 'user-agent': 'durin-cli/1.0' }).me.query();
+    const user = await env.app.createUser({ username: unique('john') });
+    const client = await env.app.durin.clients.create({ name: unique('web') });
+    const { token, auth } = await env.app.durin.tokens.issue(user, client.name, { name: 'CLI' });
+    await env.server.client(token, { 'user-agent': 'durin-cli/1.0' }).me.query();
     await vi.waitFor(async () => {
-      const [session] = await server.client(token).auth.sessions.list.query();
+      const [session] = await env.server.client(token).auth.sessions.list.query();
       expect(session).toMatchObject({ id: Number(auth.id), name: 'CLI', lastIp: '127.0.0.1', userAgent: 'durin-cli/1.0' });
       expect(session!.lastUsedAt).toBeInstanceOf(Date);
     });

@@ -1,8 +1,8 @@
 import { QueryTypes } from 'sequelize';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DURIN_ERRORS, hashToken } from '../../src/index.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { createTestApp } from '../helpers/app.js';
+import { startTestServer, useTestServer, waitError } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /**
@@ -12,28 +12,18 @@ import { unique, useClock } from '../helpers/time.js';
 const clock = useClock();
 
 describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter)', (adapter) => {
-  let app: TestApp;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    // These tests count the lookup's statements; usage tracking (its off-path UPDATE) is test/usage.test.ts's.
-    app = await createTestApp({ settings: { lastUsedUpdateInterval: null } });
-    server = await startTestServer(app, { adapter });
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
-  });
+  // These tests count the lookup's statements; usage tracking (its off-path UPDATE) is test/usage.test.ts's.
+  const env = useTestServer({ settings: { lastUsedUpdateInterval: null }, adapter });
 
   async function issue(options: { isActive?: boolean; ttl?: string } = {}) {
-    const client = await app.durin.clients.create({ name: unique('client'), tokenTtl: options.ttl ?? '1d' });
-    const user = await app.createUser({ isActive: options.isActive });
-    const { token, auth } = await app.durin.tokens.issue(user, client.name);
+    const client = await env.app.durin.clients.create({ name: unique('client'), tokenTtl: options.ttl ?? '1d' });
+    const user = await env.app.createUser({ isActive: options.isActive });
+    const { token, auth } = await env.app.durin.tokens.issue(user, client.name);
     return { client, user, token, auth };
   }
 
   async function meError(headers: Record<string, string>) {
-    const response = await server.raw('me', { headers });
+    const response = await env.server.raw('me', { headers });
     const body = await response.json();
     return {
       status: response.status,
@@ -45,23 +35,25 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
   describe('step 7: a valid token', () => {
     test('sets ctx.user and ctx.auth with its client', async () => {
       const { user, client, token, auth } = await issue();
-      const me = await server.client(token).me.query();
+      const me = await env.server.client(token).me.query();
       expect(me).toMatchObject({ id: user.id, username: user.username, client: client.name, tokenId: Number(auth.id) });
     });
 
     test('is verified with one SQL statement (token joined with user and client)', async () => {
       const { token } = await issue();
-      app.db.statements.length = 0;
-      await server.client(token).me.query();
-      expect(app.db.statements).toHaveLength(1);
-      expect(app.db.statements[0]).toMatch(/JOIN/);
+      env.app.db.statements.length = 0;
+      await env.server.client(token).me.query();
+      expect(env.app.db.statements).toHaveLength(1);
+      expect(env.app.db.statements[0]).toMatch(/JOIN/);
     });
 
     test('is one statement for the driver too (no hidden PRAGMA on SQLite)', async () => {
       const { token } = await issue();
-      if (app.db.dialect !== 'sqlite') return expect(app.db.dialect).toBe('mysql');
+      if (env.app.db.dialect !== 'sqlite') return expect(env.app.db.dialect).toBe('mysql');
       const connection = (await (
-        app.db.sequelize.connectionManager as unknown as { getConnection(o: object): Promise<Record<string, (...a: unknown[]) => unknown>> }
+        env.app.db.sequelize.connectionManager as unknown as {
+          getConnection(o: object): Promise<Record<string, (...a: unknown[]) => unknown>>;
+        }
       ).getConnection({})) as Record<string, (...a: unknown[]) => unknown>;
       const calls: string[] = [];
       const originals = { all: connection.all!, run: connection.run!, get: connection.get!, exec: connection.exec! };
@@ -72,7 +64,7 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
         };
       }
       try {
-        await server.client(token).me.query();
+        await env.server.client(token).me.query();
       } finally {
         Object.assign(connection, originals);
       }
@@ -81,10 +73,10 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
 
     test('gives the user model its real attribute types (booleans, dates) and its virtual attributes', async () => {
       const joinedAt = new Date('2024-02-03T04:05:06.789Z');
-      const client = await app.durin.clients.create({ name: unique('client') });
-      const user = await app.createUser({ joinedAt });
-      const { token } = await app.durin.tokens.issue(user, client.name);
-      const me = await server.client(token).me.query();
+      const client = await env.app.durin.clients.create({ name: unique('client') });
+      const user = await env.app.createUser({ joinedAt });
+      const { token } = await env.app.durin.tokens.issue(user, client.name);
+      const me = await env.server.client(token).me.query();
       expect(me.isActive).toBe(true);
       expect(me.joinedAt).toEqual(joinedAt);
       expect(me.handle).toBe(`@${user.username}`);
@@ -93,7 +85,7 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
     test('prefix is matched case-insensitively and whitespace runs are one separator', async () => {
       const { token, user } = await issue();
       for (const header of [`token ${token}`, `TOKEN   ${token}  `, `Token\t${token}`]) {
-        const me = await server.client(null, { authorization: header }).me.query();
+        const me = await env.server.client(null, { authorization: header }).me.query();
         expect(me.username).toBe(user.username);
       }
     });
@@ -101,15 +93,15 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
 
   describe('steps 1–3: the header', () => {
     test('no header is anonymous: protected procedures say credentials were not provided', async () => {
-      const error = await waitError(server.client().me.query());
+      const error = await waitError(env.server.client().me.query());
       expect(error.data?.code).toBe('UNAUTHORIZED');
       expect(error.message).toBe(DURIN_ERRORS.NOT_AUTHENTICATED.message);
-      expect(await server.client().hello.query()).toEqual({ user: null });
+      expect(await env.server.client().hello.query()).toEqual({ user: null });
     });
 
     test('another scheme is anonymous, never an error (durin: Baerer → 401 not provided)', async () => {
       const { token } = await issue();
-      expect(await server.client(null, { authorization: `Baerer ${token}` }).hello.query()).toEqual({ user: null });
+      expect(await env.server.client(null, { authorization: `Baerer ${token}` }).hello.query()).toEqual({ user: null });
       const failure = await meError({ authorization: `Baerer ${token}` });
       expect(failure).toEqual({ status: 401, message: DURIN_ERRORS.NOT_AUTHENTICATED.message, durinCode: 'NOT_AUTHENTICATED' });
     });
@@ -147,13 +139,13 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
     });
 
     test('a 10 000-character token is refused before any query', async () => {
-      app.db.statements.length = 0;
+      env.app.db.statements.length = 0;
       expect(await meError({ authorization: `Token ${'a'.repeat(10_000)}` })).toEqual({
         status: 401,
         message: 'Invalid token.',
         durinCode: 'TOKEN_INVALID',
       });
-      expect(app.db.statements).toHaveLength(0);
+      expect(env.app.db.statements).toHaveLength(0);
     });
   });
 
@@ -161,7 +153,7 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
     test('are deleted, fire tokenExpired and answer "The given token has expired."', async () => {
       const { token, user, client } = await issue({ ttl: '1h' });
       const expired: unknown[] = [];
-      app.durin.events.on('tokenExpired', (event) => expired.push(event));
+      env.app.durin.events.on('tokenExpired', (event) => expired.push(event));
       clock.travel(3600_000 + 1);
       expect(await meError({ authorization: `Token ${token}` })).toEqual({
         status: 401,
@@ -169,16 +161,16 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
         durinCode: 'TOKEN_EXPIRED',
       });
       expect(expired).toEqual([{ userId: user.id, clientName: client.name }]);
-      expect(await app.durin.models.AuthToken.count({ where: { tokenHash: hashToken(token) } })).toBe(0);
+      expect(await env.app.durin.models.AuthToken.count({ where: { tokenHash: hashToken(token) } })).toBe(0);
       // Once deleted, it is simply unknown.
       expect((await meError({ authorization: `Token ${token}` })).message).toBe('Invalid token.');
-      app.durin.events.removeAllListeners('tokenExpired');
+      env.app.durin.events.removeAllListeners('tokenExpired');
     });
 
     test('are still valid at the exact expiry instant (durin: now > expiry)', async () => {
       const { token, auth } = await issue({ ttl: '1h' });
       clock.freeze(auth.expiry.getTime());
-      expect((await server.client(token).me.query()).tokenId).toBe(Number(auth.id));
+      expect((await env.server.client(token).me.query()).tokenId).toBe(Number(auth.id));
       clock.freeze(auth.expiry.getTime() + 1);
       expect((await meError({ authorization: `Token ${token}` })).message).toBe('The given token has expired.');
     });
@@ -203,7 +195,7 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
 
   test('only the digest is stored: no column holds the token', async () => {
     const { token, auth } = await issue();
-    const rows = await app.db.sequelize.query<Record<string, unknown>>('SELECT * FROM durin_authtoken', { type: QueryTypes.SELECT });
+    const rows = await env.app.db.sequelize.query<Record<string, unknown>>('SELECT * FROM durin_authtoken', { type: QueryTypes.SELECT });
     const row = rows.find((r) => Number(r.id) === Number(auth.id))!;
     expect(row.token_hash).toBe(hashToken(token));
     expect(JSON.stringify(rows)).not.toContain(token);

@@ -9,6 +9,6 @@ export const MAX_TOKEN_PREFIX_LENGTH = 16;
 export const MAX_TOKEN_CHARACTER_LENGTH = 256;
 /**
  * No token this package issues is longer than this, whatever the settings were when it was issued,
- * so anything longer is refused before it is hashed or looked up (DESIGN §5).
+ * so anything longer is refused before it is hashed or looked up.
  */
 export const MAX_TOKEN_LENGTH = MAX_TOKEN_PREFIX_LENGTH + MAX_TOKEN_CHARACTER_LENGTH;

@@ -9,17 +9,17 @@ export interface RequestFacts {
   readonly ip: string;
   /** Sets a response header through the adapter, when there is a response to set it on. */
   readonly setHeader: (name: string, value: string) => void;
-  /** The `User-Agent` header, cut to `USER_AGENT_MAX_LENGTH` characters, or `null` (DESIGN §13). */
+  /** The `User-Agent` header, cut to `USER_AGENT_MAX_LENGTH` characters, or `null`. */
   readonly userAgent: string | null;
 }
 
-/** The `user_agent` column's width (DESIGN §13): longer headers are truncated. */
+/** The `user_agent` column's width: longer headers are truncated. */
 export const USER_AGENT_MAX_LENGTH = 255;
 
 /** What `ip` is when neither the adapter nor a trusted proxy tells it (throttles keyed by IP refuse it). */
 export const UNKNOWN_IP = 'unknown';
 
-/** `last_ip` is VARCHAR(45), the longest IPv6 text (DESIGN §13). */
+/** `last_ip` is VARCHAR(45), the longest IPv6 text. */
 const STORED_IP_MAX_LENGTH = 45;
 
 /** The IP as a session stores it: `null` when unknown, never longer than its column. */

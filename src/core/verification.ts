@@ -12,7 +12,7 @@ export interface Verified<TUser> {
   readonly auth: DurinAuthToken<TUser>;
 }
 
-/** The outcome of checking one digest (§5 steps 4–7). Database errors are thrown, never folded in. */
+/** The outcome of checking one digest. Database errors are thrown, never folded in. */
 export type Verification<TUser> =
   { readonly ok: true; readonly value: Verified<TUser> } | { readonly ok: false; readonly error: DurinErrorId };
 

@@ -4,7 +4,7 @@ import { initialMigration, type DurinMigration, type DurinUserReference } from '
 import { sessionMetadataMigration } from './0002_session_metadata.js';
 
 /**
- * durin's tables (DESIGN §2) as versioned migrations, for umzug or sequelize-cli. Nothing here
+ * durin's tables as versioned migrations, for umzug or sequelize-cli. Nothing here
  * runs migrations: umzug (or sequelize-cli) does, and records them in its storage.
  *
  * With umzug, list them after the migration that creates your user table (MySQL will not create a

@@ -78,7 +78,6 @@ const schema = z.strictObject({
   lookupTimeout: custom(parseLookupTimeout, EXPECTED.lookupTimeout(DURATION_FORMS)).default(5000),
   writeTimeout: custom(parseLookupTimeout, EXPECTED.lookupTimeout(DURATION_FORMS)).default(5000),
   usernameField: custom((v) => (typeof v === 'string' && /^\w{1,64}$/.test(v) ? v : null), EXPECTED.usernameField).default('username'),
-  closeRefusedWebSockets: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(true),
   // session metadata and sliding renewal.
   lastUsedUpdateInterval: durationOrNull.default(300),
   renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
@@ -134,11 +133,6 @@ export type DurinSettings = {
    * spelling its column's collation equates as one name. @default "username"
    */
   usernameField?: string | undefined;
-  /**
-   * Close a WebSocket whose connection token is refused (invalid, expired, malformed), after the
-   * refusal is answered; `false` keeps it open for public procedures. @default true
-   */
-  closeRefusedWebSockets?: boolean | undefined;
   /**
    * How often a token's `lastUsedAt`, `lastIp` and `userAgent` may be written (off the response
    * path, at most once per interval per token); null records nothing. @default "5m"

@@ -19,7 +19,6 @@ describe('resolveSettings', () => {
       lookupTimeout: 5000,
       writeTimeout: 5000,
       usernameField: 'username',
-      closeRefusedWebSockets: true,
       lastUsedUpdateInterval: 300,
       renewOnUse: false,
       renewOnUseInterval: 60,
@@ -145,7 +144,6 @@ describe('resolveSettings', () => {
       { usernameField: 'user name' },
       'trpc-durin: invalid setting "usernameField": expected the name of an attribute of the user model (got "user name")',
     ],
-    [{ closeRefusedWebSockets: 'yes' }, 'trpc-durin: invalid setting "closeRefusedWebSockets": expected true or false (got "yes")'],
     [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"'],
   ])('%o fails naming the setting', (settings, message) => {
     expect(() => resolveSettings(settings as never)).toThrow(expect.objectContaining({ name: 'DurinConfigError', message }));

@@ -80,7 +80,6 @@ const noSettings: AllUndefined<DurinSettings> = {
   lookupTimeout: undefined,
   writeTimeout: undefined,
   usernameField: undefined,
-  closeRefusedWebSockets: undefined,
   lastUsedUpdateInterval: undefined,
   renewOnUse: undefined,
   renewOnUseInterval: undefined,

@@ -1,19 +1,20 @@
-import type { Model, ModelStatic } from 'sequelize';
+import { DataTypes, type Model, type ModelStatic } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { createAuthenticator } from './request/authentication.js';
 import { createTokenCache } from './request/cache.js';
 import type { DurinCacheBus, DurinComponent } from './core/bus.js';
 import { createClients } from './core/clients.js';
 import { createContextFactory } from './request/context.js';
-import { DURIN_CONFIG_PROBLEMS as PROBLEM, invalidConfig } from './errors.js';
+import { DURIN_CONFIG_PROBLEMS as PROBLEM, DURIN_SETTING_PROBLEMS as SETTING_PROBLEM, invalidConfig } from './errors.js';
 import { createDurinEvents, reportListenerError } from './core/events.js';
 import { createTokenLiveness } from './core/liveness.js';
 import { defineModels } from './models/defineModels.js';
 import { createDurinTRPC, createProcedures } from './request/procedures.js';
 import { createDurinRouter } from './router/index.js';
-import { resolveSettings, type DurinSettings } from './config/settings.js';
+import { resolveSettings, type DurinSettings, type ResolvedDurinSettings } from './config/settings.js';
 import { memoryThrottleStore, type ThrottleStore } from './throttle/store.js';
 import { createThrottling } from './throttle/throttle.js';
+import { createLoginNameKey } from './throttle/loginKey.js';
 import { createTokenLookup } from './request/lookup.js';
 import { withPrimaryRetry } from './request/primaryRetry.js';
 import { createTokens } from './core/tokens.js';
@@ -71,6 +72,16 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
   }
 }
 
+/** The login throttle keys names by the username column's collation: that column must exist. */
+function checkUsernameField(userModel: ModelStatic<Model>, settings: ResolvedDurinSettings): void {
+  if (!settings.loginThrottleRate) return;
+  const attribute = userModel.getAttributes()[settings.usernameField];
+  if (!attribute || attribute.type instanceof DataTypes.VIRTUAL) {
+    const got = JSON.stringify(settings.usernameField);
+    throw invalidConfig('setting', 'usernameField', PROBLEM.got(SETTING_PROBLEM.usernameField, got));
+  }
+}
+
 /**
  * Builds durin for one app: models on its Sequelize instance, the context factories, the
  * procedures to concat, the router to mount. Nothing is shared between two `createDurin` calls.
@@ -81,6 +92,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   checkOptions(options as unknown as DurinOptions<Model, unknown>);
   checkUserModelFields(options.userModel as unknown as ModelStatic<Model>);
   const settings = resolveSettings(options.settings);
+  checkUsernameField(options.userModel as unknown as ModelStatic<Model>, settings);
   const { sequelize, userModel } = options;
   const isUserActive = options.isUserActive ?? (defaultIsUserActive as (user: TUser) => boolean);
   const userPk = userModel.primaryKeyAttribute;
@@ -136,7 +148,8 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   const procedures = createProcedures(t, watcher);
   const throttleStore = options.throttleStore ?? memoryThrottleStore();
   throttleStore.connect?.(health);
-  const throttling = createThrottling(t, settings, throttleStore);
+  const loginNameKey = createLoginNameKey(userModel as unknown as ModelStatic<Model>, settings.usernameField);
+  const throttling = createThrottling(t, settings, { store: throttleStore, loginNameKey });
   const router = createDurinRouter<TUser, TSerializedUser>({
     t,
     procedures,

@@ -102,6 +102,11 @@ export type DurinErrorId = keyof typeof DURIN_ERRORS;
 export const DURIN_INTERNAL_MESSAGES = {
   rotationContended: 'trpc-durin: could not issue a token: other processes kept rotating the same (user, client) row',
   lookupTimedOut: (ms: number) => `trpc-durin: the token lookup did not answer within lookupTimeout (${ms} ms)`,
+  writeTimedOut: (ms: number) => `trpc-durin: a token write did not finish within writeTimeout (${ms} ms) and was rolled back`,
+  usernameColumnMissing: (table: string, column: string) =>
+    `trpc-durin: the login throttle found no column "${column}" in table "${table}" (settings.usernameField names the user model's attribute)`,
+  usernameCollationUnknown: (collation: string) =>
+    `trpc-durin: the login throttle cannot key names by the username column's collation ${JSON.stringify(collation)}`,
   busConnectedTwice: 'trpc-durin: a redisCacheBus serves one durin instance, connected once',
   busSubscriberLost: (why: string) => `trpc-durin: the bus's subscriber connection ${why}`,
   redisNotSending: (status: string) => `trpc-durin: the Redis client is ${status}`,
@@ -267,6 +272,7 @@ export const DURIN_SETTING_PROBLEMS = {
   boolean: 'expected true or false',
   trustProxy: 'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
   lookupTimeout: (forms: string) => `expected ${forms}, or milliseconds such as "500ms"`,
+  usernameField: 'expected the name of an attribute of the user model',
 } as const;
 
 /** The `DurinConfigError` for an invalid field, with `field` and `problem` set for code that matches them. */

@@ -76,6 +76,8 @@ const schema = z.strictObject({
   loginThrottleRate: rateOrNull.default(parseRate('10/m')),
   trustProxy: custom(compileTrustProxy, EXPECTED.trustProxy).default(false),
   lookupTimeout: custom(parseLookupTimeout, EXPECTED.lookupTimeout(DURATION_FORMS)).default(5000),
+  writeTimeout: custom(parseLookupTimeout, EXPECTED.lookupTimeout(DURATION_FORMS)).default(5000),
+  usernameField: custom((v) => (typeof v === 'string' && /^\w{1,64}$/.test(v) ? v : null), EXPECTED.usernameField).default('username'),
   // session metadata and sliding renewal.
   lastUsedUpdateInterval: durationOrNull.default(300),
   renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
@@ -120,6 +122,17 @@ export type DurinSettings = {
    * not cached, nobody logged out). Seconds, a duration, or "500ms". @default "5s"
    */
   lookupTimeout?: number | string | undefined;
+  /**
+   * Longest wait for one of durin's writes (login, refresh, logout, revocations, sessions, API
+   * access); past it the write is rolled back and the request fails as BACKEND_FAILED (a 500).
+   * Same forms as `lookupTimeout`. @default "5s"
+   */
+  writeTimeout?: number | string | undefined;
+  /**
+   * The user model's attribute `authenticateUser` finds names in: the login throttle counts every
+   * spelling its column's collation equates as one name. @default "username"
+   */
+  usernameField?: string | undefined;
   /**
    * How often a token's `lastUsedAt`, `lastIp` and `userAgent` may be written (off the response
    * path, at most once per interval per token); null records nothing. @default "5m"

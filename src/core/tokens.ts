@@ -8,6 +8,7 @@ import type { TokenLiveness } from './liveness.js';
 import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from '../models/types.js';
 import { renewalExpiry } from './lifetime.js';
 import { createTokenWriter } from './rotation.js';
+import { createWriteGuard } from './writeGuard.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { addSeconds, now } from './time.js';
 
@@ -72,7 +73,9 @@ const REVOKE_BATCH = 500;
 export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> {
   const { models, settings, events, liveness, userId } = deps;
   const { AuthToken, Client } = models;
-  const writeToken = createTokenWriter(AuthToken);
+  // Every write below is one transaction within writeTimeout, retried on a deadlock.
+  const guard = createWriteGuard(AuthToken.sequelize!, settings.writeTimeout);
+  const writeToken = createTokenWriter(AuthToken, guard);
 
   // `auth.sessions.watch` re-reads a user's sessions on this, in every process (the bus carries it).
   const userChanged = (ids: readonly unknown[]) => {
@@ -136,10 +139,13 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
         maxTokenLifetime: settings.maxTokenLifetime,
       });
       const where = { id: auth.id, tokenHash: auth.tokenHash };
-      const [count] = await AuthToken.update({ expiry: newExpiry }, { where });
-      // MySQL reports changed rows, not matched ones: two renewals in one millisecond write the same
-      // expiry and the second counts 0. Only then, ask whether the row is still there.
-      if (count !== 1 && (count !== 0 || (await AuthToken.count({ where })) !== 1)) return null;
+      const renewed = await guard.transaction(async (transaction) => {
+        const [count] = await AuthToken.update({ expiry: newExpiry }, { where, transaction });
+        // MySQL reports changed rows, not matched ones: two renewals in one millisecond write the same
+        // expiry and the second counts 0. Only then, ask whether the row is still there.
+        return count === 1 || (count === 0 && (await AuthToken.count({ where, transaction })) === 1);
+      });
+      if (!renewed) return null;
       auth.setDataValue('expiry', newExpiry);
       // The cached lookup holds the old expiry: the cache evicts it, so the next request reads the new one.
       liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: newExpiry.getTime() });
@@ -165,18 +171,26 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     forget,
 
     async revokeWhere(where, reason) {
-      const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash', 'userId'], raw: true })) as unknown as Array<
-        Pick<DurinAuthTokenAttributes, 'tokenHash' | 'userId'>
-      >;
+      // One transaction: a revocation of many rows applies whole or not at all.
+      const batches = await guard.transaction(async (transaction) => {
+        const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash', 'userId'], raw: true, transaction })) as unknown as Array<
+          Pick<DurinAuthTokenAttributes, 'tokenHash' | 'userId'>
+        >;
+        const done: Array<{ rows: typeof rows; removed: number }> = [];
+        for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
+          const batch = rows.slice(i, i + REVOKE_BATCH);
+          const removed = await AuthToken.destroy({ where: { tokenHash: batch.map((row) => row.tokenHash) }, transaction });
+          done.push({ rows: batch, removed });
+        }
+        return done;
+      });
       let removed = 0;
-      for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
-        const batch = rows.slice(i, i + REVOKE_BATCH);
-        const hashes = batch.map((row) => row.tokenHash);
-        removed += await AuthToken.destroy({ where: { tokenHash: hashes } });
+      for (const batch of batches) {
+        removed += batch.removed;
         forget(
-          hashes,
+          batch.rows.map((row) => row.tokenHash),
           reason,
-          batch.map((row) => row.userId),
+          batch.rows.map((row) => row.userId),
         );
       }
       return removed;

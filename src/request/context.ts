@@ -2,9 +2,9 @@ import type { DurinFailure, Verification, Verified } from '../core/verification.
 import { tokenCandidate, type TokenCandidate } from './authentication.js';
 import type { DurinAuthToken } from '../models/types.js';
 import type { RequestFacts } from '../core/requestFacts.js';
-import { readRequest, type DurinContextOptions } from './request.js';
+import { AMBIGUOUS_HEADER, readRequest, type DurinContextOptions } from './request.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
-import { isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
+import { acceptsConnectionParams, isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext`. They never throw for a bad
@@ -60,8 +60,13 @@ export function createContextFactory<TUser>(
 ): DurinContextFactory<TUser> {
   return async function createDurinContext(options) {
     const facts = readRequest(options, settings.trustProxy);
+    // Two Authorization headers: a proxy may have read the other one; malformed, as durin refuses a bad header.
+    if (facts.authorization === AMBIGUOUS_HEADER) return contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' });
+    const params = readConnectionAuthorization(options);
+    // A token in the URL of a plain request: refused in the header's words.
+    if (params.kind !== 'absent' && !acceptsConnectionParams(options)) return contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' });
     // no Authorization header (WebSocket, SSE) → `info.connectionParams.authorization`.
-    const fromParams = facts.authorization === undefined ? readConnectionAuthorization(options) : null;
+    const fromParams = facts.authorization === undefined ? params : null;
     if (fromParams?.kind === 'failed') return contextFor<TUser>(facts, { error: fromParams.error });
     const authorization = fromParams?.kind === 'value' ? fromParams.value : facts.authorization;
     const candidate = tokenCandidate(authorization, settings.authHeaderPrefix);

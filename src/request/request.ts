@@ -86,6 +86,25 @@ function forwardedFor(headers: HeaderRecord | HeadersLike): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** What `authorization` reads when a request carries more than one Authorization header. */
+export const AMBIGUOUS_HEADER = '\u0000ambiguous';
+
+/**
+ * node keeps the first of repeated Authorization headers in `req.headers`, while a proxy in front
+ * may have acted on the last: such a request is ambiguous. `rawHeaders` shows every repeat.
+ */
+function repeatsAuthorization(req: unknown): boolean {
+  // node, express and the ws upgrade: `req.rawHeaders`; fastify: `req.raw.rawHeaders`.
+  const node = req as { rawHeaders?: unknown; raw?: { rawHeaders?: unknown } } | undefined;
+  const raw = node?.rawHeaders ?? node?.raw?.rawHeaders;
+  if (!Array.isArray(raw)) return false;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (typeof raw[i] === 'string' && (raw[i] as string).length === 13 && (raw[i] as string).toLowerCase() === 'authorization') seen++;
+  }
+  return seen > 1;
+}
+
 export function readRequest(options: DurinContextOptions, trustProxy: DurinProxyTrust | false): RequestFacts {
   const opts = options as Record<string, unknown>;
   const req = opts.req as { headers: HeaderRecord | HeadersLike; socket?: { remoteAddress?: string }; ip?: string } | undefined;
@@ -94,5 +113,6 @@ export function readRequest(options: DurinContextOptions, trustProxy: DurinProxy
   const socketIp = (typeof opts.ip === 'string' ? opts.ip : undefined) ?? req?.socket?.remoteAddress ?? req?.ip;
   // trustProxy decides which X-Forwarded-For entry is the client's (proxy-addr's walk).
   const ip = clientIp(socketIp, trustProxy ? forwardedFor(headers) : undefined, trustProxy) || UNKNOWN_IP;
-  return { authorization: readHeader(headers, 'authorization'), ip, setHeader: headerSetter(opts), userAgent: userAgentOf(headers) };
+  const authorization = repeatsAuthorization(req) ? AMBIGUOUS_HEADER : readHeader(headers, 'authorization');
+  return { authorization, ip, setHeader: headerSetter(opts), userAgent: userAgentOf(headers) };
 }

@@ -19,12 +19,16 @@ export const loginInput = z.object({
     .string(required('username'))
     .trim()
     .min(1, 'username: This field may not be blank.')
-    .max(254, 'username: Ensure this field has no more than 254 characters.'),
+    .max(254, 'username: Ensure this field has no more than 254 characters.')
+    // DRF refuses NUL in every CharField; a database would fail on it (or on other controls) with a 500.
+    .refine((name) => !name.includes('\u0000'), 'username: Null characters are not allowed.')
+    .refine((name) => !/\p{Cc}/u.test(name), 'username: Control characters are not allowed.'),
   // DRF keeps the password as typed (trim_whitespace=False).
   password: z
     .string(required('password'))
     .min(1, 'password: This field may not be blank.')
-    .max(1024, 'password: Ensure this field has no more than 1024 characters.'),
+    .max(1024, 'password: Ensure this field has no more than 1024 characters.')
+    .refine((password) => !password.includes('\u0000'), 'password: Null characters are not allowed.'),
   // Optional here so that "No client specified." comes after the credential checks, as in durin.
   // No length bound here: an overlong name is "No client with that name." (checked before any query).
   client: z.string().nullish(),

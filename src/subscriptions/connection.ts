@@ -39,3 +39,14 @@ export function isWebSocketOptions(options: unknown): boolean {
   const res = (options as { res?: unknown }).res as { ping?: unknown; terminate?: unknown; readyState?: unknown } | null | undefined;
   return !!res && typeof res.ping === 'function' && typeof res.terminate === 'function' && typeof res.readyState === 'number';
 }
+
+/**
+ * Whether `connectionParams` may carry the token here: only where tRPC has no other way to send
+ * one, a WebSocket (its first message) or an SSE subscription (the URL of an EventSource). On any
+ * other request a token in the URL would authenticate from where access logs and proxies keep it.
+ */
+export function acceptsConnectionParams(options: unknown): boolean {
+  if (isWebSocketOptions(options)) return true;
+  const info = (options as { info?: { type?: unknown } | null }).info;
+  return info?.type === 'subscription';
+}

@@ -5,7 +5,7 @@ import { RATE_FORM, parseRate, type ThrottleRate } from '../config/rate.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { UNKNOWN_IP } from '../core/requestFacts.js';
 import { now } from '../core/time.js';
-import { boundedKey, foldLoginName } from './loginKey.js';
+import { boundedKey, type LoginNameKey } from './loginKey.js';
 import type { ThrottleStore, ThrottleWindow } from './store.js';
 
 /**
@@ -21,7 +21,14 @@ export interface ThrottleOptions {
   defaultRate?: string | null | undefined;
 }
 
-export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, store: ThrottleStore) {
+export interface ThrottlingDeps {
+  readonly store: ThrottleStore;
+  /** The login name as the username column compares it. */
+  readonly loginNameKey: LoginNameKey;
+}
+
+export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, deps: ThrottlingDeps) {
+  const { store, loginNameKey } = deps;
   // Client rates are validated when clients are created; parse each distinct text once.
   const parsedRates = new Map<string, ThrottleRate | null>();
   const clientRate = (text: string): ThrottleRate | null => {
@@ -83,7 +90,9 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
   async function enforceLogin(ctx: DurinContext<TUser>, username: string): Promise<void> {
     requireDurinContext(ctx);
     const rate = settings.loginThrottleRate;
-    await enforce(ctx, `throttle_login_${knownIp(ctx, rate)}_${foldLoginName(username)}`, rate);
+    if (!rate) return;
+    const ip = knownIp(ctx, rate);
+    await enforce(ctx, `throttle_login_${ip}_${await loginNameKey(username)}`, rate);
   }
 
   return { throttle, enforceLogin };

@@ -146,6 +146,8 @@ describe('WebSocket: who the connection is', () => {
     const { token, user } = await loggedIn();
     const ctx = await createContext({
       req: { headers: { authorization: `Token ${token}` }, socket: { remoteAddress: '127.0.0.1' } },
+      // The ws adapter's `res` is the socket.
+      res: { ping() {}, terminate() {}, readyState: 1 },
       info: { connectionParams: { authorization: 'Token nope' } },
     } as never);
     expect((ctx.user as { username: string } | null)?.username).toBe(user.username);

@@ -78,6 +78,8 @@ const noSettings: AllUndefined<DurinSettings> = {
   loginThrottleRate: undefined,
   trustProxy: undefined,
   lookupTimeout: undefined,
+  writeTimeout: undefined,
+  usernameField: undefined,
   lastUsedUpdateInterval: undefined,
   renewOnUse: undefined,
   renewOnUseInterval: undefined,

@@ -10,6 +10,7 @@ import { renewalExpiry } from './lifetime.js';
 import { createTokenWriter } from './rotation.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { addSeconds, now } from './time.js';
+import type { DurinTelemetry } from './telemetry.js';
 
 /**
  * Issuing, renewing and revoking tokens, with their events and cache evictions. Every way a token
@@ -65,6 +66,8 @@ export interface TokenDeps<TUser> {
   /** Where every revocation and renewal is reported: the cache, the streams and the bus listen there. */
   readonly liveness: TokenLiveness;
   readonly userId: (user: TUser) => unknown;
+  /** Where issued and revoked tokens are counted; null when the app passed no `telemetry`. */
+  readonly telemetry?: DurinTelemetry | null;
 }
 
 const REVOKE_BATCH = 500;
@@ -72,6 +75,7 @@ const REVOKE_BATCH = 500;
 export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> {
   const { models, settings, events, liveness, userId } = deps;
   const { AuthToken, Client } = models;
+  const telemetry = deps.telemetry ?? null;
   const writeToken = createTokenWriter(AuthToken);
 
   // `auth.sessions.watch` re-reads a user's sessions on this, in every process (the bus carries it).
@@ -83,6 +87,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     if (tokenHashes.length === 0) return;
     liveness.publish({ type: 'revoked', tokenHashes });
     events.emit('tokenRevoked', { tokenHashes, reason });
+    telemetry?.tokensRevoked({ reason, count: tokenHashes.length });
     userChanged(userIds);
   };
 
@@ -124,6 +129,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       if (written.replaced) forget([written.replaced], 'rotated');
       withRelations(auth, client, user);
       events.emit('tokenCreated', { auth, user });
+      telemetry?.tokensIssued({ client: client.name, kind: client.name === settings.apiAccessClientName ? 'apiKey' : 'session' });
       userChanged([auth.userId]);
       return { token, auth };
     },

@@ -1,6 +1,6 @@
 import { DataTypes, type Model, type ModelStatic } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
-import { createAuthenticator } from './request/authentication.js';
+import { createAuthenticator, type Authenticator } from './request/authentication.js';
 import { createTokenCache } from './request/cache.js';
 import type { DurinCacheBus, DurinComponent } from './core/bus.js';
 import { createClients } from './core/clients.js';
@@ -22,6 +22,7 @@ import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
 import type { Durin } from './types.js';
 import { checkUserModel, checkUserModelFields } from './config/userModelCheck.js';
 import { createUsageRecorder } from './core/usage.js';
+import { sessionAttributes, timedLookup, type DurinTelemetry } from './core/telemetry.js';
 
 /** What `createDurin` takes. */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
@@ -41,6 +42,12 @@ export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
   throttleStore?: ThrottleStore | undefined;
   /** Tells every process of a revocation, e.g. `redisCacheBus(redis)`. @default none: this process only */
   cacheBus?: DurinCacheBus | undefined;
+  /**
+   * Metrics and spans, e.g. `durinTelemetry()` from `trpc-durin/otel`.
+   * @default none: nothing is recorded and the request path makes no telemetry call
+   * @see README "Observability"
+   */
+  telemetry?: DurinTelemetry | undefined;
 }
 
 const defaultIsUserActive = (user: Model) => user.get('isActive') !== false;
@@ -69,6 +76,13 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
   const bus = options.cacheBus;
   if (bus !== undefined && (typeof bus?.connect !== 'function' || typeof bus.publish !== 'function' || typeof bus.close !== 'function')) {
     fail('cacheBus', PROBLEM.cacheBus);
+  }
+  const telemetry = options.telemetry;
+  if (
+    telemetry !== undefined &&
+    (typeof telemetry?.authDecided !== 'function' || typeof telemetry.span !== 'function' || typeof telemetry.observe !== 'function')
+  ) {
+    fail('telemetry', PROBLEM.telemetry);
   }
 }
 
@@ -102,15 +116,25 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   const events = createDurinEvents<TUser>();
   const liveness = createTokenLiveness((error) => reportListenerError(events, 'liveness', error));
   const bus = options.cacheBus;
+  const telemetry = options.telemetry ?? null;
+  const lookup = withPrimaryRetry(sequelize, createTokenLookup(sequelize, models, userModel));
   const authenticator = createAuthenticator<TUser>({
     models,
-    lookup: withPrimaryRetry(sequelize, createTokenLookup(sequelize, models, userModel)),
+    lookup: telemetry ? timedLookup(telemetry, lookup) : lookup,
     events,
     isUserActive,
     lookupTimeoutMs: settings.lookupTimeout,
   });
-  const cache = createTokenCache({ authenticator, settings, liveness, ...(bus ? { bypass: () => !bus.healthy } : {}) });
-  const tokens = createTokens<TUser>({ models, settings, events, liveness, userId });
+  // With telemetry, every database verification (a cache miss, a bypass, the uncached context) is a span.
+  if (telemetry) authenticator.verifyDigest = tracedVerification(telemetry, authenticator.verifyDigest);
+  const cache = createTokenCache({
+    authenticator,
+    settings,
+    liveness,
+    ...(bus ? { bypass: () => !bus.healthy } : {}),
+    countEntries: telemetry !== null,
+  });
+  const tokens = createTokens<TUser>({ models, settings, events, liveness, userId, telemetry });
 
   // Health of the shared components: `degraded` once per outage, `recovered` once after it.
   const down = new Set<DurinComponent>();
@@ -118,6 +142,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     degraded(component: DurinComponent, error: unknown) {
       if (down.has(component)) return;
       down.add(component);
+      telemetry?.degraded({ component });
       events.emit('degraded', { component, error });
     },
     recovered(component: DurinComponent) {
@@ -149,7 +174,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   const throttleStore = options.throttleStore ?? memoryThrottleStore();
   throttleStore.connect?.(health);
   const loginNameKey = createLoginNameKey(userModel as unknown as ModelStatic<Model>, settings.usernameField);
-  const throttling = createThrottling(t, settings, { store: throttleStore, loginNameKey });
+  const throttling = createThrottling(t, settings, { store: throttleStore, loginNameKey, telemetry });
   const router = createDurinRouter<TUser, TSerializedUser>({
     t,
     procedures,
@@ -162,15 +187,21 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     isUserActive,
     serializeUser: options.serializeUser,
     liveness,
+    telemetry,
   });
+  const stopObserving = telemetry?.observe({ cacheEntries: () => cache.entries(), openSubscriptions: () => watcher.watchers }) ?? null;
 
   return {
     /** The resolved settings (frozen). */
     settings,
     /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
-    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest, recordUse),
+    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest, { onVerified: recordUse, telemetry }),
     /** CachedTokenAuthentication: the same, with the lookup memoized. */
-    createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify, recordUse),
+    createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify, {
+      onVerified: recordUse,
+      telemetry,
+      cacheUse: cache.use,
+    }),
     protectedProcedure: procedures.protectedProcedure,
     allowClients: procedures.allowClients,
     disallowClients: procedures.disallowClients,
@@ -210,6 +241,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
      */
     close(): Promise<void> {
       closed ??= (async () => {
+        stopObserving?.();
         await usage?.close();
         liveness.setPublisher(null);
         watcher.close();
@@ -226,6 +258,19 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
       await models.AuthToken.sync();
     },
   };
+}
+
+/** A database verification inside a `durin.authenticate` span, with the session it found. */
+function tracedVerification<TUser>(
+  telemetry: DurinTelemetry,
+  verifyDigest: Authenticator<TUser>['verifyDigest'],
+): Authenticator<TUser>['verifyDigest'] {
+  return (tokenHash) =>
+    telemetry.span('durin.authenticate', {}, async (span) => {
+      const result = await verifyDigest(tokenHash);
+      if (result.ok) span.setAttributes(sessionAttributes(result.value.auth));
+      return result;
+    });
 }
 
 /** The object `createDurin` returns: declared in types.ts. */

@@ -228,6 +228,7 @@ export const DURIN_CONFIG_PROBLEMS = {
   aFunction: 'expected a function',
   throttleStore: 'expected an object with a hit(key, window, at) method',
   cacheBus: 'expected an object with connect(link), publish(message), healthy and close(), such as redisCacheBus(redis)',
+  telemetry: 'expected an object with authDecided(event), span(name, attributes, fn) and observe(sources), such as durinTelemetry()',
   /** Any expectation (a settings schema issue, ...) with the value it refused. */
   got: (expected: string, got: string) => `${expected} (got ${got})`,
   duration: (forms: string) => `expected ${forms}`,

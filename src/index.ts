@@ -26,6 +26,17 @@ export type { CacheBusLink, DurinCacheBus, DurinComponent, DurinHealthReporter }
 export type { LivenessMessage } from './core/liveness.js';
 export type { DurinClients, CreateClientInput } from './core/clients.js';
 export type { IssuedToken } from './core/tokens.js';
+export type {
+  DurinAuthOutcome,
+  DurinCacheUse,
+  DurinGaugeSources,
+  DurinSpan,
+  DurinSpanAttributes,
+  DurinSpanName,
+  DurinTelemetry,
+  DurinThrottleScope,
+  DurinTokenKind,
+} from './core/telemetry.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';
 export type { IssueOptions } from './core/tokens.js';
 export type { DurinRouterHost } from './types.js';

@@ -11,6 +11,7 @@ import { createTokenWriter } from './rotation.js';
 import { createWriteGuard } from './writeGuard.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { addSeconds, now } from './time.js';
+import type { DurinTelemetry } from './telemetry.js';
 
 /**
  * Issuing, renewing and revoking tokens, with their events and cache evictions. Every way a token
@@ -66,6 +67,8 @@ export interface TokenDeps<TUser> {
   /** Where every revocation and renewal is reported: the cache, the streams and the bus listen there. */
   readonly liveness: TokenLiveness;
   readonly userId: (user: TUser) => unknown;
+  /** Where issued and revoked tokens are counted; null when the app passed no `telemetry`. */
+  readonly telemetry?: DurinTelemetry | null;
 }
 
 const REVOKE_BATCH = 500;
@@ -73,6 +76,7 @@ const REVOKE_BATCH = 500;
 export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> {
   const { models, settings, events, liveness, userId } = deps;
   const { AuthToken, Client } = models;
+  const telemetry = deps.telemetry ?? null;
   // Every write below is one transaction within writeTimeout, retried on a deadlock.
   const guard = createWriteGuard(AuthToken.sequelize!, settings.writeTimeout);
   const writeToken = createTokenWriter(AuthToken, guard);
@@ -86,6 +90,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     if (tokenHashes.length === 0) return;
     liveness.publish({ type: 'revoked', tokenHashes });
     events.emit('tokenRevoked', { tokenHashes, reason });
+    telemetry?.tokensRevoked({ reason, count: tokenHashes.length });
     userChanged(userIds);
   };
 
@@ -127,6 +132,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       if (written.replaced) forget([written.replaced], 'rotated');
       withRelations(auth, client, user);
       events.emit('tokenCreated', { auth, user });
+      telemetry?.tokensIssued({ client: client.name, kind: client.name === settings.apiAccessClientName ? 'apiKey' : 'session' });
       userChanged([auth.userId]);
       return { token, auth };
     },

@@ -5,6 +5,7 @@ import type { RequestFacts } from '../core/requestFacts.js';
 import { AMBIGUOUS_HEADER, readRequest, type DurinContextOptions } from './request.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { acceptsConnectionParams, isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
+import { authOutcome, type DurinCacheUse, type DurinTelemetry } from '../core/telemetry.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext`. They never throw for a bad
@@ -52,22 +53,34 @@ function contextFor<TUser>(facts: RequestFacts, failure: DurinFailure | null, ve
   return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader, userAgent: facts.userAgent } };
 }
 
+export interface ContextHooks<TUser> {
+  /** Called with every verified token, cached or not: usage recording and renewOnUse, off the response path. */
+  readonly onVerified?: ((auth: DurinAuthToken<TUser>, facts: RequestFacts) => void) | undefined;
+  /** Where each request's outcome is counted; null when the app passed no `telemetry`. */
+  readonly telemetry?: DurinTelemetry | null;
+  /** The cached context's answer to "where will this digest be verified"; the uncached one has none. */
+  readonly cacheUse?: ((tokenHash: string) => DurinCacheUse) | undefined;
+}
+
 export function createContextFactory<TUser>(
   settings: ResolvedDurinSettings,
   verify: (tokenHash: string) => Promise<Verification<TUser>>,
-  /** Called with every verified token, cached or not: usage recording and renewOnUse, off the response path. */
-  onVerified?: (auth: DurinAuthToken<TUser>, facts: RequestFacts) => void,
+  hooks: ContextHooks<TUser> = {},
 ): DurinContextFactory<TUser> {
+  const { onVerified, cacheUse } = hooks;
+  const telemetry = hooks.telemetry ?? null;
   return async function createDurinContext(options) {
     const facts = readRequest(options, settings.trustProxy);
     // Two Authorization headers: a proxy may have read the other one; malformed, as durin refuses a bad header.
-    if (facts.authorization === AMBIGUOUS_HEADER) return contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' });
+    if (facts.authorization === AMBIGUOUS_HEADER) return reported(contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' }), 'none');
     const params = readConnectionAuthorization(options);
     // A token in the URL of a plain request: refused in the header's words.
-    if (params.kind !== 'absent' && !acceptsConnectionParams(options)) return contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' });
+    if (params.kind !== 'absent' && !acceptsConnectionParams(options)) {
+      return reported(contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' }), 'none');
+    }
     // no Authorization header (WebSocket, SSE) → `info.connectionParams.authorization`.
     const fromParams = facts.authorization === undefined ? params : null;
-    if (fromParams?.kind === 'failed') return contextFor<TUser>(facts, { error: fromParams.error });
+    if (fromParams?.kind === 'failed') return reported(contextFor<TUser>(facts, { error: fromParams.error }), 'none');
     const authorization = fromParams?.kind === 'value' ? fromParams.value : facts.authorization;
     const candidate = tokenCandidate(authorization, settings.authHeaderPrefix);
     if (candidate.kind === 'digest' && isWebSocketOptions(options)) {
@@ -79,6 +92,20 @@ export function createContextFactory<TUser>(
   };
 
   async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate): Promise<DurinContext<TUser>> {
+    if (!telemetry) return settle(facts, candidate);
+    // Asked before the lookup: a hit is a digest the cache already holds (or is fetching).
+    const cache = candidate.kind === 'digest' && cacheUse ? cacheUse(candidate.tokenHash) : 'none';
+    return reported(await settle(facts, candidate), cache);
+  }
+
+  /** The one place a request's authentication outcome is counted: every context passes here once. */
+  function reported(context: DurinContext<TUser>, cache: DurinCacheUse): DurinContext<TUser> {
+    const failure = context.durin.failure?.error ?? null;
+    telemetry?.authDecided({ outcome: authOutcome(failure, context.auth !== null), client: context.auth?.client.name ?? null, cache });
+    return context;
+  }
+
+  async function settle(facts: RequestFacts, candidate: TokenCandidate): Promise<DurinContext<TUser>> {
     if (candidate.kind === 'anonymous') return contextFor<TUser>(facts, null);
     if (candidate.kind === 'failed') return contextFor<TUser>(facts, { error: candidate.error });
     let result: Verification<TUser>;

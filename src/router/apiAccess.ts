@@ -2,6 +2,7 @@ import { durinError } from '../errors.js';
 import type { DurinAuthToken, DurinClient } from '../models/types.js';
 import { isExpired } from '../core/time.js';
 import type { RouterDeps } from './deps.js';
+import { traced } from '../core/telemetry.js';
 
 /**
  * durin's APIAccessTokenView: one token per user on the `apiAccessClientName`
@@ -57,11 +58,13 @@ export function apiAccessRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, 
       return { ...view(auth, client), token };
     }),
 
-    revoke: protectedProcedure.mutation(async function revokeApiAccess({ ctx }): Promise<void> {
-      const client = await apiClient();
-      const key = await findKey(ctx.auth.userId, client);
-      if (!key) throw durinError('API_ACCESS_NOT_FOUND');
-      await tokens.revoke(key, 'apiAccessRevoked');
-    }),
+    revoke: protectedProcedure.mutation(
+      traced(deps.telemetry, 'durin.revoke', async function revokeApiAccess({ ctx }): Promise<void> {
+        const client = await apiClient();
+        const key = await findKey(ctx.auth.userId, client);
+        if (!key) throw durinError('API_ACCESS_NOT_FOUND');
+        await tokens.revoke(key, 'apiAccessRevoked');
+      }),
+    ),
   });
 }

@@ -3,6 +3,7 @@ import { findClientByName } from '../core/clientName.js';
 import { durinError } from '../errors.js';
 import { storableIp } from '../core/requestFacts.js';
 import type { RouterDeps } from './deps.js';
+import { sessionAttributes, traced } from '../core/telemetry.js';
 
 /**
  * durin's LoginView: credentials first (missing or blank → BAD_REQUEST from the
@@ -51,19 +52,22 @@ export interface LoginOutput<TSerializedUser> {
 
 export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
   const { t, models, tokens, events, throttling, authenticateUser, isUserActive, serializeUser } = deps;
-  return t.procedure.input(loginInput).mutation(async function login({ ctx, input }): Promise<LoginOutput<TSerializedUser>> {
-    await throttling.enforceLogin(ctx, input.username);
-    const user = await authenticateUser({ username: input.username, password: input.password });
-    if (!user || !(await isUserActive(user))) throw durinError('INVALID_CREDENTIALS');
-    const clientName = input.client?.trim();
-    if (!clientName) throw durinError('CLIENT_NOT_SPECIFIED');
-    const client = await findClientByName(models.Client, clientName);
-    if (!client) throw durinError('CLIENT_UNKNOWN');
-    const usedFrom = { ip: storableIp(ctx.durin.ip), userAgent: ctx.durin.userAgent ?? null };
-    const { token, auth } = await tokens.issue(user, client, { name: input.name, usedFrom });
-    events.emit('userLoggedIn', { user, auth });
-    const output: LoginOutput<TSerializedUser> = { token, expiry: auth.expiry };
-    if (serializeUser) output.user = serializeUser(user);
-    return output;
-  });
+  return t.procedure.input(loginInput).mutation(
+    traced(deps.telemetry, 'durin.login', async function login({ ctx, input }, span): Promise<LoginOutput<TSerializedUser>> {
+      await throttling.enforceLogin(ctx, input.username);
+      const user = await authenticateUser({ username: input.username, password: input.password });
+      if (!user || !(await isUserActive(user))) throw durinError('INVALID_CREDENTIALS');
+      const clientName = input.client?.trim();
+      if (!clientName) throw durinError('CLIENT_NOT_SPECIFIED');
+      const client = await findClientByName(models.Client, clientName);
+      if (!client) throw durinError('CLIENT_UNKNOWN');
+      const usedFrom = { ip: storableIp(ctx.durin.ip), userAgent: ctx.durin.userAgent ?? null };
+      const { token, auth } = await tokens.issue(user, client, { name: input.name, usedFrom });
+      span?.setAttributes(sessionAttributes(auth));
+      events.emit('userLoggedIn', { user, auth });
+      const output: LoginOutput<TSerializedUser> = { token, expiry: auth.expiry };
+      if (serializeUser) output.user = serializeUser(user);
+      return output;
+    }),
+  );
 }

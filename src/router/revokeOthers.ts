@@ -1,6 +1,7 @@
 import { Op, type WhereOptions } from 'sequelize';
 import type { DurinAuthTokenAttributes } from '../models/types.js';
 import type { RouterDeps } from './deps.js';
+import { traced } from '../core/telemetry.js';
 
 /**
  * `sessions.revokeOthers` (better-auth's "revoke other sessions"): revokes every session
@@ -12,12 +13,14 @@ export function revokeOtherSessions<TUser, TSerializedUser>(deps: RouterDeps<TUs
   const { procedures, models, settings, tokens } = deps;
   const hiddenClient = settings.apiAccessExcludeFromSessions ? settings.apiAccessClientName : null;
 
-  return procedures.protectedProcedure.mutation(async function revokeOthers({ ctx }): Promise<{ revoked: number }> {
-    const where: WhereOptions<DurinAuthTokenAttributes> = { userId: ctx.auth.userId, id: { [Op.ne]: ctx.auth.id } };
-    if (hiddenClient) {
-      const hidden = await models.Client.findOne({ where: { name: hiddenClient }, attributes: ['id'] });
-      if (hidden) Object.assign(where, { clientId: { [Op.ne]: hidden.id } });
-    }
-    return { revoked: await tokens.revokeWhere(where, 'sessionRevoked') };
-  });
+  return procedures.protectedProcedure.mutation(
+    traced(deps.telemetry, 'durin.revoke', async function revokeOthers({ ctx }): Promise<{ revoked: number }> {
+      const where: WhereOptions<DurinAuthTokenAttributes> = { userId: ctx.auth.userId, id: { [Op.ne]: ctx.auth.id } };
+      if (hiddenClient) {
+        const hidden = await models.Client.findOne({ where: { name: hiddenClient }, attributes: ['id'] });
+        if (hidden) Object.assign(where, { clientId: { [Op.ne]: hidden.id } });
+      }
+      return { revoked: await tokens.revokeWhere(where, 'sessionRevoked') };
+    }),
+  );
 }

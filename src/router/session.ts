@@ -1,27 +1,34 @@
 import { durinError } from '../errors.js';
 import type { RouterDeps } from './deps.js';
+import { traced } from '../core/telemetry.js';
 
 /** durin's RefreshView, LogoutView and LogoutAllView. */
 export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
-  const { procedures, tokens, events } = deps;
+  const { procedures, tokens, events, telemetry } = deps;
   const { protectedProcedure } = procedures;
   return {
     /** Extends the calling token to now + its client's TTL; the token itself does not change. */
-    refresh: protectedProcedure.mutation(async function refresh({ ctx }): Promise<{ expiry: Date }> {
-      const expiry = await tokens.renew(ctx.auth);
-      // The row went between verification and now (revoked meanwhile): durin answered 500 here.
-      if (!expiry) throw durinError('TOKEN_INVALID');
-      return { expiry };
-    }),
+    refresh: protectedProcedure.mutation(
+      traced(telemetry, 'durin.refresh', async function refresh({ ctx }): Promise<{ expiry: Date }> {
+        const expiry = await tokens.renew(ctx.auth);
+        // The row went between verification and now (revoked meanwhile): durin answered 500 here.
+        if (!expiry) throw durinError('TOKEN_INVALID');
+        return { expiry };
+      }),
+    ),
     /** Deletes the calling token; the user's other tokens stay. */
-    logout: protectedProcedure.mutation(async function logout({ ctx }): Promise<void> {
-      await tokens.revoke(ctx.auth, 'logout');
-      events.emit('userLoggedOut', { user: ctx.user, all: false });
-    }),
+    logout: protectedProcedure.mutation(
+      traced(telemetry, 'durin.logout', async function logout({ ctx }): Promise<void> {
+        await tokens.revoke(ctx.auth, 'logout');
+        events.emit('userLoggedOut', { user: ctx.user, all: false });
+      }),
+    ),
     /** Deletes every token of the user, on every client (the API key too, as in durin). */
-    logoutAll: protectedProcedure.mutation(async function logoutAll({ ctx }): Promise<void> {
-      await tokens.revokeAll(ctx.user, 'logoutAll');
-      events.emit('userLoggedOut', { user: ctx.user, all: true });
-    }),
+    logoutAll: protectedProcedure.mutation(
+      traced(telemetry, 'durin.logout', async function logoutAll({ ctx }): Promise<void> {
+        await tokens.revokeAll(ctx.user, 'logoutAll');
+        events.emit('userLoggedOut', { user: ctx.user, all: true });
+      }),
+    ),
   };
 }

@@ -6,6 +6,7 @@ import { isExpired } from '../core/time.js';
 import type { RouterDeps } from './deps.js';
 import { sessionsWatchProcedure } from './sessionsWatch.js';
 import { revokeOtherSessions } from './revokeOthers.js';
+import { traced } from '../core/telemetry.js';
 
 /** durin's TokenSessionsViewSet: the caller's tokens by id, never a token or digest. */
 
@@ -60,13 +61,15 @@ export function sessionsRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
 
     revokeOthers: revokeOtherSessions(deps),
 
-    revoke: protectedProcedure.input(revokeSessionInput).mutation(async function revokeSession({ ctx, input }): Promise<void> {
-      if (input.id === Number(ctx.auth.id)) throw durinError('SESSION_IS_CURRENT');
-      const where: WhereOptions<DurinAuthTokenAttributes> = { id: input.id, userId: ctx.auth.userId };
-      const row = (await models.AuthToken.findOne({ where })) as DurinAuthToken<TUser> | null;
-      if (!row) throw durinError('SESSION_NOT_FOUND');
-      await tokens.revoke(row, 'sessionRevoked');
-    }),
+    revoke: protectedProcedure.input(revokeSessionInput).mutation(
+      traced(deps.telemetry, 'durin.revoke', async function revokeSession({ ctx, input }): Promise<void> {
+        if (input.id === Number(ctx.auth.id)) throw durinError('SESSION_IS_CURRENT');
+        const where: WhereOptions<DurinAuthTokenAttributes> = { id: input.id, userId: ctx.auth.userId };
+        const row = (await models.AuthToken.findOne({ where })) as DurinAuthToken<TUser> | null;
+        if (!row) throw durinError('SESSION_NOT_FOUND');
+        await tokens.revoke(row, 'sessionRevoked');
+      }),
+    ),
   });
   // `watch` yields what `list` answers, through a caller, so the two never disagree.
   const caller = t.createCallerFactory(sessions);

@@ -7,6 +7,7 @@ import { UNKNOWN_IP } from '../core/requestFacts.js';
 import { now } from '../core/time.js';
 import { boundedKey, type LoginNameKey } from './loginKey.js';
 import type { ThrottleStore, ThrottleWindow } from './store.js';
+import type { DurinTelemetry, DurinThrottleScope } from '../core/telemetry.js';
 
 /**
  * durin's UserClientRateThrottle: key `user-<userId>.client-<clientId>`, rate from
@@ -25,10 +26,13 @@ export interface ThrottlingDeps {
   readonly store: ThrottleStore;
   /** The login name as the username column compares it. */
   readonly loginNameKey: LoginNameKey;
+  /** Where each decision is counted; null when the app passed no `telemetry`. */
+  readonly telemetry?: DurinTelemetry | null;
 }
 
 export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, deps: ThrottlingDeps) {
   const { store, loginNameKey } = deps;
+  const telemetry = deps.telemetry ?? null;
   // Client rates are validated when clients are created; parse each distinct text once.
   const parsedRates = new Map<string, ThrottleRate | null>();
   const clientRate = (text: string): ThrottleRate | null => {
@@ -52,9 +56,14 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
   }
 
   /** Records a request and throws THROTTLED (with `Retry-After`) when it is over `window`. */
-  async function enforce(ctx: DurinContext<TUser>, key: string, window: ThrottleWindow | null): Promise<void> {
+  async function enforce(
+    ctx: DurinContext<TUser>,
+    counter: { key: string; scope: DurinThrottleScope },
+    window: ThrottleWindow | null,
+  ): Promise<void> {
     if (!window) return;
-    const decision = await store.hit(boundedKey(key), window, now());
+    const decision = await store.hit(boundedKey(counter.key), window, now());
+    telemetry?.throttleDecision({ scope: counter.scope, result: decision.allowed ? 'allowed' : 'throttled' });
     if (decision.allowed) return;
     ctx.durin.setHeader('Retry-After', String(decision.waitSeconds));
     throw durinError('THROTTLED', { wait: formatWait(decision.waitSeconds) });
@@ -78,9 +87,10 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
       const auth = ctx.auth;
       if (auth && ctx.user) {
         const rate = (auth.client.throttleRate && clientRate(auth.client.throttleRate)) || defaultRate;
-        await enforce(ctx, `throttle_${scope}_user-${String(auth.userId)}.client-${auth.clientId}`, rate);
+        const key = `throttle_${scope}_user-${String(auth.userId)}.client-${auth.clientId}`;
+        await enforce(ctx, { key, scope: 'user_client' }, rate);
       } else {
-        await enforce(ctx, `throttle_${scope}_${knownIp(ctx, defaultRate)}`, defaultRate);
+        await enforce(ctx, { key: `throttle_${scope}_${knownIp(ctx, defaultRate)}`, scope: 'anonymous' }, defaultRate);
       }
       return next();
     });
@@ -92,7 +102,7 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
     const rate = settings.loginThrottleRate;
     if (!rate) return;
     const ip = knownIp(ctx, rate);
-    await enforce(ctx, `throttle_login_${ip}_${await loginNameKey(username)}`, rate);
+    await enforce(ctx, { key: `throttle_login_${ip}_${await loginNameKey(username)}`, scope: 'login' }, rate);
   }
 
   return { throttle, enforceLogin };

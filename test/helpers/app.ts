@@ -4,6 +4,7 @@ import superjson from 'superjson';
 import { Column, DataType, Model, Table } from 'sequelize-typescript';
 import { createDurin, durinErrorFormatter, type DurinSettings, type DurinContextOptions } from '../../src/index.js';
 import type { ThrottleStore } from '../../src/throttle/store.js';
+import type { DurinCacheBus, DurinTelemetry } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /**
@@ -53,6 +54,10 @@ export interface TestAppOptions {
   db?: TestDatabase;
   /** durin's throttle store, else its default. */
   throttleStore?: ThrottleStore;
+  /** durin's telemetry, else none. */
+  telemetry?: DurinTelemetry;
+  /** durin's cross-process bus, else none. */
+  cacheBus?: DurinCacheBus;
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
@@ -68,6 +73,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ...(options.serializeUser ? { serializeUser: (user: InstanceType<typeof User>) => ({ username: user.username }) } : {}),
     settings: options.settings,
     ...(options.throttleStore ? { throttleStore: options.throttleStore } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.cacheBus ? { cacheBus: options.cacheBus } : {}),
   });
   await User.sync();
   await durin.sync();

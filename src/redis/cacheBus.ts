@@ -68,6 +68,8 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
   let timer: NodeJS.Timeout | null = null;
   /** Cluster: the next pick of a master after the subscriber's connection ended, and how many in a row. */
   let reattach: NodeJS.Timeout | null = null;
+  /** Publishes sent and not yet answered: `close()` waits for them, so a short-lived process (the CLI) does not end before its revocation left. */
+  const inFlight = new Set<Promise<unknown>>();
   let attempts = 0;
   let healthy = false;
   let subscribed = false;
@@ -102,7 +104,9 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       markDown(error);
     };
     try {
-      redis.publish(channel, encodeEnvelope(id, message)).catch(failed);
+      const sent = redis.publish(channel, encodeEnvelope(id, message)).catch(failed);
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
     } catch (error) {
       failed(error);
     }
@@ -198,6 +202,8 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       if (isCluster(redis)) redis.off('ready', attach);
       if (timer) clearInterval(timer);
       if (reattach) clearTimeout(reattach);
+      // What this process published reaches the others before it goes, within the command timeout.
+      if (inFlight.size > 0) await withTimeout(Promise.allSettled([...inFlight]), commandTimeoutMs).catch(() => {});
       const subscriber = sub;
       sub = null;
       if (!subscriber || subscriber.status === 'end') return;

@@ -198,6 +198,11 @@ export const DURIN_CONFIG_MESSAGES = {
   noClientNames: (helper: string) => `trpc-durin: ${helper}() needs at least one client name`,
   invalidClientName: (helper: string, name: unknown) => `trpc-durin: ${helper}() got an invalid client name ${JSON.stringify(name)}`,
   clientExists: (name: string) => `trpc-durin: a client named "${name}" already exists`,
+  migrationNoUserKey: (table: string, key: string) =>
+    `trpc-durin: table "${table}" has no column "${key}", which durin_authtoken.user_id must reference: set the migration option userKey to its primary key`,
+  migrationNoUserTable: (table: string) =>
+    `trpc-durin: table "${table}" does not exist, and MySQL will not create durin_authtoken.user_id's foreign key to it: ` +
+    "list durin's migrations after the one that creates your user table (or set the migration option userTable)",
   noMigration: (name: string, names: readonly string[]) =>
     `trpc-durin: no migration named "${name}" (this version has ${names.join(', ')})`,
 } as const;

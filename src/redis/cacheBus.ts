@@ -174,7 +174,11 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
     subscribe();
   };
 
-  return {
+  // When the app ends its own client (its shutdown, which may forget durin.close()), the bus can
+  // no longer publish: it ends its subscriber too, so that connection does not keep the process alive.
+  const appClientEnded = () => void bus.close();
+
+  const bus: RedisCacheBus = {
     channel,
     get healthy() {
       return healthy;
@@ -190,6 +194,7 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       }
       timer = setInterval(ping, pingIntervalMs);
       timer.unref();
+      redis.once('end', appClientEnded);
     },
     publish(message) {
       if (!closed) send(message);
@@ -200,6 +205,7 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       healthy = false;
       link = null;
       if (isCluster(redis)) redis.off('ready', attach);
+      redis.off('end', appClientEnded);
       if (timer) clearInterval(timer);
       if (reattach) clearTimeout(reattach);
       // What this process published reaches the others before it goes, within the command timeout.
@@ -218,4 +224,5 @@ export function redisCacheBus(redis: Redis | Cluster, options: RedisCacheBusOpti
       });
     },
   };
+  return bus;
 }

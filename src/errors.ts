@@ -194,7 +194,8 @@ export function isDurinConfigError(error: unknown): error is DurinConfigError {
 export const DURIN_CONFIG_MESSAGES = {
   /** The common form: `invalid <subject> "<field>": <problem>`; `invalidConfig` builds the error. */
   invalid: (subject: DurinConfigSubject, field: string, problem: string) => `trpc-durin: invalid ${subject} "${field}": ${problem}`,
-  unknownSetting: (name: string) => `trpc-durin: unknown setting "${name}"`,
+  unknownSetting: (name: string, suggestion?: string) =>
+    `trpc-durin: unknown setting "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
   noClientNames: (helper: string) => `trpc-durin: ${helper}() needs at least one client name`,
   invalidClientName: (helper: string, name: unknown) => `trpc-durin: ${helper}() got an invalid client name ${JSON.stringify(name)}`,
   clientExists: (name: string) => `trpc-durin: a client named "${name}" already exists`,

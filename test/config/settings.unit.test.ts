@@ -132,7 +132,10 @@ describe('resolveSettings', () => {
       { lookupTimeout: '1h' },
       'trpc-durin: invalid setting "lookupTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got "1h")',
     ],
-    [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"'],
+    [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"; did you mean "defaultTokenTtl"?'],
+    [{ tokenCacheTimout: 60 }, 'trpc-durin: unknown setting "tokenCacheTimout"; did you mean "tokenCacheTimeout"?'],
+    [{ tokenprefix: 'x_' }, 'trpc-durin: unknown setting "tokenprefix"; did you mean "tokenPrefix"?'],
+    [{ colour: 'blue' }, 'trpc-durin: unknown setting "colour"'],
   ])('%o fails naming the setting', (settings, message) => {
     expect(() => resolveSettings(settings as never)).toThrow(expect.objectContaining({ name: 'DurinConfigError', message }));
   });

@@ -27,6 +27,7 @@ export const DURIN_ERROR_CODES = {
   BACKEND_FAILED: 'BACKEND_FAILED',
   CLIENT_IP_UNKNOWN: 'CLIENT_IP_UNKNOWN',
   CONTEXT_MISSING: 'CONTEXT_MISSING',
+  NAME_TOO_LONG: 'NAME_TOO_LONG',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -53,6 +54,11 @@ export const DURIN_ERRORS = {
   THROTTLED: { durinCode: 'THROTTLED', code: 'TOO_MANY_REQUESTS', message: 'Request was throttled. Expected available in {wait}.' },
   CLIENT_NOT_SPECIFIED: { durinCode: 'CLIENT_NOT_SPECIFIED', code: 'BAD_REQUEST', message: 'No client specified.' },
   CLIENT_UNKNOWN: { durinCode: 'CLIENT_UNKNOWN', code: 'BAD_REQUEST', message: 'No client with that name.' },
+  SESSION_NAME_TOO_LONG: {
+    durinCode: 'NAME_TOO_LONG',
+    code: 'BAD_REQUEST',
+    message: 'name: Ensure this field has no more than 64 characters.',
+  },
   INVALID_CREDENTIALS: { durinCode: 'INVALID_CREDENTIALS', code: 'BAD_REQUEST', message: 'Unable to log in with provided credentials.' },
   SESSION_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
   SESSION_IS_CURRENT: {

@@ -97,6 +97,18 @@ function checkUsernameField(userModel: ModelStatic<Model>, settings: ResolvedDur
 }
 
 /**
+ * Where a durin object keeps its bus, out of the public API: the CLI asks whether `--app`'s durin
+ * publishes revocations. A registered symbol, because the app module may load another copy of
+ * trpc-durin than the CLI's (its own install, or the sources through tsx).
+ */
+const CACHE_BUS = Symbol.for('trpc-durin.cacheBus');
+
+/** The bus `durin` was created with, if any (for the CLI). */
+export function cacheBusOf(durin: object): DurinCacheBus | undefined {
+  return (durin as { [CACHE_BUS]?: DurinCacheBus })[CACHE_BUS];
+}
+
+/**
  * Builds durin for one app: models on its Sequelize instance, the context factories, the
  * procedures to concat, the router to mount. Nothing is shared between two `createDurin` calls.
  */
@@ -191,7 +203,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   });
   const stopObserving = telemetry?.observe({ cacheEntries: () => cache.entries(), openSubscriptions: () => watcher.watchers }) ?? null;
 
-  return {
+  const durin: Durin<TUser, TSerializedUser> = {
     /** The resolved settings (frozen). */
     settings,
     /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
@@ -258,6 +270,8 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
       await models.AuthToken.sync();
     },
   };
+  if (bus) Object.defineProperty(durin, CACHE_BUS, { value: bus });
+  return durin;
 }
 
 /** A database verification inside a `durin.authenticate` span, with the session it found. */

@@ -27,6 +27,7 @@ export const DURIN_ERROR_CODES = {
   BACKEND_FAILED: 'BACKEND_FAILED',
   CLIENT_IP_UNKNOWN: 'CLIENT_IP_UNKNOWN',
   CONTEXT_MISSING: 'CONTEXT_MISSING',
+  NAME_TOO_LONG: 'NAME_TOO_LONG',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -53,6 +54,11 @@ export const DURIN_ERRORS = {
   THROTTLED: { durinCode: 'THROTTLED', code: 'TOO_MANY_REQUESTS', message: 'Request was throttled. Expected available in {wait}.' },
   CLIENT_NOT_SPECIFIED: { durinCode: 'CLIENT_NOT_SPECIFIED', code: 'BAD_REQUEST', message: 'No client specified.' },
   CLIENT_UNKNOWN: { durinCode: 'CLIENT_UNKNOWN', code: 'BAD_REQUEST', message: 'No client with that name.' },
+  SESSION_NAME_TOO_LONG: {
+    durinCode: 'NAME_TOO_LONG',
+    code: 'BAD_REQUEST',
+    message: 'name: Ensure this field has no more than 64 characters.',
+  },
   INVALID_CREDENTIALS: { durinCode: 'INVALID_CREDENTIALS', code: 'BAD_REQUEST', message: 'Unable to log in with provided credentials.' },
   SESSION_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
   SESSION_IS_CURRENT: {
@@ -199,10 +205,16 @@ export function isDurinConfigError(error: unknown): error is DurinConfigError {
 export const DURIN_CONFIG_MESSAGES = {
   /** The common form: `invalid <subject> "<field>": <problem>`; `invalidConfig` builds the error. */
   invalid: (subject: DurinConfigSubject, field: string, problem: string) => `trpc-durin: invalid ${subject} "${field}": ${problem}`,
-  unknownSetting: (name: string) => `trpc-durin: unknown setting "${name}"`,
+  unknownSetting: (name: string, suggestion?: string) =>
+    `trpc-durin: unknown setting "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
   noClientNames: (helper: string) => `trpc-durin: ${helper}() needs at least one client name`,
   invalidClientName: (helper: string, name: unknown) => `trpc-durin: ${helper}() got an invalid client name ${JSON.stringify(name)}`,
   clientExists: (name: string) => `trpc-durin: a client named "${name}" already exists`,
+  migrationNoUserKey: (table: string, key: string) =>
+    `trpc-durin: table "${table}" has no column "${key}", which durin_authtoken.user_id must reference: set the migration option userKey to its primary key`,
+  migrationNoUserTable: (table: string) =>
+    `trpc-durin: table "${table}" does not exist, and MySQL will not create durin_authtoken.user_id's foreign key to it: ` +
+    "list durin's migrations after the one that creates your user table (or set the migration option userTable)",
   noMigration: (name: string, names: readonly string[]) =>
     `trpc-durin: no migration named "${name}" (this version has ${names.join(', ')})`,
 } as const;

@@ -24,6 +24,7 @@ describe('errors', () => {
         "INVALID_CREDENTIALS": "BAD_REQUEST INVALID_CREDENTIALS: Unable to log in with provided credentials.",
         "NOT_AUTHENTICATED": "UNAUTHORIZED NOT_AUTHENTICATED: Authentication credentials were not provided.",
         "SESSION_IS_CURRENT": "BAD_REQUEST SESSION_IS_CURRENT: Can't delete token if the request is authed with it. Use logout instead.",
+        "SESSION_NAME_TOO_LONG": "BAD_REQUEST NAME_TOO_LONG: name: Ensure this field has no more than 64 characters.",
         "SESSION_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
         "THROTTLED": "TOO_MANY_REQUESTS THROTTLED: Request was throttled. Expected available in {wait}.",
         "TOKEN_EXPIRED": "UNAUTHORIZED TOKEN_EXPIRED: The given token has expired.",

@@ -107,9 +107,13 @@ export const COMMANDS: readonly CliCommand[] = [
     name: 'delete-client',
     argument: 'NAME',
     summary: 'Delete a client and, with it, every token issued on it.',
-    details: ['Caches in running servers keep a deleted token for at most settings.tokenCacheTimeout.'],
+    details: [
+      "The revocation is published on the app's cache bus (--app with a cacheBus, or REDIS_URL), so running servers refuse the tokens at once;",
+      'without one, their caches keep a deleted token for at most settings.tokenCacheTimeout.',
+    ],
     options: {},
-    async run({ db, durin: getDurin, name, print }) {
+    revokes: true,
+    async run({ db, durin: getDurin, name, print, cacheBus }) {
       await requireUserTableForCascade(db);
       const durin = getDurin();
       let revoked = 0;
@@ -118,13 +122,15 @@ export const COMMANDS: readonly CliCommand[] = [
       });
       if (!(await durin.clients.delete(name))) fail(CLI_ERRORS.noClient(name));
       print(CLI_OUTPUT.clientDeleted(name, revoked));
+      if (revoked > 0 && !cacheBus) print(CLI_OUTPUT.noCacheBus(formatDuration(durin.settings.tokenCacheTimeout)));
     },
   },
   {
     name: 'remove-expired-tokens',
     summary: 'Delete the tokens past their expiry and print how many (run it from cron).',
-    details: [],
+    details: ["The removal is published on the app's cache bus, as delete-client's is (expired tokens are refused everywhere anyway)."],
     options: {},
+    revokes: true,
     async run({ durin, print }) {
       print(CLI_OUTPUT.expiredRemoved(await durin().tokens.removeExpired()));
     },

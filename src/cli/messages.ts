@@ -28,6 +28,8 @@ export const CLI_ERRORS = {
   noUserKey: (table: string, key: string) => `table "${table}" has no column "${key}"; pass --user-key NAME`,
   noClient: (name: string) => `no client named "${name}"`,
   migrationFailed: (name: string, reason: string) => `migration ${name} failed: ${reason}`,
+  redisNeedsIoredis: () =>
+    'REDIS_URL is set, so the revocation is published to your servers through Redis: install ioredis (npm install ioredis)',
   unexpected: (reason: string) => `unexpected error: ${reason}`,
   // --app and durin.config.*: the CLI loads the app's durin object.
   missingAppValue: () => 'option "--app" needs a path, e.g. --app ./src/durin.ts',
@@ -55,6 +57,8 @@ interface DjangoCounts {
 export const CLI_OUTPUT = {
   clientCreated: (name: string) => `Client ${name} created!`,
   clientDeleted: (name: string, tokens: number) => `Client ${name} deleted; ${plural(tokens, 'token')} revoked.`,
+  noCacheBus: (timeout: string) =>
+    `Note: no cache bus (neither an --app durin with a cacheBus nor REDIS_URL), so running servers may keep accepting these tokens from their cache for up to tokenCacheTimeout (${timeout}).`,
   noClients: () => 'No clients. Create one with "trpc-durin create-client NAME".',
   expiredRemoved: (count: number) => `Removed ${plural(count, 'expired token')}.`,
   migrationApplied: (name: string) => `Applied ${name}.`,

@@ -149,6 +149,38 @@ export type DurinSettings = {
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */
 export type ResolvedDurinSettings = Readonly<z.output<typeof schema>>;
 
+/** Edit distance between two names (insertions, deletions, substitutions), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The known setting an unknown name most likely meant: the same up to case, else one that ends with
+ * it ("tokenTTL" for defaultTokenTtl, a client's field name), else one a typo or two away.
+ */
+function closestSetting(name: string): string | undefined {
+  const known = Object.keys(schema.shape);
+  const lower = name.toLowerCase();
+  const sameCase = known.find((key) => key.toLowerCase() === lower);
+  if (sameCase) return sameCase;
+  const ending = lower.length >= 4 ? known.find((key) => key.toLowerCase().endsWith(lower)) : undefined;
+  if (ending) return ending;
+  let best: { key: string; distance: number } | undefined;
+  for (const key of known) {
+    const distance = editDistance(name.toLowerCase(), key.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { key, distance };
+  }
+  return best?.key;
+}
+
 /** Validates and resolves settings; throws a `DurinConfigError` naming the first bad setting. */
 export function resolveSettings(settings: DurinSettings = {}): ResolvedDurinSettings {
   if (settings === null || typeof settings !== 'object') {
@@ -158,7 +190,8 @@ export function resolveSettings(settings: DurinSettings = {}): ResolvedDurinSett
   if (!result.success) {
     const issue = result.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      throw new DurinConfigError(DURIN_CONFIG_MESSAGES.unknownSetting(String(issue.keys[0])), { field: String(issue.keys[0]) });
+      const name = String(issue.keys[0]);
+      throw new DurinConfigError(DURIN_CONFIG_MESSAGES.unknownSetting(name, closestSetting(name)), { field: name });
     }
     const name = String(issue.path[0]);
     const got = (settings as Record<string, unknown>)[name];

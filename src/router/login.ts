@@ -15,6 +15,9 @@ const required = (field: string) => ({
   error: (issue: { input: unknown }) => (issue.input === undefined ? `${field}: This field is required.` : `${field}: Not a valid string.`),
 });
 
+/** The longest session name durin_authtoken.name holds. */
+const MAX_SESSION_NAME = 64;
+
 export const loginInput = z.object({
   username: z
     .string(required('username'))
@@ -33,11 +36,11 @@ export const loginInput = z.object({
   // Optional here so that "No client specified." comes after the credential checks, as in durin.
   // No length bound here: an overlong name is "No client with that name." (checked before any query).
   client: z.string().nullish(),
-  // what the user calls this session ("Firefox on Linux"); trimmed, empty → null.
+  // what the user calls this session ("Firefox on Linux"); trimmed, empty → null. Its length is
+  // checked in the procedure, so an overlong name is one sentence with a durinCode, not zod's issue list.
   name: z
     .string()
     .trim()
-    .max(64, 'name: Ensure this field has no more than 64 characters.')
     .nullish()
     .transform((name) => name || null),
 });
@@ -54,6 +57,7 @@ export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
   const { t, models, tokens, events, throttling, authenticateUser, isUserActive, serializeUser } = deps;
   return t.procedure.input(loginInput).mutation(
     traced(deps.telemetry, 'durin.login', async function login({ ctx, input }, span): Promise<LoginOutput<TSerializedUser>> {
+      if (input.name !== null && input.name.length > MAX_SESSION_NAME) throw durinError('SESSION_NAME_TOO_LONG');
       await throttling.enforceLogin(ctx, input.username);
       const user = await authenticateUser({ username: input.username, password: input.password });
       if (!user || !(await isUserActive(user))) throw durinError('INVALID_CREDENTIALS');

@@ -217,7 +217,14 @@ describe('delete-client', () => {
     await db.addToken('web', new Date(Date.now() + HOUR));
     await db.addToken('web', new Date(Date.now() + HOUR));
     await db.addToken('mobile', new Date(Date.now() + HOUR));
-    expect(await db.run('delete-client', 'web')).toEqual({ code: 0, stdout: 'Client web deleted; 2 tokens revoked.\n', stderr: '' });
+    expect(await db.run('delete-client', 'web')).toEqual({
+      code: 0,
+      // No --app and no REDIS_URL: nothing tells running servers, so the CLI says what that means.
+      stdout:
+        'Client web deleted; 2 tokens revoked.\nNote: no cache bus (neither an --app durin with a cacheBus nor REDIS_URL), ' +
+        'so running servers may keep accepting these tokens from their cache for up to tokenCacheTimeout (1m).\n',
+      stderr: '',
+    });
     expect((await db.clients()).map((c) => c.name)).toEqual(['mobile']);
     expect(await db.tokenCount()).toBe(1);
   });

@@ -144,7 +144,10 @@ describe('resolveSettings', () => {
       { usernameField: 'user name' },
       'trpc-durin: invalid setting "usernameField": expected the name of an attribute of the user model (got "user name")',
     ],
-    [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"'],
+    [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"; did you mean "defaultTokenTtl"?'],
+    [{ tokenCacheTimout: 60 }, 'trpc-durin: unknown setting "tokenCacheTimout"; did you mean "tokenCacheTimeout"?'],
+    [{ tokenprefix: 'x_' }, 'trpc-durin: unknown setting "tokenprefix"; did you mean "tokenPrefix"?'],
+    [{ colour: 'blue' }, 'trpc-durin: unknown setting "colour"'],
   ])('%o fails naming the setting', (settings, message) => {
     expect(() => resolveSettings(settings as never)).toThrow(expect.objectContaining({ name: 'DurinConfigError', message }));
   });

@@ -5,6 +5,7 @@ import type { RequestFacts } from '../core/requestFacts.js';
 import { readRequest, type DurinContextOptions } from './request.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
+import { readCookieSession, type DurinCookieSession } from './cookieSession.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext`. They never throw for a bad
@@ -32,6 +33,8 @@ export interface DurinRequestState {
   readonly recheck?: () => Promise<Verification<unknown>>;
   /** The caller's `User-Agent`, cut to 255 characters, or `null`. */
   readonly userAgent: string | null;
+  /** The session cookie of this request, when `settings.cookie` is set (login sets it, logout clears it). */
+  readonly cookie?: DurinCookieSession;
 }
 
 /** The context durin's factories resolve to. */
@@ -52,11 +55,21 @@ function contextFor<TUser>(facts: RequestFacts, failure: DurinFailure | null, ve
   return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader, userAgent: facts.userAgent } };
 }
 
+/** A failure that means the token itself is gone: a cookie carrying it is cleared, so the browser drops it. */
+const DEAD_TOKEN = new Set<string>(['TOKEN_INVALID', 'TOKEN_EXPIRED', 'USER_INACTIVE']);
+
+/** The context with the cookie session added (when cookie sessions are on). */
+function withCookie<TUser>(context: DurinContext<TUser>, cookie: DurinCookieSession | undefined): DurinContext<TUser> {
+  if (!cookie) return context;
+  if (context.durin.failure && DEAD_TOKEN.has(context.durin.failure.error)) cookie.clear();
+  return { ...context, durin: { ...context.durin, cookie } };
+}
+
 export function createContextFactory<TUser>(
   settings: ResolvedDurinSettings,
   verify: (tokenHash: string) => Promise<Verification<TUser>>,
-  /** Called with every verified token, cached or not: usage recording and renewOnUse, off the response path. */
-  onVerified?: (auth: DurinAuthToken<TUser>, facts: RequestFacts) => void,
+  /** Called with every verified token, cached or not: usage recording and renewOnUse, off the response path. Returns the new expiry when it scheduled a renewal. */
+  onVerified?: (auth: DurinAuthToken<TUser>, facts: RequestFacts) => Date | null | void,
 ): DurinContextFactory<TUser> {
   return async function createDurinContext(options) {
     const facts = readRequest(options, settings.trustProxy);
@@ -64,27 +77,31 @@ export function createContextFactory<TUser>(
     const fromParams = facts.authorization === undefined ? readConnectionAuthorization(options) : null;
     if (fromParams?.kind === 'failed') return contextFor<TUser>(facts, { error: fromParams.error });
     const authorization = fromParams?.kind === 'value' ? fromParams.value : facts.authorization;
-    const candidate = tokenCandidate(authorization, settings.authHeaderPrefix);
+    // neither → the session cookie, when cookie sessions are on.
+    const cookie = settings.cookie ? readCookieSession(facts, settings.cookie, { useCookie: authorization === undefined, options }) : null;
+    const candidate = cookie?.candidate ?? tokenCandidate(authorization, settings.authHeaderPrefix);
     if (candidate.kind === 'digest' && isWebSocketOptions(options)) {
-      const context = await verifyOnce(facts, candidate);
+      const context = await verifyOnce(facts, candidate, cookie?.session);
       const { tokenHash } = candidate;
       return { ...context, durin: { ...context.durin, recheck: () => verify(tokenHash) } };
     }
-    return verifyOnce(facts, candidate);
+    return verifyOnce(facts, candidate, cookie?.session);
   };
 
-  async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate): Promise<DurinContext<TUser>> {
-    if (candidate.kind === 'anonymous') return contextFor<TUser>(facts, null);
-    if (candidate.kind === 'failed') return contextFor<TUser>(facts, { error: candidate.error });
+  async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate, cookie?: DurinCookieSession): Promise<DurinContext<TUser>> {
+    if (candidate.kind === 'anonymous') return withCookie(contextFor<TUser>(facts, null), cookie);
+    if (candidate.kind === 'failed') return withCookie(contextFor<TUser>(facts, { error: candidate.error }), cookie);
     let result: Verification<TUser>;
     try {
       result = await verify(candidate.tokenHash);
     } catch (cause) {
       // An outage is not "Invalid token.": it surfaces as INTERNAL_SERVER_ERROR and logs no one out.
-      return contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause });
+      return withCookie(contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause }), cookie);
     }
-    if (!result.ok) return contextFor<TUser>(facts, { error: result.error });
-    onVerified?.(result.value.auth, facts);
-    return contextFor(facts, null, result.value);
+    if (!result.ok) return withCookie(contextFor<TUser>(facts, { error: result.error }), cookie);
+    const renewed = onVerified?.(result.value.auth, facts);
+    // A renewOnUse renewal moves the expiry: the cookie's Max-Age follows it.
+    if (renewed) cookie?.renew(renewed);
+    return withCookie(contextFor(facts, null, result.value), cookie);
   }
 }

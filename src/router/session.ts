@@ -1,5 +1,6 @@
 import { durinError } from '../errors.js';
 import type { RouterDeps } from './deps.js';
+import { clearCookie, renewCookie } from './cookieTransport.js';
 
 /** durin's RefreshView, LogoutView and LogoutAllView. */
 export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
@@ -11,16 +12,19 @@ export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser
       const expiry = await tokens.renew(ctx.auth);
       // The row went between verification and now (revoked meanwhile): durin answered 500 here.
       if (!expiry) throw durinError('TOKEN_INVALID');
+      renewCookie(ctx, expiry);
       return { expiry };
     }),
     /** Deletes the calling token; the user's other tokens stay. */
     logout: protectedProcedure.mutation(async function logout({ ctx }): Promise<void> {
       await tokens.revoke(ctx.auth, 'logout');
+      clearCookie(ctx);
       events.emit('userLoggedOut', { user: ctx.user, all: false });
     }),
     /** Deletes every token of the user, on every client (the API key too, as in durin). */
     logoutAll: protectedProcedure.mutation(async function logoutAll({ ctx }): Promise<void> {
       await tokens.revokeAll(ctx.user, 'logoutAll');
+      clearCookie(ctx);
       events.emit('userLoggedOut', { user: ctx.user, all: true });
     }),
   };

@@ -21,6 +21,7 @@ describe('resolveSettings', () => {
       renewOnUse: false,
       renewOnUseInterval: 60,
       maxTokenLifetime: null,
+      cookie: null,
     });
   });
 

@@ -96,7 +96,10 @@ export default tseslint.config(
         {
           patterns: [
             { regex: '^\\.\\./', message: 'src/client imports only from src/client: it ships to browsers without the server side.' },
-            { regex: '^(sequelize|sequelize-typescript|ioredis|zod|memoizee|proxy-addr|umzug|node:)', message: 'src/client has no server dependency.' },
+            {
+              regex: '^(sequelize|sequelize-typescript|ioredis|zod|memoizee|proxy-addr|umzug|node:)',
+              message: 'src/client has no server dependency.',
+            },
           ],
         },
       ],

@@ -28,6 +28,8 @@ export const DURIN_ERROR_CODES = {
   CLIENT_IP_UNKNOWN: 'CLIENT_IP_UNKNOWN',
   CONTEXT_MISSING: 'CONTEXT_MISSING',
   NAME_TOO_LONG: 'NAME_TOO_LONG',
+  COOKIE_NOT_CONFIGURED: 'COOKIE_NOT_CONFIGURED',
+  CSRF_FAILED: 'CSRF_FAILED',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -100,6 +102,8 @@ export const DURIN_ERRORS = {
     message:
       "This app's context lacks durin's (ctx.durin): spread `...(await durin.createDurinContext(opts))` into the createContext of the server that mounts durin.router.",
   },
+  COOKIE_NOT_CONFIGURED: { durinCode: 'COOKIE_NOT_CONFIGURED', code: 'BAD_REQUEST', message: 'Cookie sessions are not configured.' },
+  CSRF_FAILED: { durinCode: 'CSRF_FAILED', code: 'FORBIDDEN', message: 'Cross-site request refused.' },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;
@@ -125,10 +129,13 @@ export class DurinError extends Error {
   constructor(
     readonly durinCode: DurinErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfter?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
+  /** Seconds to wait before trying again (a throttled request), shown to clients as `data.retryAfter`. */
+  readonly retryAfter?: number;
 }
 
 /** The message of an error id, with `{name}` placeholders filled in. */
@@ -152,6 +159,16 @@ export function durinError(id: DurinErrorId, params?: Record<string, string | nu
   });
 }
 
+/** THROTTLED with the wait in seconds, which `durinErrorFormatter` shows as `data.retryAfter`. */
+export function throttledError(waitSeconds: number): TRPCError {
+  const message = durinMessage('THROTTLED', { wait: formatWait(waitSeconds) });
+  return new TRPCError({
+    code: DURIN_ERRORS.THROTTLED.code,
+    message,
+    cause: new DurinError('THROTTLED', message, { retryAfter: waitSeconds }),
+  });
+}
+
 /** The durin code behind a TRPCError durin threw, or `null` for any other error. */
 export function getDurinCode(error: unknown): DurinErrorCode | null {
   const cause = error instanceof TRPCError ? error.cause : error;
@@ -166,11 +183,13 @@ export function getDurinCode(error: unknown): DurinErrorCode | null {
 export function durinErrorFormatter<TShape extends { data: object }>(opts: {
   shape: TShape;
   error: TRPCError;
-}): TShape & { data: TShape['data'] & { durinCode?: DurinErrorCode } } {
+}): TShape & { data: TShape['data'] & { durinCode?: DurinErrorCode; retryAfter?: number } } {
   const durinCode = getDurinCode(opts.error);
   // Other errors keep their shape as tRPC made it: no `durinCode: null` on every error.
   if (durinCode === null) return opts.shape;
-  return { ...opts.shape, data: { ...opts.shape.data, durinCode } };
+  // A client behind a batch or a WebSocket sees no Retry-After header: the wait travels in the body too.
+  const retryAfter = (opts.error.cause as DurinError).retryAfter;
+  return { ...opts.shape, data: { ...opts.shape.data, durinCode, ...(retryAfter === undefined ? {} : { retryAfter }) } };
 }
 
 /**
@@ -286,6 +305,13 @@ export const DURIN_SETTING_PROBLEMS = {
   trustProxy: 'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
   lookupTimeout: (forms: string) => `expected ${forms}, or milliseconds such as "500ms"`,
   usernameField: 'expected the name of an attribute of the user model',
+  cookie: 'expected null or an object { name?, path?, domain?, sameSite?, secure?, trustedOrigins? }',
+  cookieName: 'expected a cookie name of 1 to 64 letters, digits, "_", "-" or "."',
+  cookiePath: 'expected a path starting with "/" without ";" or spaces',
+  cookieDomain: 'expected a domain name such as "example.com"',
+  cookieSameSite: 'expected "lax", "strict" or "none"',
+  cookieSecure: 'expected true or false (and true when sameSite is "none", which browsers require)',
+  cookieTrustedOrigins: 'expected a list of origins such as ["https://app.example.com"] (scheme, host and port; no path)',
 } as const;
 
 /** The `DurinConfigError` for an invalid field, with `field` and `problem` set for code that matches them. */

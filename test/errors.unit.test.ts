@@ -19,6 +19,8 @@ describe('errors', () => {
         "CLIENT_NOT_SPECIFIED": "BAD_REQUEST CLIENT_NOT_SPECIFIED: No client specified.",
         "CLIENT_UNKNOWN": "BAD_REQUEST CLIENT_UNKNOWN: No client with that name.",
         "CONTEXT_MISSING": "INTERNAL_SERVER_ERROR CONTEXT_MISSING: This app's context lacks durin's (ctx.durin): spread \`...(await durin.createDurinContext(opts))\` into the createContext of the server that mounts durin.router.",
+        "COOKIE_NOT_CONFIGURED": "BAD_REQUEST COOKIE_NOT_CONFIGURED: Cookie sessions are not configured.",
+        "CSRF_FAILED": "FORBIDDEN CSRF_FAILED: Cross-site request refused.",
         "HEADER_HAS_SPACES": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. Token string should not contain spaces.",
         "HEADER_NO_CREDENTIALS": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. No credentials provided.",
         "INVALID_CREDENTIALS": "BAD_REQUEST INVALID_CREDENTIALS: Unable to log in with provided credentials.",

@@ -12,6 +12,7 @@ import {
 import { RATE_FORM, parseRate, type ThrottleRate } from './rate.js';
 import { compileTrustProxy, type DurinTrustProxySetting } from './trustProxy.js';
 import { parseLookupTimeout } from './duration.js';
+import { resolveCookieSetting, type DurinCookieSetting, type ResolvedDurinCookie } from './cookie.js';
 
 /**
  * durin's REST_DURIN, camelCased. One strict zod schema whose defaults are the README's settings table;
@@ -83,6 +84,8 @@ const schema = z.strictObject({
   renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
   renewOnUseInterval: duration.default(60),
   maxTokenLifetime: durationOrNull.default(null),
+  // Checked field by field after the schema (resolveCookieSetting), so an error names e.g. "cookie.sameSite".
+  cookie: z.unknown().default(null),
 });
 
 /**
@@ -144,10 +147,17 @@ export type DurinSettings = {
   renewOnUseInterval?: number | string | undefined;
   /** When set, neither `refresh` nor `renewOnUse` moves an expiry past `created` + this. @default null */
   maxTokenLifetime?: number | string | null | undefined;
+  /**
+   * Cookie sessions for browser apps: `login({ transport: 'cookie' })` sets the token in an
+   * HttpOnly cookie, and requests without `Authorization` are authenticated by it (writes and
+   * WebSockets only from a trusted origin). null = off. @default null
+   * @see README "Browser apps: cookie sessions"
+   */
+  cookie?: DurinCookieSetting | null | undefined;
 };
 
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */
-export type ResolvedDurinSettings = Readonly<z.output<typeof schema>>;
+export type ResolvedDurinSettings = Readonly<Omit<z.output<typeof schema>, 'cookie'> & { cookie: ResolvedDurinCookie | null }>;
 
 /** Edit distance between two names (insertions, deletions, substitutions), for "did you mean". */
 function editDistance(a: string, b: string): number {
@@ -197,5 +207,5 @@ export function resolveSettings(settings: DurinSettings = {}): ResolvedDurinSett
     const got = (settings as Record<string, unknown>)[name];
     throw invalidConfig('setting', name, DURIN_CONFIG_PROBLEMS.got(issue.message, describeValue(got)));
   }
-  return Object.freeze(result.data);
+  return Object.freeze({ ...result.data, cookie: resolveCookieSetting(result.data.cookie) });
 }

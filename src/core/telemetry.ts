@@ -77,7 +77,7 @@ export interface DurinTelemetry {
 
 /**
  * The one table from a refusal to its outcome, by the error's durin code: a new kind of refusal
- * (a cookie request failing its CSRF check, say) gets its outcome here. Anything not listed is a
+ * gets its outcome here. Anything not listed is a
  * backend failure (`error`), so an outage never reads as a bad token.
  */
 const OUTCOME_BY_CODE: Readonly<Record<string, DurinAuthOutcome>> = {
@@ -85,6 +85,7 @@ const OUTCOME_BY_CODE: Readonly<Record<string, DurinAuthOutcome>> = {
   TOKEN_INVALID: 'invalid',
   TOKEN_EXPIRED: 'expired',
   USER_INACTIVE: 'inactive',
+  CSRF_FAILED: 'csrf',
 };
 
 /** The outcome of a request that carried no failure (`ok` when it was authenticated) or of one refusal. */

@@ -6,6 +6,7 @@ import { AMBIGUOUS_HEADER, readRequest, type DurinContextOptions } from './reque
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { acceptsConnectionParams, isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
 import { authOutcome, type DurinCacheUse, type DurinTelemetry } from '../core/telemetry.js';
+import { readCookieSession, type DurinCookieSession } from './cookieSession.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext`. They never throw for a bad
@@ -33,6 +34,8 @@ export interface DurinRequestState {
   readonly recheck?: () => Promise<Verification<unknown>>;
   /** The caller's `User-Agent`, cut to 255 characters, or `null`. */
   readonly userAgent: string | null;
+  /** The session cookie of this request, when `settings.cookie` is set (login sets it, logout clears it). */
+  readonly cookie?: DurinCookieSession;
 }
 
 /** The context durin's factories resolve to. */
@@ -54,12 +57,25 @@ function contextFor<TUser>(facts: RequestFacts, failure: DurinFailure | null, ve
 }
 
 export interface ContextHooks<TUser> {
-  /** Called with every verified token, cached or not: usage recording and renewOnUse, off the response path. */
-  readonly onVerified?: ((auth: DurinAuthToken<TUser>, facts: RequestFacts) => void) | undefined;
+  /**
+   * Called with every verified token, cached or not: usage recording and renewOnUse, off the
+   * response path. Returns the new expiry when it scheduled a renewal.
+   */
+  readonly onVerified?: ((auth: DurinAuthToken<TUser>, facts: RequestFacts) => Date | null | void) | undefined;
   /** Where each request's outcome is counted; null when the app passed no `telemetry`. */
   readonly telemetry?: DurinTelemetry | null;
   /** The cached context's answer to "where will this digest be verified"; the uncached one has none. */
   readonly cacheUse?: ((tokenHash: string) => DurinCacheUse) | undefined;
+}
+
+/** A failure that means the token itself is gone: a cookie carrying it is cleared, so the browser drops it. */
+const DEAD_TOKEN = new Set<string>(['TOKEN_INVALID', 'TOKEN_EXPIRED', 'USER_INACTIVE']);
+
+/** The context with the cookie session added (when cookie sessions are on). */
+function withCookie<TUser>(context: DurinContext<TUser>, cookie: DurinCookieSession | undefined): DurinContext<TUser> {
+  if (!cookie) return context;
+  if (context.durin.failure && DEAD_TOKEN.has(context.durin.failure.error)) cookie.clear();
+  return { ...context, durin: { ...context.durin, cookie } };
 }
 
 export function createContextFactory<TUser>(
@@ -82,20 +98,22 @@ export function createContextFactory<TUser>(
     const fromParams = facts.authorization === undefined ? params : null;
     if (fromParams?.kind === 'failed') return reported(contextFor<TUser>(facts, { error: fromParams.error }), 'none');
     const authorization = fromParams?.kind === 'value' ? fromParams.value : facts.authorization;
-    const candidate = tokenCandidate(authorization, settings.authHeaderPrefix);
+    // neither → the session cookie, when cookie sessions are on.
+    const cookie = settings.cookie ? readCookieSession(facts, settings.cookie, { useCookie: authorization === undefined, options }) : null;
+    const candidate = cookie?.candidate ?? tokenCandidate(authorization, settings.authHeaderPrefix);
     if (candidate.kind === 'digest' && isWebSocketOptions(options)) {
-      const context = await verifyOnce(facts, candidate);
+      const context = await verifyOnce(facts, candidate, cookie?.session);
       const { tokenHash } = candidate;
       return { ...context, durin: { ...context.durin, recheck: () => verify(tokenHash) } };
     }
-    return verifyOnce(facts, candidate);
+    return verifyOnce(facts, candidate, cookie?.session);
   };
 
-  async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate): Promise<DurinContext<TUser>> {
-    if (!telemetry) return settle(facts, candidate);
+  async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate, cookie?: DurinCookieSession): Promise<DurinContext<TUser>> {
+    if (!telemetry) return settle(facts, candidate, cookie);
     // Asked before the lookup: a hit is a digest the cache already holds (or is fetching).
     const cache = candidate.kind === 'digest' && cacheUse ? cacheUse(candidate.tokenHash) : 'none';
-    return reported(await settle(facts, candidate), cache);
+    return reported(await settle(facts, candidate, cookie), cache);
   }
 
   /** The one place a request's authentication outcome is counted: every context passes here once. */
@@ -105,18 +123,20 @@ export function createContextFactory<TUser>(
     return context;
   }
 
-  async function settle(facts: RequestFacts, candidate: TokenCandidate): Promise<DurinContext<TUser>> {
-    if (candidate.kind === 'anonymous') return contextFor<TUser>(facts, null);
-    if (candidate.kind === 'failed') return contextFor<TUser>(facts, { error: candidate.error });
+  async function settle(facts: RequestFacts, candidate: TokenCandidate, cookie?: DurinCookieSession): Promise<DurinContext<TUser>> {
+    if (candidate.kind === 'anonymous') return withCookie(contextFor<TUser>(facts, null), cookie);
+    if (candidate.kind === 'failed') return withCookie(contextFor<TUser>(facts, { error: candidate.error }), cookie);
     let result: Verification<TUser>;
     try {
       result = await verify(candidate.tokenHash);
     } catch (cause) {
       // An outage is not "Invalid token.": it surfaces as INTERNAL_SERVER_ERROR and logs no one out.
-      return contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause });
+      return withCookie(contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause }), cookie);
     }
-    if (!result.ok) return contextFor<TUser>(facts, { error: result.error });
-    onVerified?.(result.value.auth, facts);
-    return contextFor(facts, null, result.value);
+    if (!result.ok) return withCookie(contextFor<TUser>(facts, { error: result.error }), cookie);
+    const renewed = onVerified?.(result.value.auth, facts);
+    // A renewOnUse renewal moves the expiry: the cookie's Max-Age follows it.
+    if (renewed) cookie?.renew(renewed);
+    return withCookie(contextFor(facts, null, result.value), cookie);
   }
 }

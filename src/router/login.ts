@@ -4,6 +4,7 @@ import { durinError } from '../errors.js';
 import { storableIp } from '../core/requestFacts.js';
 import type { RouterDeps } from './deps.js';
 import { sessionAttributes, traced } from '../core/telemetry.js';
+import { cookieSessionOf } from './cookieTransport.js';
 
 /**
  * durin's LoginView: credentials first (missing or blank → BAD_REQUEST from the
@@ -43,10 +44,12 @@ export const loginInput = z.object({
     .trim()
     .nullish()
     .transform((name) => name || null),
+  // "cookie": the token goes into the HttpOnly session cookie, not into the answer.
+  transport: z.enum(['header', 'cookie']).nullish(),
 });
 
 export interface LoginOutput<TSerializedUser> {
-  /** The token: shown this once, never stored. */
+  /** The token: shown this once, never stored. Absent with `transport: 'cookie'`, where it is in the HttpOnly cookie. */
   token: string;
   expiry: Date;
   /** `serializeUser(user)`, when the app configured it. */
@@ -58,6 +61,8 @@ export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
   return t.procedure.input(loginInput).mutation(
     traced(deps.telemetry, 'durin.login', async function login({ ctx, input }, span): Promise<LoginOutput<TSerializedUser>> {
       if (input.name !== null && input.name.length > MAX_SESSION_NAME) throw durinError('SESSION_NAME_TOO_LONG');
+      // Refused before anything is counted or issued: no token is made that could not be delivered.
+      const cookie = input.transport === 'cookie' ? cookieSessionOf(ctx) : null;
       await throttling.enforceLogin(ctx, input.username);
       const user = await authenticateUser({ username: input.username, password: input.password });
       if (!user || !(await isUserActive(user))) throw durinError('INVALID_CREDENTIALS');
@@ -69,9 +74,14 @@ export function loginProcedure<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
       const { token, auth } = await tokens.issue(user, client, { name: input.name, usedFrom });
       span?.setAttributes(sessionAttributes(auth));
       events.emit('userLoggedIn', { user, auth });
-      const output: LoginOutput<TSerializedUser> = { token, expiry: auth.expiry };
-      if (serializeUser) output.user = serializeUser(user);
-      return output;
+      const shown = serializeUser ? { user: serializeUser(user) } : {};
+      if (cookie) {
+        cookie.issue(token, auth.expiry);
+        // tRPC infers one output type per procedure: declaring `token` optional would make every
+        // header-mode caller check for it, so the cookie answer (documented on `token`) is cast.
+        return { expiry: auth.expiry, ...shown } as LoginOutput<TSerializedUser>;
+      }
+      return { token, expiry: auth.expiry, ...shown };
     }),
   );
 }

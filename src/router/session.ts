@@ -1,6 +1,7 @@
 import { durinError } from '../errors.js';
 import type { RouterDeps } from './deps.js';
 import { traced } from '../core/telemetry.js';
+import { clearCookie, renewCookie } from './cookieTransport.js';
 
 /** durin's RefreshView, LogoutView and LogoutAllView. */
 export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser, TSerializedUser>) {
@@ -13,6 +14,7 @@ export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser
         const expiry = await tokens.renew(ctx.auth);
         // The row went between verification and now (revoked meanwhile): durin answered 500 here.
         if (!expiry) throw durinError('TOKEN_INVALID');
+        renewCookie(ctx, expiry);
         return { expiry };
       }),
     ),
@@ -20,6 +22,7 @@ export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser
     logout: protectedProcedure.mutation(
       traced(telemetry, 'durin.logout', async function logout({ ctx }): Promise<void> {
         await tokens.revoke(ctx.auth, 'logout');
+        clearCookie(ctx);
         events.emit('userLoggedOut', { user: ctx.user, all: false });
       }),
     ),
@@ -27,6 +30,7 @@ export function sessionProcedures<TUser, TSerializedUser>(deps: RouterDeps<TUser
     logoutAll: protectedProcedure.mutation(
       traced(telemetry, 'durin.logout', async function logoutAll({ ctx }): Promise<void> {
         await tokens.revokeAll(ctx.user, 'logoutAll');
+        clearCookie(ctx);
         events.emit('userLoggedOut', { user: ctx.user, all: true });
       }),
     ),

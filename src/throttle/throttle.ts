@@ -1,5 +1,5 @@
 import type { DurinContext } from '../request/context.js';
-import { DURIN_CONFIG_PROBLEMS, durinError, formatWait, invalidConfig } from '../errors.js';
+import { DURIN_CONFIG_PROBLEMS, durinError, invalidConfig, throttledError } from '../errors.js';
 import { requireDurinContext, type DurinTRPC } from '../request/procedures.js';
 import { RATE_FORM, parseRate, type ThrottleRate } from '../config/rate.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
@@ -66,7 +66,7 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
     telemetry?.throttleDecision({ scope: counter.scope, result: decision.allowed ? 'allowed' : 'throttled' });
     if (decision.allowed) return;
     ctx.durin.setHeader('Retry-After', String(decision.waitSeconds));
-    throw durinError('THROTTLED', { wait: formatWait(decision.waitSeconds) });
+    throw throttledError(decision.waitSeconds);
   }
 
   function throttle(options: ThrottleOptions = {}) {

@@ -11,6 +11,7 @@ describe('authOutcome', () => {
       TOKEN_INVALID: 'invalid',
       TOKEN_EXPIRED: 'expired',
       USER_INACTIVE: 'inactive',
+      CSRF_FAILED: 'csrf',
       AUTH_BACKEND_FAILED: 'error',
       BACKEND_FAILED: 'error',
     });

@@ -41,6 +41,8 @@ export type { ThrottleOptions } from './throttle/throttle.js';
 export type { LoginOutput } from './router/login.js';
 export type { DurinSession } from './router/sessions.js';
 export type { DurinApiAccess } from './router/apiAccess.js';
+export type { CreateApiKeyInput, DurinApiKey, DurinCreatedApiKey, UpdateApiKeyInput } from './core/apiKeys.js';
+export type { DurinApiKeysApi } from './types.js';
 export { AUTH_TOKEN_TABLE, CLIENT_TABLE } from './models/defineModels.js';
 export type {
   DurinAuthToken,
@@ -50,6 +52,7 @@ export type {
   DurinClientAttributes,
   DurinClientModel,
   DurinModels,
+  DurinTokenKind,
 } from './models/types.js';
 export { DurinLookupTimeoutError } from './request/lookupTimeout.js';
 export { DurinRotationError } from './core/rotation.js';

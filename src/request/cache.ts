@@ -22,6 +22,8 @@ export interface DurinCache {
 export interface TokenCache<TUser> extends DurinCache {
   /** The digest check through the cache. */
   verify(tokenHash: string): Promise<Verification<TUser>>;
+  /** True when a lookup of this digest is cached (or in flight) and the cache is trusted now. No I/O. */
+  has(tokenHash: string): boolean;
 }
 
 /** Carries a token failure through memoizee as a rejection, so it is not kept. */
@@ -91,6 +93,10 @@ export function createTokenCache<TUser>(deps: TokenCacheDeps<TUser>): TokenCache
         return authenticator.verifyDigest(tokenHash);
       }
       return { ok: true, value };
+    },
+    has(tokenHash) {
+      // memoizee's own check; failures never stay, so what is there is valid or being looked up.
+      return !bypass?.() && (memoized as unknown as { _has(key: string): boolean })._has(tokenHash);
     },
     invalidate(tokenHash) {
       memoized.delete(tokenHash);

@@ -5,6 +5,8 @@ import type { RequestFacts } from '../core/requestFacts.js';
 import { readRequest, type DurinContextOptions } from './request.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
+import type { InvalidTokenGate } from './invalidTokenGate.js';
+import { now } from '../core/time.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext`. They never throw for a bad
@@ -52,19 +54,31 @@ function contextFor<TUser>(facts: RequestFacts, failure: DurinFailure | null, ve
   return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader, userAgent: facts.userAgent } };
 }
 
+/** What a context factory does around the lookup, beyond verifying. */
+export interface ContextHooks<TUser> {
+  /** Called with every verified token, cached or not: usage recording and renewOnUse, off the response path. */
+  readonly onVerified?: ((auth: DurinAuthToken<TUser>, facts: RequestFacts) => void) | undefined;
+  /** The token format's check before any query (checksum, legacy tokens). */
+  readonly screen?: ((token: string) => boolean) | undefined;
+  /** The guessed-token throttle, when `invalidTokenThrottleRate` is set. */
+  readonly gate?: InvalidTokenGate | undefined;
+  /** True when this digest is cached as valid: such a request passes the guessed-token throttle. */
+  readonly isCached?: ((tokenHash: string) => boolean) | undefined;
+}
+
 export function createContextFactory<TUser>(
   settings: ResolvedDurinSettings,
   verify: (tokenHash: string) => Promise<Verification<TUser>>,
-  /** Called with every verified token, cached or not: usage recording and renewOnUse, off the response path. */
-  onVerified?: (auth: DurinAuthToken<TUser>, facts: RequestFacts) => void,
+  hooks: ContextHooks<TUser> = {},
 ): DurinContextFactory<TUser> {
+  const { onVerified, screen, gate, isCached } = hooks;
   return async function createDurinContext(options) {
     const facts = readRequest(options, settings.trustProxy);
     // no Authorization header (WebSocket, SSE) → `info.connectionParams.authorization`.
     const fromParams = facts.authorization === undefined ? readConnectionAuthorization(options) : null;
     if (fromParams?.kind === 'failed') return contextFor<TUser>(facts, { error: fromParams.error });
     const authorization = fromParams?.kind === 'value' ? fromParams.value : facts.authorization;
-    const candidate = tokenCandidate(authorization, settings.authHeaderPrefix);
+    const candidate = tokenCandidate(authorization, settings.authHeaderPrefix, screen);
     if (candidate.kind === 'digest' && isWebSocketOptions(options)) {
       const context = await verifyOnce(facts, candidate);
       const { tokenHash } = candidate;
@@ -75,7 +89,14 @@ export function createContextFactory<TUser>(
 
   async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate): Promise<DurinContext<TUser>> {
     if (candidate.kind === 'anonymous') return contextFor<TUser>(facts, null);
-    if (candidate.kind === 'failed') return contextFor<TUser>(facts, { error: candidate.error });
+    if (gate && (candidate.kind === 'digest' ? !isCached?.(candidate.tokenHash) : candidate.error === 'TOKEN_INVALID')) {
+      const retryAfter = gate.wait(facts.ip, now());
+      if (retryAfter > 0) return contextFor<TUser>(facts, { error: 'THROTTLED', retryAfter });
+    }
+    if (candidate.kind === 'failed') {
+      if (gate && candidate.error === 'TOKEN_INVALID') gate.record(facts.ip, now());
+      return contextFor<TUser>(facts, { error: candidate.error });
+    }
     let result: Verification<TUser>;
     try {
       result = await verify(candidate.tokenHash);
@@ -83,7 +104,10 @@ export function createContextFactory<TUser>(
       // An outage is not "Invalid token.": it surfaces as INTERNAL_SERVER_ERROR and logs no one out.
       return contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause });
     }
-    if (!result.ok) return contextFor<TUser>(facts, { error: result.error });
+    if (!result.ok) {
+      if (gate && result.error === 'TOKEN_INVALID') gate.record(facts.ip, now());
+      return contextFor<TUser>(facts, { error: result.error });
+    }
     onVerified?.(result.value.auth, facts);
     return contextFor(facts, null, result.value);
   }

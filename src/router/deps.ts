@@ -5,6 +5,7 @@ import type { createProcedures, DurinTRPC } from '../request/procedures.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import type { createThrottling } from '../throttle/throttle.js';
 import type { DurinTokens } from '../core/tokens.js';
+import type { DurinApiKeys } from '../core/apiKeys.js';
 
 /** What the procedures of durin's router are built from (one object, so each file takes one argument). */
 export interface RouterDeps<TUser, TSerializedUser> {
@@ -20,4 +21,6 @@ export interface RouterDeps<TUser, TSerializedUser> {
   readonly serializeUser: ((user: TUser) => TSerializedUser) | undefined;
   /** Changes to tokens, local and remote (`sessions.watch` listens). */
   readonly liveness: TokenLiveness;
+  /** Named API keys (`apiKeys.*`). */
+  readonly apiKeys: DurinApiKeys<TUser>;
 }

@@ -21,6 +21,11 @@ describe('resolveSettings', () => {
       renewOnUse: false,
       renewOnUseInterval: 60,
       maxTokenLifetime: null,
+      tokenChecksum: true,
+      acceptLegacyTokens: true,
+      invalidTokenThrottleRate: null,
+      apiKeysPerUser: 50,
+      apiKeyMaxLifetime: 365 * 86_400,
     });
   });
 

@@ -82,6 +82,11 @@ const noSettings: AllUndefined<DurinSettings> = {
   renewOnUse: undefined,
   renewOnUseInterval: undefined,
   maxTokenLifetime: undefined,
+  tokenChecksum: undefined,
+  acceptLegacyTokens: undefined,
+  invalidTokenThrottleRate: undefined,
+  apiKeysPerUser: undefined,
+  apiKeyMaxLifetime: undefined,
 };
 export const settingsFromEnv: DurinSettings[] = [
   noSettings,

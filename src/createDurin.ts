@@ -186,7 +186,7 @@ export function createDurin<TUser extends Model, TSerializedUser = never, const 
     disallowClients: procedures.disallowClients,
     // Typed by the app's vocabulary here; the router's own procedures need none of it.
     requireAbilities: procedures.requireAbilities as DurinProcedures<TUser, TAbility>['requireAbilities'],
-    can: (auth, ability) => hasAbility(auth?.abilities, ability),
+    can: (auth, ability) => (auth ? hasAbility(auth.abilities, ability) : false),
     isWellFormedToken: createWellFormedCheck(settings),
     apiKeys: {
       create: (user, input) => apiKeys.create({ user, abilities: null }, input),

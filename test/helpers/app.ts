@@ -4,6 +4,7 @@ import superjson from 'superjson';
 import { Column, DataType, Model, Table } from 'sequelize-typescript';
 import { createDurin, durinErrorFormatter, type DurinSettings, type DurinContextOptions } from '../../src/index.js';
 import type { ThrottleStore } from '../../src/throttle/store.js';
+import type { DurinCacheBus } from '../../src/core/bus.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /**
@@ -53,6 +54,10 @@ export interface TestAppOptions {
   db?: TestDatabase;
   /** durin's throttle store, else its default. */
   throttleStore?: ThrottleStore;
+  /** The app's declared abilities (it must include posts:read and posts:write, which the router requires). */
+  abilities?: readonly string[];
+  /** A cross-process bus (the Redis tests). */
+  cacheBus?: DurinCacheBus;
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
@@ -68,6 +73,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ...(options.serializeUser ? { serializeUser: (user: InstanceType<typeof User>) => ({ username: user.username }) } : {}),
     settings: options.settings,
     ...(options.throttleStore ? { throttleStore: options.throttleStore } : {}),
+    ...(options.abilities ? { abilities: options.abilities } : {}),
+    ...(options.cacheBus ? { cacheBus: options.cacheBus } : {}),
   });
   await User.sync();
   await durin.sync();
@@ -98,6 +105,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     noWeb: t.procedure.concat(durin.disallowClients('web')).query(() => 'no web'),
     throttled: protectedProcedure.concat(durin.throttle()).query(() => 'throttled'),
     publicThrottled: t.procedure.concat(durin.throttle()).query(() => 'public throttled'),
+    postsRead: t.procedure.concat(durin.requireAbilities('posts:read')).query(() => 'posts'),
+    postsWrite: t.procedure.concat(durin.requireAbilities('posts:write')).mutation(() => 'written'),
   });
 
   let userCount = 0;

@@ -94,7 +94,7 @@ describe('abilities and API keys', () => {
       const created = await keys.create.mutate({ name: '  CI deploy  ', abilities: ['posts:read'], expiresIn: '30d' });
       expect(created).toMatchObject({ name: 'CI deploy', abilities: ['posts:read'], token: expect.stringMatching(/^[0-9a-f]{72}$/) });
       expect(created.start).toBe(created.token.slice(0, 8));
-      expect(created.expiry.getTime() - created.created.getTime()).toBe(30 * 86_400_000);
+      expect(new Date(created.expiry).getTime() - new Date(created.created).getTime()).toBe(30 * 86_400_000);
       expect(app.durin.isWellFormedToken(created.token)).toBe(true);
       expect(await server.client(created.token).postsRead.query()).toBe('posts');
       expect((await waitError(server.client(created.token).postsWrite.mutate())).data?.code).toBe('FORBIDDEN');
@@ -142,7 +142,7 @@ describe('abilities and API keys', () => {
       expect(undeclared.message).toMatch(/^Invalid abilities: "posts:raed" is not one of the abilities the app declared/);
       // Without expiresIn: the client's TTL, capped by apiKeyMaxLifetime.
       const capped = await keys.create.mutate({ name: 'k' });
-      expect(capped.expiry.getTime() - capped.created.getTime()).toBe(90 * 86_400_000);
+      expect(new Date(capped.expiry).getTime() - new Date(capped.created).getTime()).toBe(90 * 86_400_000);
       const taken = await waitError(keys.create.mutate({ name: ' k ' }));
       expect(taken.data?.code).toBe('CONFLICT');
       expect(taken.message).toBe('Invalid name: you already have an API key named "k".');

@@ -19,13 +19,17 @@ import { createTokenLookup } from './request/lookup.js';
 import { withPrimaryRetry } from './request/primaryRetry.js';
 import { createTokens } from './core/tokens.js';
 import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
-import type { Durin } from './types.js';
+import type { Durin, DurinProcedures } from './types.js';
 import { checkUserModel, checkUserModelFields } from './config/userModelCheck.js';
 import { createUsageRecorder } from './core/usage.js';
 import { sessionAttributes, timedLookup, type DurinTelemetry } from './core/telemetry.js';
+import { hasAbility, parseVocabulary } from './core/abilities.js';
+import { createApiKeys } from './core/apiKeys.js';
+import { createTokenScreen, createWellFormedCheck } from './core/tokenFormat.js';
+import { createInvalidTokenGate } from './request/invalidTokenGate.js';
 
 /** What `createDurin` takes. */
-export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
+export interface DurinOptions<TUser extends Model, TSerializedUser = never, TAbility extends string = string> {
   /** The app's Sequelize instance (sequelize-typescript's); durin adds its two models to it. */
   sequelize: Sequelize;
   /** The app's user model: any model with a primary key. */
@@ -48,6 +52,12 @@ export interface DurinOptions<TUser extends Model, TSerializedUser = never> {
    * @see README "Observability"
    */
   telemetry?: DurinTelemetry | undefined;
+  /**
+   * The app's abilities, e.g. `['posts:read', 'posts:write'] as const`: `requireAbilities`, `can`
+   * and `clients.create` are then typed by them, and an ability not in the list is refused where it
+   * is named. @default none: any ability of 1 to 64 printable characters
+   */
+  abilities?: readonly TAbility[] | undefined;
 }
 
 const defaultIsUserActive = (user: Model) => user.get('isActive') !== false;
@@ -74,6 +84,8 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
     fail('throttleStore', PROBLEM.throttleStore);
   }
   const bus = options.cacheBus;
+  if (options.abilities !== undefined && !Array.isArray(options.abilities))
+    fail('abilities', PROBLEM.abilityList(String(options.abilities)));
   if (bus !== undefined && (typeof bus?.connect !== 'function' || typeof bus.publish !== 'function' || typeof bus.close !== 'function')) {
     fail('cacheBus', PROBLEM.cacheBus);
   }
@@ -112,13 +124,14 @@ export function cacheBusOf(durin: object): DurinCacheBus | undefined {
  * Builds durin for one app: models on its Sequelize instance, the context factories, the
  * procedures to concat, the router to mount. Nothing is shared between two `createDurin` calls.
  */
-export function createDurin<TUser extends Model, TSerializedUser = never>(
-  options: DurinOptions<TUser, TSerializedUser>,
-): Durin<TUser, TSerializedUser> {
+export function createDurin<TUser extends Model, TSerializedUser = never, const TAbility extends string = string>(
+  options: DurinOptions<TUser, TSerializedUser, TAbility>,
+): Durin<TUser, TSerializedUser, TAbility> {
   checkOptions(options as unknown as DurinOptions<Model, unknown>);
   checkUserModelFields(options.userModel as unknown as ModelStatic<Model>);
   const settings = resolveSettings(options.settings);
   checkUsernameField(options.userModel as unknown as ModelStatic<Model>, settings);
+  const vocabulary = parseVocabulary(options.abilities);
   const { sequelize, userModel } = options;
   const isUserActive = options.isUserActive ?? (defaultIsUserActive as (user: TUser) => boolean);
   const userPk = userModel.primaryKeyAttribute;
@@ -177,12 +190,13 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
   const usage = createUsageRecorder<TUser>({ models, settings, liveness, events, health });
   const recordUse = usage ? usage.record : undefined;
   let closed: Promise<void> | null = null;
-  const clients = createClients(models, settings, tokens);
+  const clients = createClients(models, settings, { tokens, vocabulary });
+  const apiKeys = createApiKeys<TUser>({ models, settings, tokens, vocabulary, userId });
 
   const t = createDurinTRPC<TUser>();
   // subscriptions end when their token stops working (revocation, expiry), here or elsewhere.
   const watcher = createTokenWatcher({ liveness, verify: authenticator.verifyDigest });
-  const procedures = createProcedures(t, watcher);
+  const procedures = createProcedures<TUser>(t, watcher, vocabulary);
   const throttleStore = options.throttleStore ?? memoryThrottleStore();
   throttleStore.connect?.(health);
   const loginNameKey = createLoginNameKey(userModel as unknown as ModelStatic<Model>, settings.usernameField);
@@ -200,23 +214,45 @@ export function createDurin<TUser extends Model, TSerializedUser = never>(
     serializeUser: options.serializeUser,
     liveness,
     telemetry,
+    apiKeys,
   });
   const stopObserving = telemetry?.observe({ cacheEntries: () => cache.entries(), openSubscriptions: () => watcher.watchers }) ?? null;
+  // The token format, checked before any query; and the guessed-token throttle, when it is on.
+  const screen = createTokenScreen(settings);
+  const gate = settings.invalidTokenThrottleRate ? createInvalidTokenGate(settings.invalidTokenThrottleRate) : undefined;
 
-  const durin: Durin<TUser, TSerializedUser> = {
+  const durin: Durin<TUser, TSerializedUser, TAbility> = {
     /** The resolved settings (frozen). */
     settings,
     /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
-    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest, { onVerified: recordUse, telemetry }),
+    createDurinContext: createContextFactory<TUser>(settings, authenticator.verifyDigest, {
+      onVerified: recordUse,
+      telemetry,
+      screen,
+      gate,
+    }),
     /** CachedTokenAuthentication: the same, with the lookup memoized. */
     createCachedDurinContext: createContextFactory<TUser>(settings, cache.verify, {
       onVerified: recordUse,
       telemetry,
       cacheUse: cache.use,
+      screen,
+      gate,
+      isCached: cache.has,
     }),
     protectedProcedure: procedures.protectedProcedure,
     allowClients: procedures.allowClients,
     disallowClients: procedures.disallowClients,
+    // Typed by the app's vocabulary here; the router's own procedures need none of it.
+    requireAbilities: procedures.requireAbilities as DurinProcedures<TUser, TAbility>['requireAbilities'],
+    can: (auth, ability) => (auth ? hasAbility(auth.abilities, ability) : false),
+    isWellFormedToken: createWellFormedCheck(settings),
+    apiKeys: {
+      create: (user, input) => apiKeys.create({ user, abilities: null }, input),
+      list: (user) => apiKeys.list({ user, abilities: null }),
+      update: (user, input) => apiKeys.update({ user, abilities: null }, input),
+      revoke: (user, id) => apiKeys.revoke({ user, abilities: null }, id),
+    },
     throttle: throttling.throttle,
     router,
     routerFor: () => router,

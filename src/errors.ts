@@ -30,6 +30,10 @@ export const DURIN_ERROR_CODES = {
   NAME_TOO_LONG: 'NAME_TOO_LONG',
   COOKIE_NOT_CONFIGURED: 'COOKIE_NOT_CONFIGURED',
   CSRF_FAILED: 'CSRF_FAILED',
+  ABILITY_MISSING: 'ABILITY_MISSING',
+  API_KEY_LIMIT: 'API_KEY_LIMIT',
+  API_KEY_NAME_TAKEN: 'API_KEY_NAME_TAKEN',
+  INVALID_INPUT: 'INVALID_INPUT',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -104,6 +108,15 @@ export const DURIN_ERRORS = {
   },
   COOKIE_NOT_CONFIGURED: { durinCode: 'COOKIE_NOT_CONFIGURED', code: 'BAD_REQUEST', message: 'Cookie sessions are not configured.' },
   CSRF_FAILED: { durinCode: 'CSRF_FAILED', code: 'FORBIDDEN', message: 'Cross-site request refused.' },
+  ABILITY_MISSING: { durinCode: 'ABILITY_MISSING', code: 'FORBIDDEN', message: 'This token lacks the ability: {ability}.' },
+  API_KEY_LIMIT: { durinCode: 'API_KEY_LIMIT', code: 'CONFLICT', message: 'You have too many API keys.' },
+  API_KEY_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
+  API_KEY_NAME_TAKEN: {
+    durinCode: 'API_KEY_NAME_TAKEN',
+    code: 'CONFLICT',
+    message: 'Invalid name: you already have an API key named "{name}".',
+  },
+  API_KEY_INPUT_INVALID: { durinCode: 'INVALID_INPUT', code: 'BAD_REQUEST', message: 'Invalid {field}: {problem}' },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;
@@ -227,6 +240,7 @@ export const DURIN_CONFIG_MESSAGES = {
   unknownSetting: (name: string, suggestion?: string) =>
     `trpc-durin: unknown setting "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
   noClientNames: (helper: string) => `trpc-durin: ${helper}() needs at least one client name`,
+  noAbilities: (helper: string) => `trpc-durin: ${helper}() needs at least one ability`,
   invalidClientName: (helper: string, name: unknown) => `trpc-durin: ${helper}() got an invalid client name ${JSON.stringify(name)}`,
   clientExists: (name: string) => `trpc-durin: a client named "${name}" already exists`,
   migrationNoUserKey: (table: string, key: string) =>
@@ -270,6 +284,13 @@ export const DURIN_CONFIG_PROBLEMS = {
   clientNameForm: (got: string) => `expected 1 to 64 characters without leading or trailing spaces (got ${got})`,
   throttleScope: (got: string) => `expected 1 to 64 letters, digits, "_", "." or "-" (got ${got})`,
   migrationName: (got: string) => `expected a non-empty name (got ${got})`,
+  abilityList: (got: string) => `expected a list of abilities such as ["posts:read"] (got ${got})`,
+  tooManyAbilities: (max: number) => `expected at most ${max} abilities`,
+  abilityForm: (got: string) => `expected abilities of 1 to 64 printable characters without spaces (got ${got})`,
+  abilityUndeclared: (got: string, declared: readonly string[]) =>
+    `${got} is not one of the abilities the app declared (${declared.map((a) => JSON.stringify(a)).join(', ') || 'none'})`,
+  apiKeyName: (got: string) => `expected 1 to 64 characters once trimmed (got ${got})`,
+  atMostSeconds: (max: number, got: string) => `expected at most ${max} seconds, the apiKeyMaxLifetime setting (got ${got})`,
   redisPrefix: (got: string) => `expected up to 64 letters, digits, "_", ":", ".", "-", "{" or "}" (got ${got})`,
   integerRange: (min: number, max: number, got: string) => `expected an integer from ${min} to ${max} (got ${got})`,
   /** The user model's instances shadow attributes with own properties (class fields, [[Define]] semantics). */
@@ -312,6 +333,7 @@ export const DURIN_SETTING_PROBLEMS = {
   cookieSameSite: 'expected "lax", "strict" or "none"',
   cookieSecure: 'expected true or false (and true when sameSite is "none", which browsers require)',
   cookieTrustedOrigins: 'expected a list of origins such as ["https://app.example.com"] (scheme, host and port; no path)',
+  legacyNeedsChecksum: 'expected true while tokenChecksum is false (no token would be well-formed)',
 } as const;
 
 /** The `DurinConfigError` for an invalid field, with `field` and `problem` set for code that matches them. */

@@ -35,7 +35,6 @@ export type {
   DurinSpanName,
   DurinTelemetry,
   DurinThrottleScope,
-  DurinTokenKind,
 } from './core/telemetry.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';
 export type { IssueOptions } from './core/tokens.js';
@@ -52,6 +51,8 @@ export type { ThrottleOptions } from './throttle/throttle.js';
 export type { LoginOutput } from './router/login.js';
 export type { DurinSession } from './router/sessions.js';
 export type { DurinApiAccess } from './router/apiAccess.js';
+export type { CreateApiKeyInput, DurinApiKey, DurinCreatedApiKey, UpdateApiKeyInput } from './core/apiKeys.js';
+export type { DurinApiKeysApi } from './types.js';
 export { AUTH_TOKEN_TABLE, CLIENT_TABLE } from './models/defineModels.js';
 export type {
   DurinAuthToken,
@@ -61,6 +62,7 @@ export type {
   DurinClientAttributes,
   DurinClientModel,
   DurinModels,
+  DurinTokenKind,
 } from './models/types.js';
 export { DurinLookupTimeoutError } from './request/lookupTimeout.js';
 export { DurinRotationError } from './core/rotation.js';

@@ -72,13 +72,20 @@ export const COMMANDS: readonly CliCommand[] = [
         value: 'RATE',
         help: "its throttle rate, e.g. 100/h or 10/minute (default: none, so the app's defaultThrottleRate)",
       },
+      abilities: {
+        type: 'string',
+        value: 'A,B',
+        help: 'abilities every token of the client gets, comma-separated, e.g. posts:read (default: every ability)',
+      },
     },
     async run({ durin, name, values, print }) {
       const tokenTtl = values['token-ttl'] as string | undefined;
+      const abilities = values.abilities as string | undefined;
       await durin().clients.create({
         name,
         ...(tokenTtl === undefined ? {} : { tokenTtl: asDuration(tokenTtl) }),
         throttleRate: (values['throttle-rate'] as string | undefined) ?? '',
+        ...(abilities === undefined ? {} : { abilities: abilities.split(',').map((ability) => ability.trim()) }),
       });
       print(CLI_OUTPUT.clientCreated(name));
     },

@@ -86,6 +86,14 @@ const schema = z.strictObject({
   maxTokenLifetime: durationOrNull.default(null),
   // Checked field by field after the schema (resolveCookieSetting), so an error names e.g. "cookie.sameSite".
   cookie: z.unknown().default(null),
+  // API keys, abilities and the checksummed token format.
+  tokenChecksum: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(true),
+  acceptLegacyTokens: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(true),
+  invalidTokenThrottleRate: rateOrNull.default(null),
+  apiKeysPerUser: custom((v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null), EXPECTED.positiveInteger).default(
+    50,
+  ),
+  apiKeyMaxLifetime: durationOrNull.default(365 * 86_400),
 });
 
 /**
@@ -154,6 +162,25 @@ export type DurinSettings = {
    * @see README "Browser apps: cookie sessions"
    */
   cookie?: DurinCookieSetting | null | undefined;
+  /**
+   * New tokens end with an 8-character lowercase hex CRC-32 of what precedes them, so a scanner can
+   * recognize them and a mistyped or forged token is refused without a database query. @default true
+   */
+  tokenChecksum?: boolean | undefined;
+  /**
+   * Tokens without a checksum (issued before `tokenChecksum`, or imported from Django) are still
+   * looked up; `false` refuses every token that is not well-formed, without a query. @default true
+   */
+  acceptLegacyTokens?: boolean | undefined;
+  /**
+   * Per client IP: once this many requests carried an invalid token within the window, the next one
+   * whose token is not cached as valid answers 429 before any query, e.g. "30/m"; null = off. @default null
+   */
+  invalidTokenThrottleRate?: string | null | undefined;
+  /** Most live API keys (`apiKeys.create`) a user may hold. @default 50 */
+  apiKeysPerUser?: number | undefined;
+  /** Longest `expiresIn` an API key may ask for; null = no cap. @default "365d" */
+  apiKeyMaxLifetime?: number | string | null | undefined;
 };
 
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */
@@ -207,5 +234,10 @@ export function resolveSettings(settings: DurinSettings = {}): ResolvedDurinSett
     const got = (settings as Record<string, unknown>)[name];
     throw invalidConfig('setting', name, DURIN_CONFIG_PROBLEMS.got(issue.message, describeValue(got)));
   }
-  return Object.freeze({ ...result.data, cookie: resolveCookieSetting(result.data.cookie) });
+  const resolved = result.data;
+  // Without checksums nothing new would be well-formed: refusing every other token would lock everyone out.
+  if (!resolved.acceptLegacyTokens && !resolved.tokenChecksum) {
+    throw invalidConfig('setting', 'acceptLegacyTokens', DURIN_CONFIG_PROBLEMS.got(EXPECTED.legacyNeedsChecksum, 'false'));
+  }
+  return Object.freeze({ ...resolved, cookie: resolveCookieSetting(resolved.cookie) });
 }

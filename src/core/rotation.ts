@@ -57,7 +57,8 @@ export function createTokenWriter(AuthToken: DurinAuthTokenModel, guard: WriteGu
 
   async function attempt(row: TokenRow, transaction: Transaction): Promise<WrittenToken | null> {
     const { ownerId, clientId, tokenHash, created, expiry, metadata = {} } = row;
-    const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId }, transaction });
+    // The session slot only: API keys on the same client are never rotated by a login.
+    const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId, sessionSlot: true }, transaction });
     if (!existing) {
       try {
         const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry, ...metadata }, { transaction });

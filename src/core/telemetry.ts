@@ -1,6 +1,7 @@
 import { DURIN_ERRORS, type DurinErrorId } from '../errors.js';
 import type { DurinComponent } from './bus.js';
 import type { DurinRevokeReason } from './events.js';
+import type { DurinTokenKind } from '../models/types.js';
 
 /**
  * What durin reports about itself, as plain calls with no OpenTelemetry type in them: the core
@@ -26,7 +27,7 @@ export type DurinCacheUse = 'hit' | 'miss' | 'bypass' | 'none';
 export type DurinThrottleScope = 'user_client' | 'anonymous' | 'login' | 'invalid_token';
 
 /** The kind of an issued token: a login session, or an API key (the `apiAccessClientName` client). */
-export type DurinTokenKind = 'session' | 'apiKey';
+export type { DurinTokenKind };
 
 /** The spans durin opens. */
 export type DurinSpanName = 'durin.login' | 'durin.refresh' | 'durin.logout' | 'durin.revoke' | 'durin.authenticate';

@@ -1,6 +1,7 @@
 import { Op, type WhereOptions } from 'sequelize';
 import { findClientByName } from './clientName.js';
 import { generateToken, hashToken } from './crypto.js';
+import { tokenStart } from './tokenFormat.js';
 import { DURATION_FORMS, parseDuration } from '../config/duration.js';
 import { DURIN_CONFIG_PROBLEMS, durinError, invalidConfig } from '../errors.js';
 import type { DurinEvents, DurinRevokeReason } from './events.js';
@@ -48,6 +49,24 @@ export interface DurinTokens<TUser> {
   forget(tokenHashes: string[], reason: DurinRevokeReason, userIds?: readonly unknown[]): void;
   /** Deletes the tokens a `where` on `durin_authtoken` selects (the shared revocation path). */
   revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
+  /**
+   * Issues a named API key: a new row every time (many per user and client), never rotated by a
+   * login, holding no session slot.
+   */
+  issueKey(user: TUser, client: DurinClient, options: IssueKeyOptions): Promise<IssuedToken<TUser>>;
+  /**
+   * Renames a key or changes its abilities. Cached lookups of it are evicted in every process (the
+   * liveness hub and the bus carry it), so narrowed abilities hold at once; `false` if it is gone.
+   */
+  updateKey(auth: DurinAuthToken<TUser>, changes: { name?: string; abilities?: readonly string[] | null }): Promise<boolean>;
+}
+
+/** `tokens.issueKey`'s options: already checked by the caller. */
+export interface IssueKeyOptions {
+  readonly name: string;
+  readonly abilities: readonly string[] | null;
+  /** Seconds until it expires. */
+  readonly ttl: number;
 }
 
 /** `tokens.issue`'s options. */
@@ -118,7 +137,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       const client = await resolveClient(clientOrName);
       const ttl = options.ttl === undefined ? Number(client.tokenTtl) : parseDuration(options.ttl);
       if (ttl === null) throw invalidConfig('option', 'ttl', DURIN_CONFIG_PROBLEMS.duration(DURATION_FORMS));
-      const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength);
+      const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength, settings.tokenChecksum);
       const at = now();
       const written = await writeToken({
         ownerId: userId(user),
@@ -126,13 +145,16 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
         tokenHash: hashToken(token),
         created: new Date(at),
         expiry: addSeconds(at, ttl),
-        metadata: sessionMetadata(options, at),
+        // A session gets its client's default abilities (null = every ability).
+        metadata: { ...sessionMetadata(options, at), abilities: client.abilities ?? null },
       });
       const auth = written.auth as DurinAuthToken<TUser>;
       if (written.replaced) forget([written.replaced], 'rotated');
       withRelations(auth, client, user);
       events.emit('tokenCreated', { auth, user });
-      telemetry?.tokensIssued({ client: client.name, kind: client.name === settings.apiAccessClientName ? 'apiKey' : 'session' });
+      // The apiAccess key holds its client's one session slot, but an operator counts it as a key.
+      const kind = auth.kind === 'apiKey' || client.name === settings.apiAccessClientName ? 'apiKey' : 'session';
+      telemetry?.tokensIssued({ client: client.name, kind });
       userChanged([auth.userId]);
       return { token, auth };
     },
@@ -175,6 +197,44 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
     },
 
     forget,
+
+    async issueKey(user, client, options) {
+      const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength, settings.tokenChecksum);
+      const at = now();
+      const auth = (await AuthToken.create({
+        tokenHash: hashToken(token),
+        userId: userId(user),
+        clientId: client.id,
+        created: new Date(at),
+        expiry: addSeconds(at, options.ttl),
+        name: options.name,
+        abilities: options.abilities,
+        kind: 'apiKey',
+        sessionSlot: null,
+        start: tokenStart(token, settings.tokenPrefix),
+      })) as DurinAuthToken<TUser>;
+      withRelations(auth, client, user);
+      events.emit('tokenCreated', { auth, user });
+      telemetry?.tokensIssued({ client: client.name, kind: 'apiKey' });
+      userChanged([auth.userId]);
+      return { token, auth };
+    },
+
+    async updateKey(auth, changes) {
+      const values: Partial<DurinAuthTokenAttributes> = {};
+      if (changes.name !== undefined) values.name = changes.name;
+      if (changes.abilities !== undefined) values.abilities = changes.abilities;
+      const where = { id: auth.id, tokenHash: auth.tokenHash };
+      const [count] = await AuthToken.update(values, { where });
+      // MySQL counts changed rows: an update to the same values counts 0.
+      if (count !== 1 && (count !== 0 || (await AuthToken.count({ where })) !== 1)) return false;
+      for (const [key, value] of Object.entries(values)) auth.setDataValue(key as keyof DurinAuthTokenAttributes, value as never);
+      // Cached lookups hold the old abilities: the hub evicts them here and the bus in every other
+      // process. Its 'renewed' (same expiry) means "re-read this row", which is all a change needs.
+      liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: auth.expiry.getTime() });
+      userChanged([auth.userId]);
+      return true;
+    },
 
     async revokeWhere(where, reason) {
       // One transaction: a revocation of many rows applies whole or not at all.

@@ -27,6 +27,8 @@ export interface TokenCache<TUser> extends DurinCache {
   use(tokenHash: string): DurinCacheUse;
   /** How many verified tokens the cache holds (0 unless created with `countEntries`). */
   entries(): number;
+  /** True when a lookup of this digest is cached (or in flight) and the cache is trusted now. No I/O. */
+  has(tokenHash: string): boolean;
 }
 
 /** Carries a token failure through memoizee as a rejection, so it is not kept. */
@@ -113,6 +115,10 @@ export function createTokenCache<TUser>(deps: TokenCacheDeps<TUser>): TokenCache
       if (!cached) return 0;
       for (const tokenHash of cached) if (!has(tokenHash)) cached.delete(tokenHash);
       return cached.size;
+    },
+    has(tokenHash) {
+      // memoizee's own check; failures never stay, so what is there is valid or being looked up.
+      return !bypass?.() && has(tokenHash);
     },
     invalidate(tokenHash) {
       memoized.delete(tokenHash);

@@ -7,6 +7,8 @@ import type { ResolvedDurinSettings } from '../config/settings.js';
 import { acceptsConnectionParams, isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
 import { authOutcome, type DurinCacheUse, type DurinTelemetry } from '../core/telemetry.js';
 import { readCookieSession, type DurinCookieSession } from './cookieSession.js';
+import type { InvalidTokenGate } from './invalidTokenGate.js';
+import { now } from '../core/time.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext`. They never throw for a bad
@@ -66,6 +68,12 @@ export interface ContextHooks<TUser> {
   readonly telemetry?: DurinTelemetry | null;
   /** The cached context's answer to "where will this digest be verified"; the uncached one has none. */
   readonly cacheUse?: ((tokenHash: string) => DurinCacheUse) | undefined;
+  /** The token format's check before any query (checksum, legacy tokens). */
+  readonly screen?: ((token: string) => boolean) | undefined;
+  /** The guessed-token throttle, when `invalidTokenThrottleRate` is set. */
+  readonly gate?: InvalidTokenGate | undefined;
+  /** True when this digest is cached as valid: such a request passes the guessed-token throttle. */
+  readonly isCached?: ((tokenHash: string) => boolean) | undefined;
 }
 
 /** A failure that means the token itself is gone: a cookie carrying it is cleared, so the browser drops it. */
@@ -83,7 +91,7 @@ export function createContextFactory<TUser>(
   verify: (tokenHash: string) => Promise<Verification<TUser>>,
   hooks: ContextHooks<TUser> = {},
 ): DurinContextFactory<TUser> {
-  const { onVerified, cacheUse } = hooks;
+  const { onVerified, cacheUse, screen, gate, isCached } = hooks;
   const telemetry = hooks.telemetry ?? null;
   return async function createDurinContext(options) {
     const facts = readRequest(options, settings.trustProxy);
@@ -99,8 +107,10 @@ export function createContextFactory<TUser>(
     if (fromParams?.kind === 'failed') return reported(contextFor<TUser>(facts, { error: fromParams.error }), 'none');
     const authorization = fromParams?.kind === 'value' ? fromParams.value : facts.authorization;
     // neither → the session cookie, when cookie sessions are on.
-    const cookie = settings.cookie ? readCookieSession(facts, settings.cookie, { useCookie: authorization === undefined, options }) : null;
-    const candidate = cookie?.candidate ?? tokenCandidate(authorization, settings.authHeaderPrefix);
+    const cookie = settings.cookie
+      ? readCookieSession(facts, settings.cookie, { useCookie: authorization === undefined, options, screen })
+      : null;
+    const candidate = cookie?.candidate ?? tokenCandidate(authorization, settings.authHeaderPrefix, screen);
     if (candidate.kind === 'digest' && isWebSocketOptions(options)) {
       const context = await verifyOnce(facts, candidate, cookie?.session);
       const { tokenHash } = candidate;
@@ -125,7 +135,14 @@ export function createContextFactory<TUser>(
 
   async function settle(facts: RequestFacts, candidate: TokenCandidate, cookie?: DurinCookieSession): Promise<DurinContext<TUser>> {
     if (candidate.kind === 'anonymous') return withCookie(contextFor<TUser>(facts, null), cookie);
-    if (candidate.kind === 'failed') return withCookie(contextFor<TUser>(facts, { error: candidate.error }), cookie);
+    if (gate && (candidate.kind === 'digest' ? !isCached?.(candidate.tokenHash) : candidate.error === 'TOKEN_INVALID')) {
+      const retryAfter = gate.wait(facts.ip, now());
+      if (retryAfter > 0) return withCookie(contextFor<TUser>(facts, { error: 'THROTTLED', retryAfter }), cookie);
+    }
+    if (candidate.kind === 'failed') {
+      if (gate && candidate.error === 'TOKEN_INVALID') gate.record(facts.ip, now());
+      return withCookie(contextFor<TUser>(facts, { error: candidate.error }), cookie);
+    }
     let result: Verification<TUser>;
     try {
       result = await verify(candidate.tokenHash);
@@ -133,7 +150,10 @@ export function createContextFactory<TUser>(
       // An outage is not "Invalid token.": it surfaces as INTERNAL_SERVER_ERROR and logs no one out.
       return withCookie(contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause }), cookie);
     }
-    if (!result.ok) return withCookie(contextFor<TUser>(facts, { error: result.error }), cookie);
+    if (!result.ok) {
+      if (gate && result.error === 'TOKEN_INVALID') gate.record(facts.ip, now());
+      return withCookie(contextFor<TUser>(facts, { error: result.error }), cookie);
+    }
     const renewed = onVerified?.(result.value.auth, facts);
     // A renewOnUse renewal moves the expiry: the cookie's Max-Age follows it.
     if (renewed) cookie?.renew(renewed);

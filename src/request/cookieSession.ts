@@ -74,7 +74,7 @@ const secondsUntil = (expiry: Date) => Math.max(0, Math.floor((expiry.getTime() 
 export function readCookieSession(
   facts: RequestFacts,
   cookie: ResolvedDurinCookie,
-  options: { readonly useCookie: boolean; readonly options: unknown },
+  options: { readonly useCookie: boolean; readonly options: unknown; readonly screen?: ((token: string) => boolean) | undefined },
 ): CookieRead {
   const token = options.useCookie ? readCookie(facts.header('cookie'), cookie.name) : null;
   const fromCookie = token !== null;
@@ -92,6 +92,9 @@ export function readCookieSession(
   if (!fromCookie) return { session, candidate: null };
   const csrf = checkCsrf(facts, { trustedOrigins: cookie.trustedOrigins, webSocket: isWebSocketOptions(options.options) });
   if (!csrf.ok) return { session, candidate: { kind: 'failed', error: csrf.error } };
-  if (!isPlausibleToken(token)) return { session, candidate: { kind: 'failed', error: 'TOKEN_INVALID' } };
+  // The same format check as a header token: a failing checksum costs no query either.
+  if (!isPlausibleToken(token) || (options.screen && !options.screen(token))) {
+    return { session, candidate: { kind: 'failed', error: 'TOKEN_INVALID' } };
+  }
   return { session, candidate: { kind: 'digest', tokenHash: hashToken(token) } };
 }

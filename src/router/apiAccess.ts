@@ -30,7 +30,8 @@ export function apiAccessRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, 
   }
 
   async function findKey(userId: unknown, client: DurinClient) {
-    return (await models.AuthToken.findOne({ where: { userId, clientId: client.id } })) as DurinAuthToken<TUser> | null;
+    // The client's session slot: durin's one key per user. Named API keys on the same client are not it.
+    return (await models.AuthToken.findOne({ where: { userId, clientId: client.id, sessionSlot: true } })) as DurinAuthToken<TUser> | null;
   }
 
   const view = (auth: DurinAuthToken<TUser>, client: DurinClient): DurinApiAccess => ({

@@ -6,6 +6,7 @@ import type { ResolvedDurinSettings } from '../config/settings.js';
 import type { createThrottling } from '../throttle/throttle.js';
 import type { DurinTokens } from '../core/tokens.js';
 import type { DurinTelemetry } from '../core/telemetry.js';
+import type { DurinApiKeys } from '../core/apiKeys.js';
 
 /** What the procedures of durin's router are built from (one object, so each file takes one argument). */
 export interface RouterDeps<TUser, TSerializedUser> {
@@ -23,4 +24,6 @@ export interface RouterDeps<TUser, TSerializedUser> {
   readonly liveness: TokenLiveness;
   /** Spans around login, refresh, logout and revocations; null when the app passed no `telemetry`. */
   readonly telemetry: DurinTelemetry | null;
+  /** Named API keys (`apiKeys.*`). */
+  readonly apiKeys: DurinApiKeys<TUser>;
 }

@@ -1,6 +1,7 @@
 import type { RouterDeps } from './deps.js';
 import { withBackendErrorsHidden } from './hideBackendErrors.js';
 import { apiAccessRouter } from './apiAccess.js';
+import { apiKeysRouter } from './apiKeys.js';
 import { loginProcedure } from './login.js';
 import { sessionProcedures } from './session.js';
 import { sessionsRouter } from './sessions.js';
@@ -15,5 +16,6 @@ export function createDurinRouter<TUser, TSerializedUser>(routerDeps: RouterDeps
     ...sessionProcedures(deps),
     sessions: sessionsRouter(deps),
     apiAccess: apiAccessRouter(deps),
+    apiKeys: apiKeysRouter(deps),
   });
 }

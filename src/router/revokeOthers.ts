@@ -15,7 +15,8 @@ export function revokeOtherSessions<TUser, TSerializedUser>(deps: RouterDeps<TUs
 
   return procedures.protectedProcedure.mutation(
     traced(deps.telemetry, 'durin.revoke', async function revokeOthers({ ctx }): Promise<{ revoked: number }> {
-      const where: WhereOptions<DurinAuthTokenAttributes> = { userId: ctx.auth.userId, id: { [Op.ne]: ctx.auth.id } };
+      // Named API keys are not sessions: they stay (apiKeys.revoke or logoutAll removes them).
+      const where: WhereOptions<DurinAuthTokenAttributes> = { userId: ctx.auth.userId, kind: 'session', id: { [Op.ne]: ctx.auth.id } };
       if (hiddenClient) {
         const hidden = await models.Client.findOne({ where: { name: hiddenClient }, attributes: ['id'] });
         if (hidden) Object.assign(where, { clientId: { [Op.ne]: hidden.id } });

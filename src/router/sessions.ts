@@ -38,7 +38,8 @@ export function sessionsRouter<TUser, TSerializedUser>(deps: RouterDeps<TUser, T
 
   const sessions = t.router({
     list: protectedProcedure.query(async function listSessions({ ctx }): Promise<DurinSession[]> {
-      const where: WhereOptions = { userId: ctx.auth.userId };
+      // Named API keys are listed by apiKeys.list, never as sessions.
+      const where: WhereOptions = { userId: ctx.auth.userId, kind: 'session' };
       if (hiddenClient) Object.assign(where, { '$client.name$': { [Op.ne]: hiddenClient } });
       const rows = (await models.AuthToken.findAll({
         where,

@@ -89,7 +89,7 @@ describe('createDurinAuth over httpBatchLink', () => {
     auth.onChange((state) => seen.push(state));
     await client.auth.login.mutate({ username: user.username, password: 'pw', client: 'web' });
     expect(auth.state.status).toBe('signedIn');
-    expect(auth.headers().authorization).toMatch(/^Token [0-9a-f]{64}$/);
+    expect(auth.headers().authorization).toMatch(/^Token [0-9a-f]{72}$/);
     expect(JSON.parse(storage.values.get('trpc-durin')!)).toMatchObject({ token: expect.any(String) });
     expect(await client.me.query()).toMatchObject({ username: user.username });
     await client.auth.logout.mutate();

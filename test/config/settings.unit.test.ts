@@ -24,6 +24,11 @@ describe('resolveSettings', () => {
       renewOnUseInterval: 60,
       maxTokenLifetime: null,
       cookie: null,
+      tokenChecksum: true,
+      acceptLegacyTokens: true,
+      invalidTokenThrottleRate: null,
+      apiKeysPerUser: 50,
+      apiKeyMaxLifetime: 365 * 86_400,
     });
   });
 

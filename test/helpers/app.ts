@@ -56,6 +56,8 @@ export interface TestAppOptions {
   throttleStore?: ThrottleStore;
   /** durin's telemetry, else none. */
   telemetry?: DurinTelemetry;
+  /** The app's declared abilities (it must include posts:read and posts:write, which the router requires). */
+  abilities?: readonly string[];
   /** durin's cross-process bus, else none. */
   cacheBus?: DurinCacheBus;
 }
@@ -74,6 +76,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     settings: options.settings,
     ...(options.throttleStore ? { throttleStore: options.throttleStore } : {}),
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.abilities ? { abilities: options.abilities } : {}),
     ...(options.cacheBus ? { cacheBus: options.cacheBus } : {}),
   });
   await User.sync();
@@ -105,6 +108,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     noWeb: t.procedure.concat(durin.disallowClients('web')).query(() => 'no web'),
     throttled: protectedProcedure.concat(durin.throttle()).query(() => 'throttled'),
     publicThrottled: t.procedure.concat(durin.throttle()).query(() => 'public throttled'),
+    postsRead: t.procedure.concat(durin.requireAbilities('posts:read')).query(() => 'posts'),
+    postsWrite: t.procedure.concat(durin.requireAbilities('posts:write')).mutation(() => 'written'),
   });
 
   let userCount = 0;

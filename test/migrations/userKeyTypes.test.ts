@@ -74,7 +74,7 @@ describe("durin's migrations take the user key's exact type", () => {
       { account_id: { type: userKeyType, primaryKey: true } },
       { tableName: 'accounts', timestamps: false },
     );
-    const durin = createDurin({ sequelize, userModel: Account, authenticateUser: () => null });
+    const durin = createDurin({ sequelize, userModel: Account, authenticateUser: () => null, settings: { loginThrottleRate: null } });
     onTestFinished(() => durin.close());
     await sequelize.query('INSERT INTO accounts (account_id) VALUES (?)', { replacements: [value] });
     await durin.clients.create({ name: 'web' });

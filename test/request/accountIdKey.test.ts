@@ -18,7 +18,12 @@ test('on a model keyed by account_id, ctx.auth.userId gives two users two channe
     { account_id: { type: DataTypes.STRING(36), primaryKey: true }, email: DataTypes.STRING },
     { tableName: 'accounts', timestamps: false },
   );
-  const durin = createDurin({ sequelize: db.sequelize, userModel: Account, authenticateUser: () => null });
+  const durin = createDurin({
+    sequelize: db.sequelize,
+    userModel: Account,
+    authenticateUser: () => null,
+    settings: { loginThrottleRate: null },
+  });
   afterAll(() => durin.close());
   await Account.sync();
   await durin.sync();

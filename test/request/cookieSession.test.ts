@@ -106,7 +106,7 @@ describe.each(ADAPTERS)('cookie sessions on %s', (_, start) => {
   test('login sets an HttpOnly cookie with every attribute and answers no token', async () => {
     const { answer, token } = await login();
     expect(answer.setCookie).toHaveLength(1);
-    expect(answer.setCookie[0]).toMatch(/^durin_token=[0-9a-f]{64}; HttpOnly; Secure; SameSite=Lax; Path=\/; Max-Age=(\d+)$/);
+    expect(answer.setCookie[0]).toMatch(/^durin_token=[0-9a-f]{72}; HttpOnly; Secure; SameSite=Lax; Path=\/; Max-Age=(\d+)$/);
     expect(maxAgeOf(answer.setCookie)).toBeGreaterThan(3590);
     expect(maxAgeOf(answer.setCookie)).toBeLessThanOrEqual(3600);
     const data = answer.body.result!.data as Record<string, unknown>;
@@ -287,7 +287,7 @@ describe('cookie settings at work', () => {
       await app.createUser({ username: 'di', password: 'pw' });
       const answer = await call(served, 'auth.login', { input: { username: 'di', password: 'pw', client: 'web', transport: 'cookie' } });
       expect(answer.setCookie[0]).toMatch(
-        /^sid=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=\/api; Domain=example.com; Max-Age=(599|600)$/,
+        /^sid=[0-9a-f]{72}; HttpOnly; SameSite=Strict; Path=\/api; Domain=example.com; Max-Age=(599|600)$/,
       );
     } finally {
       await served.close();

@@ -85,6 +85,11 @@ const noSettings: AllUndefined<DurinSettings> = {
   renewOnUseInterval: undefined,
   maxTokenLifetime: undefined,
   cookie: undefined,
+  tokenChecksum: undefined,
+  acceptLegacyTokens: undefined,
+  invalidTokenThrottleRate: undefined,
+  apiKeysPerUser: undefined,
+  apiKeyMaxLifetime: undefined,
 };
 export const settingsFromEnv: DurinSettings[] = [
   noSettings,

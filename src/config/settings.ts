@@ -83,6 +83,7 @@ const schema = z.strictObject({
   renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
   renewOnUseInterval: duration.default(60),
   maxTokenLifetime: durationOrNull.default(null),
+  closeRefusedWebSockets: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(true),
 });
 
 /**
@@ -144,6 +145,12 @@ export type DurinSettings = {
   renewOnUseInterval?: number | string | undefined;
   /** When set, neither `refresh` nor `renewOnUse` moves an expiry past `created` + this. @default null */
   maxTokenLifetime?: number | string | null | undefined;
+  /**
+   * A WebSocket connection whose token is refused (invalid, expired, revoked, inactive user, a
+   * malformed `authorization`) is closed (code 4401) right after its refused operation is answered;
+   * false keeps it open. Anonymous connections and backend failures never close it. @default true
+   */
+  closeRefusedWebSockets?: boolean | undefined;
 };
 
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */

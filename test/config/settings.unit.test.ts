@@ -23,6 +23,7 @@ describe('resolveSettings', () => {
       renewOnUse: false,
       renewOnUseInterval: 60,
       maxTokenLifetime: null,
+      closeRefusedWebSockets: true,
     });
   });
 

@@ -84,6 +84,7 @@ const noSettings: AllUndefined<DurinSettings> = {
   renewOnUse: undefined,
   renewOnUseInterval: undefined,
   maxTokenLifetime: undefined,
+  closeRefusedWebSockets: undefined,
 };
 export const settingsFromEnv: DurinSettings[] = [
   noSettings,

@@ -121,6 +121,13 @@ export const DURIN_ERRORS = {
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;
 
+/**
+ * The close code of a WebSocket connection durin closes because its token was refused: in the range
+ * the WebSocket protocol leaves to applications (4000-4999), read as HTTP's 401, as graphql-ws does.
+ * The close reason is the refusal's message ("Invalid token.", ...).
+ */
+export const DURIN_WEBSOCKET_CLOSE_CODE = 4401;
+
 /** Messages of errors that are not shown to callers as such (their durin error is), for logs and `cause`. */
 export const DURIN_INTERNAL_MESSAGES = {
   rotationContended: 'trpc-durin: could not issue a token: other processes kept rotating the same (user, client) row',

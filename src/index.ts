@@ -9,6 +9,7 @@ export type { AuthenticatedContext } from './request/procedures.js';
 export {
   DURIN_ERROR_CODES,
   DURIN_ERRORS,
+  DURIN_WEBSOCKET_CLOSE_CODE,
   DurinConfigError,
   DurinError,
   durinErrorFormatter,

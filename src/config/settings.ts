@@ -94,6 +94,7 @@ const schema = z.strictObject({
     50,
   ),
   apiKeyMaxLifetime: durationOrNull.default(365 * 86_400),
+  closeRefusedWebSockets: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(true),
 });
 
 /**
@@ -181,6 +182,12 @@ export type DurinSettings = {
   apiKeysPerUser?: number | undefined;
   /** Longest `expiresIn` an API key may ask for; null = no cap. @default "365d" */
   apiKeyMaxLifetime?: number | string | null | undefined;
+  /**
+   * A WebSocket connection whose token is refused (invalid, expired, revoked, inactive user, a
+   * malformed `authorization`) is closed (code 4401) right after its refused operation is answered;
+   * false keeps it open. Anonymous connections and backend failures never close it. @default true
+   */
+  closeRefusedWebSockets?: boolean | undefined;
 };
 
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */

@@ -4,7 +4,12 @@ import type { DurinAuthToken } from '../models/types.js';
 import type { RequestFacts } from '../core/requestFacts.js';
 import { AMBIGUOUS_HEADER, readRequest, type DurinContextOptions } from './request.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
-import { acceptsConnectionParams, isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
+import {
+  acceptsConnectionParams,
+  isWebSocketOptions,
+  readConnectionAuthorization,
+  refusedConnectionCloser,
+} from '../subscriptions/connection.js';
 import { authOutcome, type DurinCacheUse, type DurinTelemetry } from '../core/telemetry.js';
 import { readCookieSession, type DurinCookieSession } from './cookieSession.js';
 import type { InvalidTokenGate } from './invalidTokenGate.js';
@@ -34,6 +39,11 @@ export interface DurinRequestState {
    * protected operation fails as that token would over HTTP once it stops working.
    */
   readonly recheck?: () => Promise<Verification<unknown>>;
+  /**
+   * On a WebSocket connection, unless `closeRefusedWebSockets` is off: given the error a protected
+   * operation failed with, closes the connection after that answer when the error refused its token.
+   */
+  readonly closeIfRefused?: (error: unknown) => void;
   /** The caller's `User-Agent`, cut to 255 characters, or `null`. */
   readonly userAgent: string | null;
   /** The session cookie of this request, when `settings.cookie` is set (login sets it, logout clears it). */
@@ -93,7 +103,14 @@ export function createContextFactory<TUser>(
 ): DurinContextFactory<TUser> {
   const { onVerified, cacheUse, screen, gate, isCached } = hooks;
   const telemetry = hooks.telemetry ?? null;
+  const closesRefused = settings.closeRefusedWebSockets;
   return async function createDurinContext(options) {
+    const context = await contextOf(options);
+    const closeIfRefused = closesRefused ? refusedConnectionCloser(options) : undefined;
+    return closeIfRefused ? { ...context, durin: { ...context.durin, closeIfRefused } } : context;
+  };
+
+  async function contextOf(options: DurinContextOptions): Promise<DurinContext<TUser>> {
     const facts = readRequest(options, settings.trustProxy);
     // Two Authorization headers: a proxy may have read the other one; malformed, as durin refuses a bad header.
     if (facts.authorization === AMBIGUOUS_HEADER) return reported(contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' }), 'none');
@@ -117,7 +134,7 @@ export function createContextFactory<TUser>(
       return { ...context, durin: { ...context.durin, recheck: () => verify(tokenHash) } };
     }
     return verifyOnce(facts, candidate, cookie?.session);
-  };
+  }
 
   async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate, cookie?: DurinCookieSession): Promise<DurinContext<TUser>> {
     if (!telemetry) return settle(facts, candidate, cookie);

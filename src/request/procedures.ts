@@ -50,7 +50,8 @@ export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): Authentic
 
 /**
  * `watcher` ends every subscription behind `protectedProcedure` when its token stops working;
- * a WebSocket context (`durin.recheck`) is verified again on every protected operation.
+ * a WebSocket context (`durin.recheck`) is verified again on every protected operation, and its
+ * connection closed (`durin.closeIfRefused`) once an operation's token is refused.
  */
 export function createProcedures<TUser, TAbility extends string = string>(
   t: DurinTRPC<TUser>,
@@ -59,7 +60,14 @@ export function createProcedures<TUser, TAbility extends string = string>(
 ) {
   const protectedProcedure = t.procedure.use(async function durinIsAuthenticated({ ctx, type, signal, next }) {
     const recheck = ctx.durin?.recheck;
-    const authenticated = recheck ? await authenticateAgain<TUser>(recheck) : requireAuthenticated(ctx);
+    let authenticated: AuthenticatedContext<TUser>;
+    try {
+      authenticated = recheck ? await authenticateAgain<TUser>(recheck) : requireAuthenticated(ctx);
+    } catch (error) {
+      // A WebSocket whose token is refused is closed once this answer has gone out.
+      ctx.durin?.closeIfRefused?.(error);
+      throw error;
+    }
     const result = await next({ ctx: authenticated });
     if (type !== 'subscription' || !watcher || !result.ok) return result;
     const { auth } = authenticated;

@@ -29,6 +29,7 @@ describe('resolveSettings', () => {
       invalidTokenThrottleRate: null,
       apiKeysPerUser: 50,
       apiKeyMaxLifetime: 365 * 86_400,
+      closeRefusedWebSockets: true,
     });
   });
 

@@ -90,6 +90,7 @@ const noSettings: AllUndefined<DurinSettings> = {
   invalidTokenThrottleRate: undefined,
   apiKeysPerUser: undefined,
   apiKeyMaxLifetime: undefined,
+  closeRefusedWebSockets: undefined,
 };
 export const settingsFromEnv: DurinSettings[] = [
   noSettings,

@@ -87,5 +87,23 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // trpc-durin/client runs in browsers: nothing of the server side may come along with it.
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^\\.\\./', message: 'src/client imports only from src/client: it ships to browsers without the server side.' },
+            {
+              regex: '^(sequelize|sequelize-typescript|ioredis|zod|memoizee|proxy-addr|umzug|node:)',
+              message: 'src/client has no server dependency.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

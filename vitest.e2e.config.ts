@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^trpc-durin$/, replacement: source('./src/index.ts') },
       { find: /^trpc-durin\/migrations$/, replacement: source('./src/migrations/index.ts') },
       { find: /^trpc-durin\/django$/, replacement: source('./src/django/index.ts') },
+      { find: /^trpc-durin\/otel$/, replacement: source('./src/otel/index.ts') },
     ],
   },
   test: {

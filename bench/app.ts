@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { Column, DataType, Model, Table, type Sequelize } from 'sequelize-typescript';
-import { createDurin, type DurinSettings } from '../src/index.js';
+import { createDurin, type DurinSettings, type DurinTelemetry } from '../src/index.js';
 
 /**
  * What the benchmark's parent (seeding) and its server children share: the app's User model,
@@ -36,12 +36,18 @@ export function defineUser(sequelize: Sequelize) {
 
 export type BenchUser = InstanceType<ReturnType<typeof defineUser>>;
 
-export function createBenchDurin(sequelize: Sequelize, User: ReturnType<typeof defineUser>, settings?: DurinSettings) {
+export function createBenchDurin(
+  sequelize: Sequelize,
+  User: ReturnType<typeof defineUser>,
+  settings?: DurinSettings,
+  telemetry?: DurinTelemetry,
+) {
   return createDurin({
     sequelize,
     userModel: User,
     authenticateUser: async () => null, // login is not benchmarked
     settings,
+    ...(telemetry ? { telemetry } : {}),
   });
 }
 

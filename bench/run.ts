@@ -345,6 +345,8 @@ interface DialectResult {
   cpuUs: Record<string, number>;
   /** Median over rounds of token/raw and cached/baseline taken within the same round. */
   paired: { tokenVsRaw: number; cachedRatio: number };
+  /** Median over rounds of each telemetry mode's req/s over cached's, within the same round (when both ran). */
+  telemetry: { noSdkVsCached: number | null; metricsVsCached: number | null };
   sql: Awaited<ReturnType<typeof countStatements>>;
   spray: SprayResult | null;
   version: string;
@@ -438,6 +440,10 @@ async function benchDialect({ dialect, db, servers, sprayServer }: Prepared): Pr
     summary,
     cpuUs: Object.fromEntries(MODES.map((m) => [m, round(median(cpus[m]!))])),
     paired: { tokenVsRaw: paired('token', 'raw'), cachedRatio: paired('cached', 'baseline') },
+    telemetry: {
+      noSdkVsCached: MODES.includes('telemetryNoSdk') ? paired('telemetryNoSdk', 'cached') : null,
+      metricsVsCached: MODES.includes('telemetryMetrics') ? paired('telemetryMetrics', 'cached') : null,
+    },
     sql,
     spray: null,
     version: db.version,
@@ -569,6 +575,12 @@ async function main() {
     },
     tracked,
     redis,
+    // The lower ratio over the databases measured, and each one's (null: the mode was not run).
+    telemetry: {
+      noSdkVsCached: lowest(all.map((r) => r.telemetry.noSdkVsCached)),
+      metricsVsCached: lowest(all.map((r) => r.telemetry.metricsVsCached)),
+      byDialect: Object.fromEntries(Object.entries(results).map(([dialect, r]) => [dialect, r.telemetry])),
+    },
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
 
@@ -635,3 +647,8 @@ main().catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });
+
+function lowest(values: Array<number | null>): number | null {
+  const xs = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return xs.length ? Math.min(...xs) : null;
+}

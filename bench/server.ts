@@ -6,6 +6,8 @@ import { QueryTypes } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
 import superjson from 'superjson';
 import { durinErrorFormatter } from '../src/index.js';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { durinTelemetry } from '../src/otel/index.js';
 import { createBenchDurin, defineUser, sha256, type BenchUser } from './app.js';
 
 /**
@@ -15,7 +17,13 @@ import { createBenchDurin, defineUser, sha256, type BenchUser } from './app.js';
  * `resetStatements`, `clearCache` and `exit` (a clean exit, so `--cpu-prof` writes its profile).
  */
 
-export type ServerMode = 'baseline' | 'raw' | 'token' | 'cached' | AnalysisMode | TrackedMode;
+export type ServerMode = 'baseline' | 'raw' | 'token' | 'cached' | AnalysisMode | TrackedMode | TelemetryMode;
+/**
+ * `cached` with `telemetry: durinTelemetry()`: `telemetryNoSdk` with no OpenTelemetry SDK registered
+ * (the API's no-op meter and tracer), `telemetryMetrics` with a MeterProvider whose reader is never
+ * collected (every counter and histogram aggregates; no tracer, as with metrics only).
+ */
+export type TelemetryMode = 'telemetryNoSdk' | 'telemetryMetrics';
 /**
  * `token` and `cached` with usage recording at its default interval (DESIGN §13), for bench/tracked.ts;
  * `token` and `cached` themselves run with `lastUsedUpdateInterval: null`, the cost they always measured.
@@ -100,7 +108,18 @@ const sequelize =
     : new Sequelize(config.database, { logging, pool });
 const User = defineUser(sequelize);
 const tracked = config.mode === 'trackedToken' || config.mode === 'trackedCached';
-const durin = createBenchDurin(sequelize, User, tracked ? {} : { lastUsedUpdateInterval: null });
+/** A reader that is never collected: recording still aggregates, as between two scrapes. */
+class IdleReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+const telemetry =
+  config.mode === 'telemetryNoSdk'
+    ? durinTelemetry()
+    : config.mode === 'telemetryMetrics'
+      ? durinTelemetry({ meterProvider: new MeterProvider({ readers: [new IdleReader()] }) })
+      : undefined;
+const durin = createBenchDurin(sequelize, User, tracked ? {} : { lastUsedUpdateInterval: null }, telemetry);
 
 // What every mode answers: the same small object, built from the authenticated user and token.
 const me = (user: { id: number; username: string }, client: string) => ({ id: user.id, username: user.username, client });
@@ -198,6 +217,8 @@ function buildApp(mode: ServerMode) {
     case 'trackedToken':
       return durinApp(false);
     case 'trackedCached':
+    case 'telemetryNoSdk':
+    case 'telemetryMetrics':
       return durinApp(true);
   }
 }

@@ -28,6 +28,8 @@ export interface ExampleAppOptions {
   cache?: boolean;
   /** Several processes (REDIS_URL, see server.ts): the shared throttle store and revocation bus. */
   shared?: Pick<DurinOptions<User>, 'throttleStore' | 'cacheBus'>;
+  /** Metrics and spans (METRICS_PORT, see server.ts): `durinTelemetry()` from `trpc-durin/otel`. */
+  telemetry?: DurinOptions<User>['telemetry'];
 }
 
 export function createExampleApp(sequelize: Sequelize, options: ExampleAppOptions = {}) {
@@ -45,6 +47,7 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
       apiAccessExcludeFromSessions: true,
     },
     ...options.shared,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
 
   // DURIN_CACHE=1: verified tokens are memoized for `tokenCacheTimeout` seconds; logout and

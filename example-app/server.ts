@@ -18,6 +18,7 @@ import { openDatabase } from './db.js';
  *   PORT=4000 DURIN_CACHE=1 npm start
  *   DATABASE_URL=mysql://user:password@127.0.0.1:3306/durin_example npm start
  *   REDIS_URL=redis://127.0.0.1:6379 PORT=3001 npm start   # several processes (README)
+ *   METRICS_PORT=9464 npm start     # Prometheus text at http://localhost:9464/metrics
  */
 
 export interface ExampleServerOptions {
@@ -29,6 +30,28 @@ export interface ExampleServerOptions {
   databaseUrl?: string;
   /** createCachedDurinContext instead of createDurinContext. @default DURIN_CACHE=1 */
   cache?: boolean;
+  /** Serve Prometheus text at `/metrics` on this port (its own server). @default METRICS_PORT, else no metrics */
+  metricsPort?: number;
+}
+
+/**
+ * durin's metrics as Prometheus text, on a port of their own (not the app's, which the internet
+ * may reach). Loaded only when asked for, so the app runs without OpenTelemetry installed.
+ */
+async function startMetrics(port: number, host: string | undefined) {
+  const [{ PrometheusExporter }, { MeterProvider }, { durinTelemetry }] = await Promise.all([
+    import('@opentelemetry/exporter-prometheus'),
+    import('@opentelemetry/sdk-metrics'),
+    import('trpc-durin/otel'),
+  ]);
+  const exporter = new PrometheusExporter({ port, ...(host ? { host } : {}), preventServerStart: true });
+  const meterProvider = new MeterProvider({ readers: [exporter] });
+  await exporter.startServer();
+  return {
+    telemetry: durinTelemetry({ meterProvider }),
+    url: `http://${host && host !== '0.0.0.0' ? host : 'localhost'}:${port}/metrics`,
+    close: () => meterProvider.shutdown(),
+  };
 }
 
 // The page's files: the only paths that are not tRPC procedures.
@@ -61,7 +84,9 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
     : { redisThrottleStore: null, redisCacheBus: null };
   const shared =
     redis && redisThrottleStore && redisCacheBus ? { throttleStore: redisThrottleStore(redis), cacheBus: redisCacheBus(redis) } : undefined;
-  const app = createExampleApp(sequelize, { cache, shared });
+  const metricsPort = options.metricsPort ?? (process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined);
+  const metrics = metricsPort === undefined ? null : await startMetrics(metricsPort, options.host);
+  const app = createExampleApp(sequelize, { cache, shared, ...(metrics ? { telemetry: metrics.telemetry } : {}) });
   const migrations = await app.setUpDatabase();
   await buildWeb();
 
@@ -112,6 +137,8 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
     /** The migrations this start applied (none when the database was up to date). */
     migrations,
     cache,
+    /** Where Prometheus scrapes, or null without METRICS_PORT. */
+    metricsUrl: metrics?.url ?? null,
     app,
     sequelize,
     server,
@@ -123,6 +150,7 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
         server.close(() => resolve());
       });
       await app.durin.close();
+      await metrics?.close();
       await redis?.quit();
       await sequelize.close();
     },
@@ -142,6 +170,7 @@ async function main() {
       `  Clients:    ${clients}; API keys on api`,
       `  Database:   ${running.database}${running.migrations.length ? ` (applied ${running.migrations.join(', ')})` : ''}`,
       `  Context:    ${running.cache ? 'createCachedDurinContext (DURIN_CACHE=1)' : 'createDurinContext (DURIN_CACHE=1 for the cached one)'}`,
+      `  Metrics:    ${running.metricsUrl ?? 'none (METRICS_PORT=9464 to serve Prometheus text at /metrics)'}`,
       `  Redis:      ${process.env.REDIS_URL ? `${process.env.REDIS_URL} (throttles and revocations shared)` : 'none (REDIS_URL=redis://... to share throttles and revocations)'}`,
       '',
       `  Open ${running.url} in a browser, run \`npm run walkthrough\`, or:`,

@@ -27,6 +27,13 @@ export const DURIN_ERROR_CODES = {
   BACKEND_FAILED: 'BACKEND_FAILED',
   CLIENT_IP_UNKNOWN: 'CLIENT_IP_UNKNOWN',
   CONTEXT_MISSING: 'CONTEXT_MISSING',
+  NAME_TOO_LONG: 'NAME_TOO_LONG',
+  COOKIE_NOT_CONFIGURED: 'COOKIE_NOT_CONFIGURED',
+  CSRF_FAILED: 'CSRF_FAILED',
+  ABILITY_MISSING: 'ABILITY_MISSING',
+  API_KEY_LIMIT: 'API_KEY_LIMIT',
+  API_KEY_NAME_TAKEN: 'API_KEY_NAME_TAKEN',
+  INVALID_INPUT: 'INVALID_INPUT',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -53,6 +60,11 @@ export const DURIN_ERRORS = {
   THROTTLED: { durinCode: 'THROTTLED', code: 'TOO_MANY_REQUESTS', message: 'Request was throttled. Expected available in {wait}.' },
   CLIENT_NOT_SPECIFIED: { durinCode: 'CLIENT_NOT_SPECIFIED', code: 'BAD_REQUEST', message: 'No client specified.' },
   CLIENT_UNKNOWN: { durinCode: 'CLIENT_UNKNOWN', code: 'BAD_REQUEST', message: 'No client with that name.' },
+  SESSION_NAME_TOO_LONG: {
+    durinCode: 'NAME_TOO_LONG',
+    code: 'BAD_REQUEST',
+    message: 'name: Ensure this field has no more than 64 characters.',
+  },
   INVALID_CREDENTIALS: { durinCode: 'INVALID_CREDENTIALS', code: 'BAD_REQUEST', message: 'Unable to log in with provided credentials.' },
   SESSION_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
   SESSION_IS_CURRENT: {
@@ -94,14 +106,37 @@ export const DURIN_ERRORS = {
     message:
       "This app's context lacks durin's (ctx.durin): spread `...(await durin.createDurinContext(opts))` into the createContext of the server that mounts durin.router.",
   },
+  COOKIE_NOT_CONFIGURED: { durinCode: 'COOKIE_NOT_CONFIGURED', code: 'BAD_REQUEST', message: 'Cookie sessions are not configured.' },
+  CSRF_FAILED: { durinCode: 'CSRF_FAILED', code: 'FORBIDDEN', message: 'Cross-site request refused.' },
+  ABILITY_MISSING: { durinCode: 'ABILITY_MISSING', code: 'FORBIDDEN', message: 'This token lacks the ability: {ability}.' },
+  API_KEY_LIMIT: { durinCode: 'API_KEY_LIMIT', code: 'CONFLICT', message: 'You have too many API keys.' },
+  API_KEY_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
+  API_KEY_NAME_TAKEN: {
+    durinCode: 'API_KEY_NAME_TAKEN',
+    code: 'CONFLICT',
+    message: 'Invalid name: you already have an API key named "{name}".',
+  },
+  API_KEY_INPUT_INVALID: { durinCode: 'INVALID_INPUT', code: 'BAD_REQUEST', message: 'Invalid {field}: {problem}' },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;
+
+/**
+ * The close code of a WebSocket connection durin closes because its token was refused: in the range
+ * the WebSocket protocol leaves to applications (4000-4999), read as HTTP's 401, as graphql-ws does.
+ * The close reason is the refusal's message ("Invalid token.", ...).
+ */
+export const DURIN_WEBSOCKET_CLOSE_CODE = 4401;
 
 /** Messages of errors that are not shown to callers as such (their durin error is), for logs and `cause`. */
 export const DURIN_INTERNAL_MESSAGES = {
   rotationContended: 'trpc-durin: could not issue a token: other processes kept rotating the same (user, client) row',
   lookupTimedOut: (ms: number) => `trpc-durin: the token lookup did not answer within lookupTimeout (${ms} ms)`,
+  writeTimedOut: (ms: number) => `trpc-durin: a token write did not finish within writeTimeout (${ms} ms) and was rolled back`,
+  usernameColumnMissing: (table: string, column: string) =>
+    `trpc-durin: the login throttle found no column "${column}" in table "${table}" (settings.usernameField names the user model's attribute)`,
+  usernameCollationUnknown: (collation: string) =>
+    `trpc-durin: the login throttle cannot key names by the username column's collation ${JSON.stringify(collation)}`,
   busConnectedTwice: 'trpc-durin: a redisCacheBus serves one durin instance, connected once',
   busSubscriberLost: (why: string) => `trpc-durin: the bus's subscriber connection ${why}`,
   redisNotSending: (status: string) => `trpc-durin: the Redis client is ${status}`,
@@ -114,10 +149,13 @@ export class DurinError extends Error {
   constructor(
     readonly durinCode: DurinErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfter?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
+  /** Seconds to wait before trying again (a throttled request), shown to clients as `data.retryAfter`. */
+  readonly retryAfter?: number;
 }
 
 /** The message of an error id, with `{name}` placeholders filled in. */
@@ -141,6 +179,16 @@ export function durinError(id: DurinErrorId, params?: Record<string, string | nu
   });
 }
 
+/** THROTTLED with the wait in seconds, which `durinErrorFormatter` shows as `data.retryAfter`. */
+export function throttledError(waitSeconds: number): TRPCError {
+  const message = durinMessage('THROTTLED', { wait: formatWait(waitSeconds) });
+  return new TRPCError({
+    code: DURIN_ERRORS.THROTTLED.code,
+    message,
+    cause: new DurinError('THROTTLED', message, { retryAfter: waitSeconds }),
+  });
+}
+
 /** The durin code behind a TRPCError durin threw, or `null` for any other error. */
 export function getDurinCode(error: unknown): DurinErrorCode | null {
   const cause = error instanceof TRPCError ? error.cause : error;
@@ -155,9 +203,11 @@ export function getDurinCode(error: unknown): DurinErrorCode | null {
 export function durinErrorFormatter<TShape extends { data: object }>(opts: {
   shape: TShape;
   error: TRPCError;
-}): TShape & { data: TShape['data'] & { durinCode?: DurinErrorCode } } {
+}): TShape & { data: TShape['data'] & { durinCode?: DurinErrorCode; retryAfter?: number } } {
   const durinCode = getDurinCode(opts.error);
   // Other errors keep their shape as tRPC made it: no `durinCode: null` on every error.
   if (durinCode === null) return opts.shape;
-  return { ...opts.shape, data: { ...opts.shape.data, durinCode } };
+  // A client behind a batch or a WebSocket sees no Retry-After header: the wait travels in the body too.
+  const retryAfter = (opts.error.cause as DurinError).retryAfter;
+  return { ...opts.shape, data: { ...opts.shape.data, durinCode, ...(retryAfter === undefined ? {} : { retryAfter }) } };
 }

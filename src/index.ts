@@ -9,6 +9,7 @@ export type { DurinAuthenticatedContext, AuthenticatedContext } from './request/
 export {
   DURIN_ERROR_CODES,
   DURIN_ERRORS,
+  DURIN_WEBSOCKET_CLOSE_CODE,
   DurinError,
   durinErrorFormatter,
   getDurinCode,
@@ -26,6 +27,16 @@ export type { DurinCacheBusLink, DurinCacheBus, DurinComponent, DurinHealthRepor
 export type { DurinLivenessMessage, LivenessMessage } from './core/liveness.js';
 export type { DurinClients, DurinCreateClientInput, CreateClientInput } from './core/clients.js';
 export type { DurinIssuedToken, IssuedToken } from './core/tokens.js';
+export type {
+  DurinAuthOutcome,
+  DurinCacheUse,
+  DurinGaugeSources,
+  DurinSpan,
+  DurinSpanAttributes,
+  DurinSpanName,
+  DurinTelemetry,
+  DurinThrottleScope,
+} from './core/telemetry.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';
 export type { DurinIssueOptions, IssueOptions } from './core/tokens.js';
 export type { DurinRouterHost } from './types.js';
@@ -46,6 +57,8 @@ export type { DurinThrottleOptions, ThrottleOptions } from './throttle/throttle.
 export type { DurinLoginOutput, LoginOutput } from './router/login.js';
 export type { DurinSession } from './core/sessions.js';
 export type { DurinApiAccess } from './router/apiAccess.js';
+export type { CreateApiKeyInput, DurinApiKey, DurinCreatedApiKey, UpdateApiKeyInput } from './core/apiKeys.js';
+export type { DurinApiKeysApi } from './types.js';
 export { AUTH_TOKEN_TABLE, CLIENT_TABLE } from './models/defineModels.js';
 export type {
   DurinAuthToken,
@@ -55,6 +68,7 @@ export type {
   DurinClientAttributes,
   DurinClientModel,
   DurinModels,
+  DurinTokenKind,
 } from './models/types.js';
 export { DurinLookupTimeoutError } from './request/lookupTimeout.js';
 export { DurinRotationError } from './core/rotation.js';

@@ -9,6 +9,7 @@ import type { createDurinRouter } from './router/index.js';
 import type { ResolvedDurinSettings } from './config/settings.js';
 import type { createThrottling } from './throttle/throttle.js';
 import type { TokenLifecycle } from './core/tokens.js';
+import type { CreateApiKeyInput, DurinApiKey, DurinCreatedApiKey, UpdateApiKeyInput } from './core/apiKeys.js';
 
 /**
  * The public types of what `createDurin` returns, declared rather than inferred, so
@@ -27,7 +28,7 @@ export type DurinRouter<TUser, TSerializedUser = never> = ReturnType<typeof crea
 export interface DurinTokens<TUser> extends Pick<TokenLifecycle<TUser>, 'issue' | 'renew' | 'revoke' | 'revokeAll' | 'removeExpired'> {}
 
 /** The object `createDurin` returns. */
-export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
+export interface Durin<TUser extends Model = Model, TSerializedUser = never, TAbility extends string = string> {
   /** The resolved settings (frozen). */
   readonly settings: ResolvedDurinSettings;
   /** TokenAuthentication as a tRPC context factory: resolves to `{ user, auth, durin }`. */
@@ -42,6 +43,20 @@ export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
   readonly disallowClients: DurinProcedures<TUser>['disallowClients'];
   /** durin's UserClientRateThrottle. */
   readonly throttle: DurinThrottle<TUser>;
+  /**
+   * Sanctum's `abilities` middleware as a concat-able procedure: anonymous → UNAUTHORIZED; a token
+   * lacking one → FORBIDDEN ABILITY_MISSING. An ability the app did not declare throws DurinConfigError.
+   */
+  readonly requireAbilities: DurinProcedures<TUser, TAbility>['requireAbilities'];
+  /** Whether `auth` (a `ctx.auth`) carries `ability`: Sanctum's `tokenCan`. `null` auth → false. */
+  can(auth: { readonly abilities: readonly string[] | null } | null | undefined, ability: TAbility): boolean;
+  /**
+   * True when `token` has the format new tokens have (prefix, hex body, a matching CRC-32), for
+   * secret scanners and clients. Needs no database.
+   */
+  isWellFormedToken(token: string): boolean;
+  /** Named API keys from the app's own code (no escalation check: the app acts with every ability). */
+  readonly apiKeys: DurinApiKeysApi<TUser>;
   /** durin's views, to mount anywhere: `t.router({ auth: durin.router })`. */
   readonly router: DurinRouter<TUser, TSerializedUser>;
   /**
@@ -51,7 +66,7 @@ export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
   routerFor(t: DurinRouterHost<TUser>): DurinRouter<TUser, TSerializedUser>;
   /** `{ Client, AuthToken }` on the app's Sequelize instance. */
   readonly models: DurinModels;
-  readonly clients: DurinClients;
+  readonly clients: DurinClients<TAbility>;
   readonly tokens: DurinTokens<TUser>;
   readonly events: DurinEvents<TUser>;
   readonly cache: DurinCache;
@@ -64,6 +79,14 @@ export interface Durin<TUser extends Model = Model, TSerializedUser = never> {
   close(): Promise<void>;
   /** Creates durin's tables if they do not exist (development and tests; production uses the migrations). */
   sync(): Promise<void>;
+}
+
+/** `durin.apiKeys`: what the `apiKeys` router does, for a given user. */
+export interface DurinApiKeysApi<TUser> {
+  create(user: TUser, input: CreateApiKeyInput): Promise<DurinCreatedApiKey>;
+  list(user: TUser): Promise<DurinApiKey[]>;
+  update(user: TUser, input: UpdateApiKeyInput): Promise<DurinApiKey>;
+  revoke(user: TUser, id: number): Promise<void>;
 }
 
 /** The part of an app's `t` (`initTRPC.context<...>().create()`) that `routerFor` checks: its context type includes durin's. */

@@ -7,30 +7,38 @@ describe('errors', () => {
   test('the message table (the one place the literal texts are pinned)', () => {
     expect(Object.fromEntries(Object.entries(DURIN_ERRORS).map(([id, e]) => [id, `${e.code} ${e.durinCode}: ${e.message}`])))
       .toMatchInlineSnapshot(`
-      {
-        "API_ACCESS_CLIENT_MISSING": "PRECONDITION_FAILED API_ACCESS_NOT_CONFIGURED: API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).",
-        "API_ACCESS_EXISTS": "CONFLICT API_ACCESS_EXISTS: An API token was already issued to you.",
-        "API_ACCESS_NOT_CONFIGURED": "PRECONDITION_FAILED API_ACCESS_NOT_CONFIGURED: API access is not configured: set settings.apiAccessClientName.",
-        "API_ACCESS_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
-        "AUTH_BACKEND_FAILED": "INTERNAL_SERVER_ERROR AUTH_BACKEND_FAILED: The token could not be verified: the authentication backend failed.",
-        "BACKEND_FAILED": "INTERNAL_SERVER_ERROR BACKEND_FAILED: The request could not be completed: the authentication backend failed.",
-        "CLIENT_FORBIDDEN": "FORBIDDEN CLIENT_FORBIDDEN: You do not have permission to perform this action.",
-        "CLIENT_IP_UNKNOWN": "INTERNAL_SERVER_ERROR CLIENT_IP_UNKNOWN: trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.",
-        "CLIENT_NOT_SPECIFIED": "BAD_REQUEST CLIENT_NOT_SPECIFIED: No client specified.",
-        "CLIENT_UNKNOWN": "BAD_REQUEST CLIENT_UNKNOWN: No client with that name.",
-        "CONTEXT_MISSING": "INTERNAL_SERVER_ERROR CONTEXT_MISSING: This app's context lacks durin's (ctx.durin): spread \`...(await durin.createDurinContext(opts))\` into the createContext of the server that mounts durin.router.",
-        "HEADER_HAS_SPACES": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. Token string should not contain spaces.",
-        "HEADER_NO_CREDENTIALS": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. No credentials provided.",
-        "INVALID_CREDENTIALS": "BAD_REQUEST INVALID_CREDENTIALS: Unable to log in with provided credentials.",
-        "NOT_AUTHENTICATED": "UNAUTHORIZED NOT_AUTHENTICATED: Authentication credentials were not provided.",
-        "SESSION_IS_CURRENT": "BAD_REQUEST SESSION_IS_CURRENT: Can't delete token if the request is authed with it. Use logout instead.",
-        "SESSION_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
-        "THROTTLED": "TOO_MANY_REQUESTS THROTTLED: Request was throttled. Expected available in {wait}.",
-        "TOKEN_EXPIRED": "UNAUTHORIZED TOKEN_EXPIRED: The given token has expired.",
-        "TOKEN_INVALID": "UNAUTHORIZED TOKEN_INVALID: Invalid token.",
-        "USER_INACTIVE": "UNAUTHORIZED USER_INACTIVE: User inactive or deleted.",
-      }
-    `);
+        {
+          "ABILITY_MISSING": "FORBIDDEN ABILITY_MISSING: This token lacks the ability: {ability}.",
+          "API_ACCESS_CLIENT_MISSING": "PRECONDITION_FAILED API_ACCESS_NOT_CONFIGURED: API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).",
+          "API_ACCESS_EXISTS": "CONFLICT API_ACCESS_EXISTS: An API token was already issued to you.",
+          "API_ACCESS_NOT_CONFIGURED": "PRECONDITION_FAILED API_ACCESS_NOT_CONFIGURED: API access is not configured: set settings.apiAccessClientName.",
+          "API_ACCESS_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
+          "API_KEY_INPUT_INVALID": "BAD_REQUEST INVALID_INPUT: Invalid {field}: {problem}",
+          "API_KEY_LIMIT": "CONFLICT API_KEY_LIMIT: You have too many API keys.",
+          "API_KEY_NAME_TAKEN": "CONFLICT API_KEY_NAME_TAKEN: Invalid name: you already have an API key named "{name}".",
+          "API_KEY_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
+          "AUTH_BACKEND_FAILED": "INTERNAL_SERVER_ERROR AUTH_BACKEND_FAILED: The token could not be verified: the authentication backend failed.",
+          "BACKEND_FAILED": "INTERNAL_SERVER_ERROR BACKEND_FAILED: The request could not be completed: the authentication backend failed.",
+          "CLIENT_FORBIDDEN": "FORBIDDEN CLIENT_FORBIDDEN: You do not have permission to perform this action.",
+          "CLIENT_IP_UNKNOWN": "INTERNAL_SERVER_ERROR CLIENT_IP_UNKNOWN: trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.",
+          "CLIENT_NOT_SPECIFIED": "BAD_REQUEST CLIENT_NOT_SPECIFIED: No client specified.",
+          "CLIENT_UNKNOWN": "BAD_REQUEST CLIENT_UNKNOWN: No client with that name.",
+          "CONTEXT_MISSING": "INTERNAL_SERVER_ERROR CONTEXT_MISSING: This app's context lacks durin's (ctx.durin): spread \`...(await durin.createDurinContext(opts))\` into the createContext of the server that mounts durin.router.",
+          "COOKIE_NOT_CONFIGURED": "BAD_REQUEST COOKIE_NOT_CONFIGURED: Cookie sessions are not configured.",
+          "CSRF_FAILED": "FORBIDDEN CSRF_FAILED: Cross-site request refused.",
+          "HEADER_HAS_SPACES": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. Token string should not contain spaces.",
+          "HEADER_NO_CREDENTIALS": "UNAUTHORIZED HEADER_MALFORMED: Invalid token header. No credentials provided.",
+          "INVALID_CREDENTIALS": "BAD_REQUEST INVALID_CREDENTIALS: Unable to log in with provided credentials.",
+          "NOT_AUTHENTICATED": "UNAUTHORIZED NOT_AUTHENTICATED: Authentication credentials were not provided.",
+          "SESSION_IS_CURRENT": "BAD_REQUEST SESSION_IS_CURRENT: Can't delete token if the request is authed with it. Use logout instead.",
+          "SESSION_NAME_TOO_LONG": "BAD_REQUEST NAME_TOO_LONG: name: Ensure this field has no more than 64 characters.",
+          "SESSION_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
+          "THROTTLED": "TOO_MANY_REQUESTS THROTTLED: Request was throttled. Expected available in {wait}.",
+          "TOKEN_EXPIRED": "UNAUTHORIZED TOKEN_EXPIRED: The given token has expired.",
+          "TOKEN_INVALID": "UNAUTHORIZED TOKEN_INVALID: Invalid token.",
+          "USER_INACTIVE": "UNAUTHORIZED USER_INACTIVE: User inactive or deleted.",
+        }
+      `);
   });
 
   test('durinError builds a TRPCError whose cause carries the durin code', () => {

@@ -17,6 +17,8 @@ export interface CommandInput {
   readonly app: CliApp | null;
   /** The app's durin, else durin with default settings on the CLI's connection. */
   readonly durin: () => Durin;
+  /** Whether a revocation reaches the app's other processes (a cache bus: --app's, or REDIS_URL's). */
+  readonly cacheBus: boolean;
   /** The NAME argument, for commands that take one. */
   readonly name: string;
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
@@ -34,6 +36,8 @@ export interface CliCommand {
   readonly createsDatabase?: boolean;
   /** Whether the command takes durin's tables as it finds them (import-django): no "run migrate first" check. */
   readonly inspectsTables?: boolean;
+  /** Whether it revokes tokens: it then publishes on a cache bus (--app's, or REDIS_URL's), or says there is none. */
+  readonly revokes?: boolean;
   /** Checks the flags before anything connects. */
   readonly check?: (values: CommandInput['values']) => void;
   run(input: CommandInput): Promise<void>;

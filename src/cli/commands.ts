@@ -72,13 +72,20 @@ export const COMMANDS: readonly CliCommand[] = [
         value: 'RATE',
         help: "its throttle rate, e.g. 100/h or 10/minute (default: none, so the app's defaultThrottleRate)",
       },
+      abilities: {
+        type: 'string',
+        value: 'A,B',
+        help: 'abilities every token of the client gets, comma-separated, e.g. posts:read (default: every ability)',
+      },
     },
     async run({ durin, name, values, print }) {
       const tokenTtl = values['token-ttl'] as string | undefined;
+      const abilities = values.abilities as string | undefined;
       await durin().clients.create({
         name,
         ...(tokenTtl === undefined ? {} : { tokenTtl: asDuration(tokenTtl) }),
         throttleRate: (values['throttle-rate'] as string | undefined) ?? '',
+        ...(abilities === undefined ? {} : { abilities: abilities.split(',').map((ability) => ability.trim()) }),
       });
       print(CLI_OUTPUT.clientCreated(name));
     },
@@ -107,9 +114,13 @@ export const COMMANDS: readonly CliCommand[] = [
     name: 'delete-client',
     argument: 'NAME',
     summary: 'Delete a client and, with it, every token issued on it.',
-    details: ['Caches in running servers keep a deleted token for at most settings.tokenCacheTimeout.'],
+    details: [
+      "The revocation is published on the app's cache bus (--app with a cacheBus, or REDIS_URL), so running servers refuse the tokens at once;",
+      'without one, their caches keep a deleted token for at most settings.tokenCacheTimeout.',
+    ],
     options: {},
-    async run({ db, durin: getDurin, name, print }) {
+    revokes: true,
+    async run({ db, durin: getDurin, name, print, cacheBus }) {
       await requireUserTableForCascade(db);
       const durin = getDurin();
       let revoked = 0;
@@ -118,13 +129,15 @@ export const COMMANDS: readonly CliCommand[] = [
       });
       if (!(await durin.clients.delete(name))) fail(CLI_ERRORS.noClient(name));
       print(CLI_OUTPUT.clientDeleted(name, revoked));
+      if (revoked > 0 && !cacheBus) print(CLI_OUTPUT.noCacheBus(formatDuration(durin.settings.tokenCacheTimeout)));
     },
   },
   {
     name: 'remove-expired-tokens',
     summary: 'Delete the tokens past their expiry and print how many (run it from cron).',
-    details: [],
+    details: ["The removal is published on the app's cache bus, as delete-client's is (expired tokens are refused everywhere anyway)."],
     options: {},
+    revokes: true,
     async run({ durin, print }) {
       print(CLI_OUTPUT.expiredRemoved(await durin().tokens.removeExpired()));
     },

@@ -1,5 +1,6 @@
 import { DataTypes } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
+import type { DurinCacheBus } from '../core/bus.js';
 import { createDurin, type Durin } from '../createDurin.js';
 
 /**
@@ -10,11 +11,13 @@ import { createDurin, type Durin } from '../createDurin.js';
  * key type never reach SQL. Settings are durin's defaults (the CLI cannot see the app's settings):
  * `create-client` without `--token-ttl` gets defaultTokenTtl's default, 1d.
  */
-export function createCliDurin(sequelize: Sequelize): Durin {
+export function createCliDurin(sequelize: Sequelize, cacheBus?: DurinCacheBus): Durin {
   const User = sequelize.define(
     'TrpcDurinCliUser',
     { id: { type: DataTypes.INTEGER, primaryKey: true } },
     { tableName: 'users', timestamps: false },
   );
-  return createDurin({ sequelize, userModel: User, authenticateUser: () => null });
+  // No command logs anyone in, so the login throttle (which reads the username column) is off.
+  const settings = { loginThrottleRate: null };
+  return createDurin({ sequelize, userModel: User, authenticateUser: () => null, settings, ...(cacheBus ? { cacheBus } : {}) });
 }

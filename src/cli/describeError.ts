@@ -10,7 +10,7 @@ import { CLI_ERRORS } from './messages.js';
  */
 
 /** Option names for `clients.create`'s fields, as the CLI spells them (umzug's CLI does the same). */
-const FLAG_FOR_FIELD: Record<string, string> = { tokenTtl: '--token-ttl', throttleRate: '--throttle-rate' };
+const FLAG_FOR_FIELD: Record<string, string> = { tokenTtl: '--token-ttl', throttleRate: '--throttle-rate', abilities: '--abilities' };
 
 /** Collapses any message to one line: the CLI's errors are one line each. */
 function oneLine(text: string): string {

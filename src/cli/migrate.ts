@@ -1,6 +1,7 @@
-import { DataTypes, QueryTypes, type DataType } from 'sequelize';
+import { DataTypes, type DataType } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import { createDurinMigrations } from '../migrations/createDurinMigrations.js';
+import { readUserKeyColumnType } from '../migrations/userKeyColumn.js';
 import type { CliDatabase } from './database.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
 
@@ -37,25 +38,10 @@ export function keyTypeLabel(type: DataType): string {
 
 const DURIN_TABLES = ['durin_client', 'durin_authtoken'] as const;
 
-/**
- * The exact type of the user table's key, or `null` when the table does not exist yet. Read from
- * the database because a foreign key must match it exactly (MySQL also compares signedness and
- * collation), which a flag could only guess.
- */
+/** The exact type of the user table's key (see readUserKeyColumnType), or `null` when the table does not exist yet. */
 async function readUserKeyType(db: CliDatabase, table: string, key: string): Promise<DataType | null> {
-  const queryInterface = db.sequelize.getQueryInterface();
-  if (!(await queryInterface.tableExists(table))) return null;
-  if (db.dialect === 'sqlite') {
-    const column = (await queryInterface.describeTable(table))[key];
-    return column ? column.type : fail(CLI_ERRORS.noUserKey(table, key));
-  }
-  const [column] = await db.sequelize.query<{ type: string; collation: string | null }>(
-    'SELECT COLUMN_TYPE AS type, COLLATION_NAME AS collation FROM information_schema.COLUMNS ' +
-      'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
-    { replacements: [table, key], type: QueryTypes.SELECT },
-  );
-  if (!column) fail(CLI_ERRORS.noUserKey(table, key));
-  return column.collation ? `${column.type} COLLATE ${column.collation}` : column.type;
+  const type = await readUserKeyColumnType(db.sequelize.getQueryInterface(), { table, key });
+  return type === undefined ? fail(CLI_ERRORS.noUserKey(table, key)) : type;
 }
 
 /**

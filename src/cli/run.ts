@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Durin } from '../createDurin.js';
+import { cacheBusOf, type Durin } from '../createDurin.js';
+import { openCliCacheBus, type CliCacheBus } from './cacheBus.js';
 import { findAppModule, loadApp, type CliApp } from './app.js';
 import { COMMANDS, findCommand, type CliCommand, type CommandInput } from './commands.js';
 import { createCliDurin } from './createCliDurin.js';
@@ -92,7 +93,8 @@ function parseInvocation(argv: readonly string[]): Invocation {
 /**
  * The `trpc-durin` command line: runs one command and resolves to its exit code, 0 or
  * 1. It never rejects and never calls `process.exit`: an error is one line on stderr starting
- * `trpc-durin: `, never a stack trace. The database connection it opens is closed before it returns.
+ * `trpc-durin: `, never a stack trace. The database connection it opens is closed before it returns;
+ * whatever the app module itself opened (its Redis client, say) is not: `bin.ts` exits explicitly.
  *
  * @example process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
  */
@@ -102,6 +104,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
   let db: CliDatabase | undefined;
   let app: CliApp | null = null;
+  let durin: Durin | undefined;
+  let bus: CliCacheBus | null = null;
   try {
     const { app: appOption, rest } = extractAppOption(argv);
     const invocation = parseInvocation(rest);
@@ -117,14 +121,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     db = app ? await openAppDatabase(app.sequelize, { create }) : await openDatabase(io.env, { create });
     if (!create && !command.inspectsTables) await requireDurinTables(db); // every command but migrate and import-django
     const cliDb = db;
-    let durin: Durin | undefined;
-    await command.run({ db, app, name, values, print, durin: () => (durin ??= app ? app.durin : createCliDurin(cliDb.sequelize)) });
+    // A revocation must reach the app's running servers: the app's bus, else one on REDIS_URL.
+    if (command.revokes && !app) bus = await openCliCacheBus(io.env);
+    const cacheBus = app ? cacheBusOf(app.durin) !== undefined : bus !== null;
+    const getDurin = () => (durin ??= app ? app.durin : createCliDurin(cliDb.sequelize, bus?.bus));
+    await command.run({ db, app, name, values, print, cacheBus, durin: getDurin });
     return 0;
   } catch (error) {
     io.stderr.write(`${describeError(error)}\n`);
     return 1;
   } finally {
-    await app?.durin.close().catch(() => {});
+    // durin.close() waits for the bus's publish, so the revocation has left before the CLI ends.
+    await (durin ?? app?.durin)?.close().catch(() => {});
+    bus?.close();
     await (db?.sequelize ?? app?.sequelize)?.close().catch(() => {});
   }
 }

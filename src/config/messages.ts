@@ -42,10 +42,17 @@ export function isDurinConfigError(error: unknown): error is DurinConfigError {
 export const DURIN_CONFIG_MESSAGES = {
   /** The common form: `invalid <subject> "<field>": <problem>`; `invalidConfig` builds the error. */
   invalid: (subject: DurinConfigSubject, field: string, problem: string) => `trpc-durin: invalid ${subject} "${field}": ${problem}`,
-  unknownSetting: (name: string) => `trpc-durin: unknown setting "${name}"`,
+  unknownSetting: (name: string, suggestion?: string) =>
+    `trpc-durin: unknown setting "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
   noClientNames: (helper: string) => `trpc-durin: ${helper}() needs at least one client name`,
+  noAbilities: (helper: string) => `trpc-durin: ${helper}() needs at least one ability`,
   invalidClientName: (helper: string, name: unknown) => `trpc-durin: ${helper}() got an invalid client name ${JSON.stringify(name)}`,
   clientExists: (name: string) => `trpc-durin: a client named "${name}" already exists`,
+  migrationNoUserKey: (table: string, key: string) =>
+    `trpc-durin: table "${table}" has no column "${key}", which durin_authtoken.user_id must reference: set the migration option userKey to its primary key`,
+  migrationNoUserTable: (table: string) =>
+    `trpc-durin: table "${table}" does not exist, and MySQL will not create durin_authtoken.user_id's foreign key to it: ` +
+    "list durin's migrations after the one that creates your user table (or set the migration option userTable)",
   noMigration: (name: string, names: readonly string[]) =>
     `trpc-durin: no migration named "${name}" (this version has ${names.join(', ')})`,
 } as const;
@@ -71,6 +78,7 @@ export const DURIN_CONFIG_PROBLEMS = {
   aFunction: 'expected a function',
   throttleStore: 'expected an object with a hit(key, window, at) method',
   cacheBus: 'expected an object with connect(link), publish(message), healthy and close(), such as redisCacheBus(redis)',
+  telemetry: 'expected an object with authDecided(event), span(name, attributes, fn) and observe(sources), such as durinTelemetry()',
   /** Any expectation (a settings schema issue, ...) with the value it refused. */
   got,
   duration: (forms: string) => `expected ${forms}`,
@@ -81,6 +89,13 @@ export const DURIN_CONFIG_PROBLEMS = {
   clientNameForm: (value: string) => got('expected 1 to 64 characters without leading or trailing spaces', value),
   throttleScope: (value: string) => got('expected 1 to 64 letters, digits, "_", "." or "-"', value),
   migrationName: (value: string) => got('expected a non-empty name', value),
+  abilityList: (value: string) => got('expected a list of abilities such as ["posts:read"]', value),
+  tooManyAbilities: (max: number) => `expected at most ${max} abilities`,
+  abilityForm: (value: string) => got('expected abilities of 1 to 64 printable characters without spaces', value),
+  abilityUndeclared: (value: string, declared: readonly string[]) =>
+    `${value} is not one of the abilities the app declared (${declared.map((a) => JSON.stringify(a)).join(', ') || 'none'})`,
+  apiKeyName: (value: string) => got('expected 1 to 64 characters once trimmed', value),
+  atMostSeconds: (max: number, value: string) => got(`expected at most ${max} seconds, the apiKeyMaxLifetime setting`, value),
   redisPrefix: (value: string) => got('expected up to 64 letters, digits, "_", ":", ".", "-", "{" or "}"', value),
   integerRange: (min: number, max: number, value: string) => got(`expected an integer from ${min} to ${max}`, value),
   /** The user model's instances shadow attributes with own properties (class fields, [[Define]] semantics). */
@@ -115,6 +130,15 @@ export const DURIN_SETTING_PROBLEMS = {
   boolean: 'expected true or false',
   trustProxy: 'expected false, a hop count, a list of trusted addresses/CIDRs (such as ["10.0.0.0/8", "loopback"]) or true',
   lookupTimeout: (forms: string) => `expected ${forms}, or milliseconds such as "500ms"`,
+  usernameField: 'expected the name of an attribute of the user model',
+  cookie: 'expected null or an object { name?, path?, domain?, sameSite?, secure?, trustedOrigins? }',
+  cookieName: 'expected a cookie name of 1 to 64 letters, digits, "_", "-" or "."',
+  cookiePath: 'expected a path starting with "/" without ";" or spaces',
+  cookieDomain: 'expected a domain name such as "example.com"',
+  cookieSameSite: 'expected "lax", "strict" or "none"',
+  cookieSecure: 'expected true or false (and true when sameSite is "none", which browsers require)',
+  cookieTrustedOrigins: 'expected a list of origins such as ["https://app.example.com"] (scheme, host and port; no path)',
+  legacyNeedsChecksum: 'expected true while tokenChecksum is false (no token would be well-formed)',
 } as const;
 
 /** The `DurinConfigError` for an invalid field, with `field` and `problem` set for code that matches them. */
@@ -152,6 +176,8 @@ export const CLI_ERRORS = {
   noUserKey: (table: string, key: string) => `table "${table}" has no column "${key}"; pass --user-key NAME`,
   noClient: (name: string) => `no client named "${name}"`,
   migrationFailed: (name: string, reason: string) => `migration ${name} failed: ${reason}`,
+  redisNeedsIoredis: () =>
+    'REDIS_URL is set, so the revocation is published to your servers through Redis: install ioredis (npm install ioredis)',
   unexpected: (reason: string) => `unexpected error: ${reason}`,
   // --app and durin.config.*: the CLI loads the app's durin object.
   missingAppValue: () => 'option "--app" needs a path, e.g. --app ./src/durin.ts',
@@ -179,6 +205,8 @@ interface DjangoCounts {
 export const CLI_OUTPUT = {
   clientCreated: (name: string) => `Client ${name} created!`,
   clientDeleted: (name: string, tokens: number) => `Client ${name} deleted; ${plural(tokens, 'token')} revoked.`,
+  noCacheBus: (timeout: string) =>
+    `Note: no cache bus (neither an --app durin with a cacheBus nor REDIS_URL), so running servers may keep accepting these tokens from their cache for up to tokenCacheTimeout (${timeout}).`,
   noClients: () => 'No clients. Create one with "trpc-durin create-client NAME".',
   expiredRemoved: (count: number) => `Removed ${plural(count, 'expired token')}.`,
   migrationApplied: (name: string) => `Applied ${name}.`,

@@ -12,6 +12,7 @@ import {
 import { RATE_FORM, parseRate, type DurinThrottleRate } from './rate.js';
 import { compileTrustProxy, type DurinTrustProxySetting } from './trustProxy.js';
 import { parseLookupTimeout } from './duration.js';
+import { resolveCookieSetting, type DurinCookieSetting, type ResolvedDurinCookie } from './cookie.js';
 
 /**
  * durin's REST_DURIN, camelCased. One strict zod schema whose defaults are the README's settings table;
@@ -79,11 +80,24 @@ const schema = z.strictObject({
   loginThrottleRate: rateOrNull.default(parseRate('10/m')),
   trustProxy: custom(compileTrustProxy, EXPECTED.trustProxy).default(false),
   lookupTimeout: custom(parseLookupTimeout, EXPECTED.lookupTimeout(DURATION_FORMS)).default(5000),
+  writeTimeout: custom(parseLookupTimeout, EXPECTED.lookupTimeout(DURATION_FORMS)).default(5000),
+  usernameField: custom((v) => (typeof v === 'string' && /^\w{1,64}$/.test(v) ? v : null), EXPECTED.usernameField).default('username'),
   // session metadata and sliding renewal.
   lastUsedUpdateInterval: durationOrNull.default(300),
   renewOnUse: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(false),
   renewOnUseInterval: duration.default(60),
   maxTokenLifetime: durationOrNull.default(null),
+  // Checked field by field after the schema (resolveCookieSetting), so an error names e.g. "cookie.sameSite".
+  cookie: z.unknown().default(null),
+  // API keys, abilities and the checksummed token format.
+  tokenChecksum: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(true),
+  acceptLegacyTokens: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(true),
+  invalidTokenThrottleRate: rateOrNull.default(null),
+  apiKeysPerUser: custom((v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : null), EXPECTED.positiveInteger).default(
+    50,
+  ),
+  apiKeyMaxLifetime: durationOrNull.default(365 * 86_400),
+  closeRefusedWebSockets: custom((v) => (typeof v === 'boolean' ? v : null), EXPECTED.boolean).default(true),
 });
 
 /**
@@ -124,6 +138,17 @@ export type DurinSettings = {
    */
   lookupTimeout?: number | string | undefined;
   /**
+   * Longest wait for one of durin's writes (login, refresh, logout, revocations, sessions, API
+   * access); past it the write is rolled back and the request fails as BACKEND_FAILED (a 500).
+   * Same forms as `lookupTimeout`. @default "5s"
+   */
+  writeTimeout?: number | string | undefined;
+  /**
+   * The user model's attribute `authenticateUser` finds names in: the login throttle counts every
+   * spelling its column's collation equates as one name. @default "username"
+   */
+  usernameField?: string | undefined;
+  /**
    * How often a token's `lastUsedAt`, `lastIp` and `userAgent` may be written (off the response
    * path, at most once per interval per token); null records nothing. @default "5m"
    */
@@ -134,10 +159,74 @@ export type DurinSettings = {
   renewOnUseInterval?: number | string | undefined;
   /** When set, neither `refresh` nor `renewOnUse` moves an expiry past `created` + this. @default null */
   maxTokenLifetime?: number | string | null | undefined;
+  /**
+   * Cookie sessions for browser apps: `login({ transport: 'cookie' })` sets the token in an
+   * HttpOnly cookie, and requests without `Authorization` are authenticated by it (writes and
+   * WebSockets only from a trusted origin). null = off. @default null
+   * @see README "Browser apps: cookie sessions"
+   */
+  cookie?: DurinCookieSetting | null | undefined;
+  /**
+   * New tokens end with an 8-character lowercase hex CRC-32 of what precedes them, so a scanner can
+   * recognize them and a mistyped or forged token is refused without a database query. @default true
+   */
+  tokenChecksum?: boolean | undefined;
+  /**
+   * Tokens without a checksum (issued before `tokenChecksum`, or imported from Django) are still
+   * looked up; `false` refuses every token that is not well-formed, without a query. @default true
+   */
+  acceptLegacyTokens?: boolean | undefined;
+  /**
+   * Per client IP: once this many requests carried an invalid token within the window, the next one
+   * whose token is not cached as valid answers 429 before any query, e.g. "30/m"; null = off. @default null
+   */
+  invalidTokenThrottleRate?: string | null | undefined;
+  /** Most live API keys (`apiKeys.create`) a user may hold. @default 50 */
+  apiKeysPerUser?: number | undefined;
+  /** Longest `expiresIn` an API key may ask for; null = no cap. @default "365d" */
+  apiKeyMaxLifetime?: number | string | null | undefined;
+  /**
+   * A WebSocket connection whose token is refused (invalid, expired, revoked, inactive user, a
+   * malformed `authorization`) is closed (code 4401) right after its refused operation is answered;
+   * false keeps it open. Anonymous connections and backend failures never close it. @default true
+   */
+  closeRefusedWebSockets?: boolean | undefined;
 };
 
 /** Settings after defaults and parsing: no `undefined`, durations in seconds, rates parsed. */
-export type ResolvedDurinSettings = Readonly<z.output<typeof schema>>;
+export type ResolvedDurinSettings = Readonly<Omit<z.output<typeof schema>, 'cookie'> & { cookie: ResolvedDurinCookie | null }>;
+
+/** Edit distance between two names (insertions, deletions, substitutions), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The known setting an unknown name most likely meant: the same up to case, else one that ends with
+ * it ("tokenTTL" for defaultTokenTtl, a client's field name), else one a typo or two away.
+ */
+function closestSetting(name: string): string | undefined {
+  const known = Object.keys(schema.shape);
+  const lower = name.toLowerCase();
+  const sameCase = known.find((key) => key.toLowerCase() === lower);
+  if (sameCase) return sameCase;
+  const ending = lower.length >= 4 ? known.find((key) => key.toLowerCase().endsWith(lower)) : undefined;
+  if (ending) return ending;
+  let best: { key: string; distance: number } | undefined;
+  for (const key of known) {
+    const distance = editDistance(name.toLowerCase(), key.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { key, distance };
+  }
+  return best?.key;
+}
 
 /** Validates and resolves settings; throws a `DurinConfigError` naming the first bad setting. */
 export function resolveSettings(settings: DurinSettings = {}): ResolvedDurinSettings {
@@ -148,11 +237,17 @@ export function resolveSettings(settings: DurinSettings = {}): ResolvedDurinSett
   if (!result.success) {
     const issue = result.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      throw new DurinConfigError(DURIN_CONFIG_MESSAGES.unknownSetting(String(issue.keys[0])), { field: String(issue.keys[0]) });
+      const name = String(issue.keys[0]);
+      throw new DurinConfigError(DURIN_CONFIG_MESSAGES.unknownSetting(name, closestSetting(name)), { field: name });
     }
     const name = String(issue.path[0]);
     const got = (settings as Record<string, unknown>)[name];
     throw invalidConfig('setting', name, DURIN_CONFIG_PROBLEMS.got(issue.message, describeValue(got)));
   }
-  return Object.freeze(result.data);
+  const resolved = result.data;
+  // Without checksums nothing new would be well-formed: refusing every other token would lock everyone out.
+  if (!resolved.acceptLegacyTokens && !resolved.tokenChecksum) {
+    throw invalidConfig('setting', 'acceptLegacyTokens', DURIN_CONFIG_PROBLEMS.got(EXPECTED.legacyNeedsChecksum, 'false'));
+  }
+  return Object.freeze({ ...resolved, cookie: resolveCookieSetting(resolved.cookie) });
 }

@@ -5,23 +5,26 @@ import type { DurinClient, DurinModels } from '../models/types.js';
 import { RATE_FORM, parseRate } from '../config/rate.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import type { TokenLifecycle } from './tokens.js';
+import { parseAbilities, type AbilityVocabulary } from './abilities.js';
 
 /**
  * `durin.clients`: the API clients (web, mobile, cli, api...), each with its token TTL and rate.
  * Input is validated here, so the router, the CLI and app code get the same messages.
  */
 
-export interface DurinCreateClientInput {
+export interface DurinCreateClientInput<TAbility extends string = string> {
   /** Unique, 1 to 64 characters. */
   name: string;
   /** Lifetime of the client's tokens: seconds or "14d". @default settings.defaultTokenTtl */
   tokenTtl?: number | string | undefined;
   /** Throttle rate such as "100/h"; empty or null for the default rate. */
   throttleRate?: string | null | undefined;
+  /** The abilities every token of this client gets; null or omitted = every ability. @default null */
+  abilities?: readonly TAbility[] | null | undefined;
 }
 
-export interface DurinClients {
-  create(input: DurinCreateClientInput): Promise<DurinClient>;
+export interface DurinClients<TAbility extends string = string> {
+  create(input: DurinCreateClientInput<TAbility>): Promise<DurinClient>;
   get(name: string): Promise<DurinClient | null>;
   /** Every client, by name. */
   list(): Promise<DurinClient[]>;
@@ -32,7 +35,7 @@ export interface DurinClients {
 const NAME_PATTERN = /^\S(?:.{0,62}\S)?$/u;
 
 /** Validates a client's fields; throws a `DurinConfigError` naming the field. */
-export function validateClientInput(input: DurinCreateClientInput, defaultTtl: number) {
+export function validateClientInput(input: DurinCreateClientInput, defaultTtl: number, vocabulary: AbilityVocabulary = null) {
   const { name } = input;
   if (typeof name !== 'string' || name.length === 0) {
     throw invalidConfig('client', 'name', DURIN_CONFIG_PROBLEMS.clientNameBlank);
@@ -49,14 +52,23 @@ export function validateClientInput(input: DurinCreateClientInput, defaultTtl: n
   if (rawRate !== '' && rate === null) {
     throw invalidConfig('client', 'throttleRate', DURIN_CONFIG_PROBLEMS.rateGot(RATE_FORM, JSON.stringify(rawRate)));
   }
-  return { name, tokenTtl, throttleRate: rate?.text ?? '' };
+  const abilities = parseAbilities(input.abilities, vocabulary, { subject: 'client', field: 'abilities' });
+  return { name, tokenTtl, throttleRate: rate?.text ?? '', abilities };
 }
 
-export function createClients<TUser>(models: DurinModels, settings: ResolvedDurinSettings, tokens: TokenLifecycle<TUser>): DurinClients {
+/** What `durin.clients` works with besides the models and settings. */
+export interface ClientDeps<TUser> {
+  readonly tokens: TokenLifecycle<TUser>;
+  /** The app's declared abilities (`createDurin({ abilities })`), or null. */
+  readonly vocabulary?: AbilityVocabulary;
+}
+
+export function createClients<TUser>(models: DurinModels, settings: ResolvedDurinSettings, deps: ClientDeps<TUser>): DurinClients {
   const { Client, AuthToken } = models;
+  const { tokens, vocabulary = null } = deps;
   return {
     async create(input) {
-      const values = validateClientInput(input, settings.defaultTokenTtl);
+      const values = validateClientInput(input, settings.defaultTokenTtl, vocabulary);
       try {
         return await Client.create(values);
       } catch (error) {

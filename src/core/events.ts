@@ -11,7 +11,15 @@ import type { DurinAuthToken } from '../models/types.js';
 
 /** Why tokens were revoked, as `tokenRevoked` reports it. */
 export type DurinRevokeReason =
-  'logout' | 'logoutAll' | 'sessionRevoked' | 'apiAccessRevoked' | 'rotated' | 'removeExpired' | 'clientDeleted' | 'revoked';
+  | 'logout'
+  | 'logoutAll'
+  | 'sessionRevoked'
+  | 'apiAccessRevoked'
+  | 'apiKeyRevoked'
+  | 'rotated'
+  | 'removeExpired'
+  | 'clientDeleted'
+  | 'revoked';
 
 export interface DurinEventMap<TUser = unknown> {
   /** A token was issued: a first login on a client, a rotation, `tokens.issue`, `apiAccess.create`. */

@@ -11,6 +11,14 @@ export interface RequestFacts {
   readonly setHeader: (name: string, value: string) => void;
   /** The `User-Agent` header, cut to `USER_AGENT_MAX_LENGTH` characters, or `null`. */
   readonly userAgent: string | null;
+  /** Adds a response header without replacing one of the same name (`Set-Cookie` may be sent twice). */
+  readonly appendHeader: (name: string, value: string) => void;
+  /** Any request header (the first, when repeated), read only when asked: cookie sessions need a few. */
+  readonly header: (name: string) => string | undefined;
+  /** The request's method ("GET", "POST"...), or `undefined` when the adapter does not say. */
+  readonly method: string | undefined;
+  /** The origin the request was addressed to (scheme + `Host`), or `undefined` when unknown. */
+  readonly ownOrigin: () => string | undefined;
 }
 
 /** The `user_agent` column's width: longer headers are truncated. */

@@ -1,6 +1,7 @@
-import { UniqueConstraintError } from 'sequelize';
+import { UniqueConstraintError, type Transaction } from 'sequelize';
 import { DURIN_INTERNAL_MESSAGES } from '../errors.js';
 import type { DurinAuthToken, DurinAuthTokenModel } from '../models/types.js';
+import type { WriteGuard } from './writeGuard.js';
 
 /**
  * The write behind `tokens.issue` (one row per (user, client), rotated atomically).
@@ -37,7 +38,7 @@ export class DurinRotationError extends Error {
   override readonly name = 'DurinRotationError';
 }
 
-export function createTokenWriter(AuthToken: DurinAuthTokenModel) {
+export function createTokenWriter(AuthToken: DurinAuthTokenModel, guard: WriteGuard) {
   const queues = new Map<string, Promise<unknown>>();
 
   /** Runs `task` after every earlier task of the same key has settled. */
@@ -54,12 +55,13 @@ export function createTokenWriter(AuthToken: DurinAuthTokenModel) {
     return run;
   }
 
-  async function attempt(row: TokenRow): Promise<WrittenToken | null> {
+  async function attempt(row: TokenRow, transaction: Transaction): Promise<WrittenToken | null> {
     const { ownerId, clientId, tokenHash, created, expiry, metadata = {} } = row;
-    const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId } });
+    // The session slot only: API keys on the same client are never rotated by a login.
+    const existing = await AuthToken.findOne({ where: { userId: ownerId, clientId, sessionSlot: true }, transaction });
     if (!existing) {
       try {
-        const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry, ...metadata });
+        const inserted = await AuthToken.create({ tokenHash, userId: ownerId, clientId, created, expiry, ...metadata }, { transaction });
         return { auth: inserted, replaced: null };
       } catch (error) {
         // Another process inserted the (user, client) row first: rotate it on the next round.
@@ -72,21 +74,24 @@ export function createTokenWriter(AuthToken: DurinAuthTokenModel) {
     // old one's name and last use go with its secret.
     const [count] = await AuthToken.update(
       { tokenHash, expiry, ...metadata },
-      { where: { id: existing.id, tokenHash: existing.tokenHash } },
+      { where: { id: existing.id, tokenHash: existing.tokenHash }, transaction },
     );
     if (count !== 1) return null;
     const auth = AuthToken.build({ ...existing.get({ plain: true }), tokenHash, expiry, ...metadata }, { isNewRecord: false, raw: true });
     return { auth, replaced: existing.tokenHash };
   }
 
+  // Each round is one transaction (retried on a deadlock); all rounds together are bounded by writeTimeout.
   return function writeToken(row: TokenRow): Promise<WrittenToken> {
-    return serialized(`${String(row.ownerId)}\u0000${row.clientId}`, async () => {
-      for (let round = 1; ; round++) {
-        const written = await attempt(row);
-        if (written) return written;
-        if (round >= MAX_ATTEMPTS) throw new DurinRotationError(DURIN_INTERNAL_MESSAGES.rotationContended);
-        await pause(round);
-      }
-    });
+    return guard.bounded((transact) =>
+      serialized(`${String(row.ownerId)}\u0000${row.clientId}`, async () => {
+        for (let round = 1; ; round++) {
+          const written = await transact((transaction) => attempt(row, transaction));
+          if (written) return written;
+          if (round >= MAX_ATTEMPTS) throw new DurinRotationError(DURIN_INTERNAL_MESSAGES.rotationContended);
+          await pause(round);
+        }
+      }),
+    );
   };
 }

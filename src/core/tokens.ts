@@ -1,17 +1,20 @@
 import { Op, type WhereOptions } from 'sequelize';
 import { findClientByName } from './clientName.js';
 import { generateToken, hashToken } from './crypto.js';
+import { tokenStart } from './tokenFormat.js';
 import { DURATION_FORMS, parseDuration } from '../config/duration.js';
 import { durinError } from '../errors.js';
 import { DURIN_CONFIG_PROBLEMS, invalidConfig } from '../config/messages.js';
 import type { DurinEvents, DurinRevokeReason } from './events.js';
 import type { TokenLiveness } from './liveness.js';
-import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels, SessionMetadataKey } from '../models/types.js';
+import type { DurinAuthToken, DurinAuthTokenAttributes, DurinClient, DurinModels } from '../models/types.js';
 import { renewalExpiry } from './lifetime.js';
 import { createTokenWriter } from './rotation.js';
 import { sessionView, type DurinSession, type DurinSessionRevocation } from './sessions.js';
+import { createWriteGuard } from './writeGuard.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { addSeconds, now } from './time.js';
+import type { DurinTelemetry } from './telemetry.js';
 
 /**
  * The one writer of token rows: issuing, renewing, recording use, expiring and revoking, each
@@ -73,6 +76,24 @@ export interface TokenLifecycle<TUser> {
   revokeOthers(auth: DurinAuthToken<TUser>): Promise<number>;
   /** The user's token on one client (their API key on the API-access client), or null. */
   findOnClient(userId: unknown, client: DurinClient): Promise<DurinAuthToken<TUser> | null>;
+  /**
+   * Issues a named API key: a new row every time (many per user and client), never rotated by a
+   * login, holding no session slot.
+   */
+  issueKey(user: TUser, client: DurinClient, options: IssueKeyOptions): Promise<DurinIssuedToken<TUser>>;
+  /**
+   * Renames a key or changes its abilities. Cached lookups of it are evicted in every process (the
+   * liveness hub and the bus carry it), so narrowed abilities hold at once; `false` if it is gone.
+   */
+  updateKey(auth: DurinAuthToken<TUser>, changes: { name?: string; abilities?: readonly string[] | null }): Promise<boolean>;
+}
+
+/** `tokens.issueKey`'s options: already checked by the caller. */
+export interface IssueKeyOptions {
+  readonly name: string;
+  readonly abilities: readonly string[] | null;
+  /** Seconds until it expires. */
+  readonly ttl: number;
 }
 
 /** The columns a verified use may change: its usage record, and the expiry under `renewOnUse`. */
@@ -95,6 +116,8 @@ export interface TokenDeps<TUser> {
   /** Where every revocation and renewal is reported: the cache, the streams and the bus listen there. */
   readonly liveness: TokenLiveness;
   readonly userId: (user: TUser) => unknown;
+  /** Where issued and revoked tokens are counted; null when the app passed no `telemetry`. */
+  readonly telemetry?: DurinTelemetry | null;
 }
 
 const REVOKE_BATCH = 500;
@@ -102,7 +125,10 @@ const REVOKE_BATCH = 500;
 export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUser> {
   const { models, settings, events, liveness, userId } = deps;
   const { AuthToken, Client } = models;
-  const writeToken = createTokenWriter(AuthToken);
+  const telemetry = deps.telemetry ?? null;
+  // Every write below is one transaction within writeTimeout, retried on a deadlock.
+  const guard = createWriteGuard(AuthToken.sequelize!, settings.writeTimeout);
+  const writeToken = createTokenWriter(AuthToken, guard);
 
   // `auth.sessions.watch` re-reads a user's sessions on this, in every process (the bus carries it).
   const userChanged = (ids: readonly unknown[]) => {
@@ -120,18 +146,26 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
   };
 
   async function revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number> {
-    const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash', 'userId'], raw: true })) as unknown as Array<
-      Pick<DurinAuthTokenAttributes, 'tokenHash' | 'userId'>
-    >;
+    // One transaction: a revocation of many rows applies whole or not at all.
+    const batches = await guard.transaction(async (transaction) => {
+      const rows = (await AuthToken.findAll({ where, attributes: ['tokenHash', 'userId'], raw: true, transaction })) as unknown as Array<
+        Pick<DurinAuthTokenAttributes, 'tokenHash' | 'userId'>
+      >;
+      const done: Array<{ rows: typeof rows; removed: number }> = [];
+      for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
+        const batch = rows.slice(i, i + REVOKE_BATCH);
+        const removed = await AuthToken.destroy({ where: { tokenHash: batch.map((row) => row.tokenHash) }, transaction });
+        done.push({ rows: batch, removed });
+      }
+      return done;
+    });
     let removed = 0;
-    for (let i = 0; i < rows.length; i += REVOKE_BATCH) {
-      const batch = rows.slice(i, i + REVOKE_BATCH);
-      const hashes = batch.map((row) => row.tokenHash);
-      removed += await AuthToken.destroy({ where: { tokenHash: hashes } });
+    for (const batch of batches) {
+      removed += batch.removed;
       forget(
-        hashes,
+        batch.rows.map((row) => row.tokenHash),
         reason,
-        batch.map((row) => row.userId),
+        batch.rows.map((row) => row.userId),
       );
     }
     return removed;
@@ -141,6 +175,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
     if (tokenHashes.length === 0) return;
     liveness.publish({ type: 'revoked', tokenHashes });
     events.emit('tokenRevoked', { tokenHashes, reason });
+    telemetry?.tokensRevoked({ reason, count: tokenHashes.length });
     userChanged(userIds);
   };
 
@@ -168,7 +203,7 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
       const client = await resolveClient(clientOrName);
       const ttl = options.ttl === undefined ? Number(client.tokenTtl) : parseDuration(options.ttl);
       if (ttl === null) throw invalidConfig('option', 'ttl', DURIN_CONFIG_PROBLEMS.duration(DURATION_FORMS));
-      const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength);
+      const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength, settings.tokenChecksum);
       const at = now();
       const written = await writeToken({
         ownerId: userId(user),
@@ -176,12 +211,16 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
         tokenHash: hashToken(token),
         created: new Date(at),
         expiry: addSeconds(at, ttl),
-        metadata: sessionMetadata(options, at),
+        // A session gets its client's default abilities (null = every ability).
+        metadata: { ...sessionMetadata(options, at), abilities: client.abilities ?? null },
       });
       const auth = written.auth as DurinAuthToken<TUser>;
       if (written.replaced) forget([written.replaced], 'rotated');
       withRelations(auth, client, user);
       events.emit('tokenCreated', { auth, user });
+      // The apiAccess key holds its client's one session slot, but an operator counts it as a key.
+      const kind = auth.kind === 'apiKey' || client.name === settings.apiAccessClientName ? 'apiKey' : 'session';
+      telemetry?.tokensIssued({ client: client.name, kind });
       userChanged([auth.userId]);
       return { token, auth };
     },
@@ -194,10 +233,13 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
         maxTokenLifetime: settings.maxTokenLifetime,
       });
       const where = { id: auth.id, tokenHash: auth.tokenHash };
-      const [count] = await AuthToken.update({ expiry: newExpiry }, { where });
-      // MySQL reports changed rows, not matched ones: two renewals in one millisecond write the same
-      // expiry and the second counts 0. Only then, ask whether the row is still there.
-      if (count !== 1 && (count !== 0 || (await AuthToken.count({ where })) !== 1)) return null;
+      const stillThere = await guard.transaction(async (transaction) => {
+        const [count] = await AuthToken.update({ expiry: newExpiry }, { where, transaction });
+        // MySQL reports changed rows, not matched ones: two renewals in one millisecond write the same
+        // expiry and the second counts 0. Only then, ask whether the row is still there.
+        return count === 1 || (count === 0 && (await AuthToken.count({ where, transaction })) === 1);
+      });
+      if (!stillThere) return null;
       auth.setDataValue('expiry', newExpiry);
       renewed(auth, newExpiry);
       return newExpiry;
@@ -219,6 +261,44 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
 
     forget,
 
+    async issueKey(user, client, options) {
+      const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength, settings.tokenChecksum);
+      const at = now();
+      const auth = (await AuthToken.create({
+        tokenHash: hashToken(token),
+        userId: userId(user),
+        clientId: client.id,
+        created: new Date(at),
+        expiry: addSeconds(at, options.ttl),
+        name: options.name,
+        abilities: options.abilities,
+        kind: 'apiKey',
+        sessionSlot: null,
+        start: tokenStart(token, settings.tokenPrefix),
+      })) as DurinAuthToken<TUser>;
+      withRelations(auth, client, user);
+      events.emit('tokenCreated', { auth, user });
+      telemetry?.tokensIssued({ client: client.name, kind: 'apiKey' });
+      userChanged([auth.userId]);
+      return { token, auth };
+    },
+
+    async updateKey(auth, changes) {
+      const values: Partial<DurinAuthTokenAttributes> = {};
+      if (changes.name !== undefined) values.name = changes.name;
+      if (changes.abilities !== undefined) values.abilities = changes.abilities;
+      const where = { id: auth.id, tokenHash: auth.tokenHash };
+      const [count] = await AuthToken.update(values, { where });
+      // MySQL counts changed rows: an update to the same values counts 0.
+      if (count !== 1 && (count !== 0 || (await AuthToken.count({ where })) !== 1)) return false;
+      for (const [key, value] of Object.entries(values)) auth.setDataValue(key as keyof DurinAuthTokenAttributes, value as never);
+      // Cached lookups hold the old abilities: the hub evicts them here and the bus in every other
+      // process. Its 'renewed' (same expiry) means "re-read this row", which is all a change needs.
+      liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: auth.expiry.getTime() });
+      userChanged([auth.userId]);
+      return true;
+    },
+
     async expire(auth) {
       const { tokenHash } = auth;
       // 0 removed: a concurrent request expired it first (and reported it), or it was rotated.
@@ -238,7 +318,8 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
     },
 
     async listSessions(auth) {
-      const where: WhereOptions = { userId: auth.userId };
+      // Named API keys are listed by apiKeys.list, never as sessions.
+      const where: WhereOptions = { userId: auth.userId, kind: 'session' };
       if (hiddenClient) Object.assign(where, { '$client.name$': { [Op.ne]: hiddenClient } });
       const rows = (await AuthToken.findAll({
         where,
@@ -257,7 +338,8 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
     },
 
     async revokeOthers(auth) {
-      const where: WhereOptions<DurinAuthTokenAttributes> = { userId: auth.userId, id: { [Op.ne]: auth.id } };
+      // Named API keys are not sessions: they stay (apiKeys.revoke or logoutAll removes them).
+      const where: WhereOptions<DurinAuthTokenAttributes> = { userId: auth.userId, kind: 'session', id: { [Op.ne]: auth.id } };
       if (hiddenClient) {
         const hidden = await Client.findOne({ where: { name: hiddenClient }, attributes: ['id'] });
         if (hidden) Object.assign(where, { clientId: { [Op.ne]: hidden.id } });
@@ -266,14 +348,17 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
     },
 
     async findOnClient(owner, client) {
-      return (await AuthToken.findOne({ where: { userId: owner, clientId: client.id } })) as DurinAuthToken<TUser> | null;
+      // The client's session slot: durin's one key per user. Named API keys on the same client are not it.
+      return (await AuthToken.findOne({
+        where: { userId: owner, clientId: client.id, sessionSlot: true },
+      })) as DurinAuthToken<TUser> | null;
     },
   };
   return tokens;
 }
 
 /** The session-metadata values of a token row. */
-type SessionMetadata = Pick<DurinAuthTokenAttributes, SessionMetadataKey>;
+type SessionMetadata = Pick<DurinAuthTokenAttributes, 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent'>;
 
 /** The session-metadata columns of a newly issued (or rotated) token. */
 function sessionMetadata(options: DurinIssueOptions, at: number): SessionMetadata {

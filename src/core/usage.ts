@@ -20,8 +20,11 @@ import type { TokenLifecycle, DurinUseValues } from './tokens.js';
  */
 
 export interface UsageRecorder<TUser> {
-  /** Decides whether a write is due for this verified use and schedules it; never throws, never waits. */
-  record(auth: DurinAuthToken<TUser>, facts: RequestFacts): void;
+  /**
+   * Decides whether a write is due for this verified use and schedules it; never throws, never
+   * waits. Returns the new expiry when it scheduled a renewal (a session cookie follows it), else null.
+   */
+  record(auth: DurinAuthToken<TUser>, facts: RequestFacts): Date | null;
   /** Waits for the writes in flight and schedules no more (`durin.close()`). */
   close(): Promise<void>;
 }
@@ -88,13 +91,13 @@ export function createUsageRecorder<TUser>(deps: UsageDeps<TUser>): UsageRecorde
 
   return {
     record(auth, facts) {
-      if (closed) return;
+      if (closed) return null;
       const slot = slots.get(auth.tokenHash);
-      if (slot?.writing) return;
+      if (slot?.writing) return null;
       const at = now();
       const usage = usageDue(auth, slot, at);
       const expiry = renewalDue(auth, slot, at);
-      if (!usage && !expiry) return;
+      if (!usage && !expiry) return null;
 
       const next: Slot = slot ?? { usageAt: NEVER, renewAt: NEVER, writing: false };
       next.writing = true;
@@ -119,6 +122,7 @@ export function createUsageRecorder<TUser>(deps: UsageDeps<TUser>): UsageRecorde
       });
       inFlight.add(done);
       void done.finally(() => inFlight.delete(done));
+      return expiry;
     },
     async close() {
       closed = true;

@@ -20,4 +20,6 @@ export type Verification<TUser> =
 export interface DurinFailure {
   readonly error: DurinErrorId;
   readonly cause?: unknown;
+  /** THROTTLED (too many invalid tokens from this IP): seconds until a token is looked up again. */
+  readonly retryAfter?: number;
 }

@@ -2,6 +2,7 @@ import { DataTypes, type DataType } from 'sequelize';
 import { DURIN_CONFIG_MESSAGES, DURIN_CONFIG_PROBLEMS, DurinConfigError, invalidConfig } from '../config/messages.js';
 import { initialMigration, type DurinMigration, type DurinUserReference } from './0001_initial.js';
 import { sessionMetadataMigration } from './0002_session_metadata.js';
+import { apiKeysMigration } from './0003_api_keys.js';
 
 /**
  * durin's tables (durin_client, durin_authtoken) as versioned migrations, for umzug or sequelize-cli. Nothing here
@@ -73,7 +74,7 @@ export function createDurinMigrations(options: DurinMigrationOptions = {}): Duri
   };
   // The one list of durin's migrations: umzug, the sequelize-cli wrappers, `trpc-durin migrate`
   // and the Django importer all read it, so a new migration is added here and nowhere else.
-  return [initialMigration(user), sessionMetadataMigration];
+  return [initialMigration(user), sessionMetadataMigration, apiKeysMigration];
 }
 
 /** One of durin's migrations by name (for sequelize-cli wrappers); throws when there is none. */

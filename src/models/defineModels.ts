@@ -36,13 +36,19 @@ export function defineModels(sequelize: Sequelize, userModel: ModelStatic<Sequel
 
     @Column({ type: DataType.STRING(64), allowNull: false, defaultValue: '', field: 'throttle_rate' })
     throttleRate!: string;
+
+    // Migration durin_0003_api_keys: the abilities every token of this client gets (null = all).
+    @Column({ type: DataType.JSON, allowNull: true })
+    abilities!: readonly string[] | null;
   }
 
   @Table({
     tableName: AUTH_TOKEN_TABLE,
     modelName: AUTH_TOKEN_MODEL_NAME,
     timestamps: false,
-    indexes: [{ name: 'durin_authtoken_user_client_unique', unique: true, fields: ['user_id', 'client_id'] }],
+    // A session holds the slot (true): one per (user, client). An API key holds NULL, and NULLs
+    // never collide in a unique index, so a user may hold many keys on one client.
+    indexes: [{ name: 'durin_authtoken_user_client_session_unique', unique: true, fields: ['user_id', 'client_id', 'session_slot'] }],
   })
   class AuthToken extends Model {
     @Column({ type: DataType.BIGINT, primaryKey: true, autoIncrement: true })
@@ -70,6 +76,19 @@ export function defineModels(sequelize: Sequelize, userModel: ModelStatic<Sequel
     @Column({ type: DataType.STRING(255), allowNull: true, field: 'user_agent' })
     userAgent!: string | null;
 
+    // Migration durin_0003_api_keys: abilities (null = all), what kind of token, its session slot, its start.
+    @Column({ type: DataType.JSON, allowNull: true })
+    abilities!: readonly string[] | null;
+
+    @Column({ type: DataType.STRING(16), allowNull: false, defaultValue: 'session' })
+    kind!: 'session' | 'apiKey';
+
+    @Column({ type: DataType.BOOLEAN, allowNull: true, defaultValue: true, field: 'session_slot' })
+    sessionSlot!: boolean | null;
+
+    @Column({ type: DataType.STRING(8), allowNull: true })
+    start!: string | null;
+
     // user_id and client_id come from the associations below.
     userId!: unknown;
     clientId!: number;
@@ -91,9 +110,9 @@ export function defineModels(sequelize: Sequelize, userModel: ModelStatic<Sequel
     onUpdate: 'CASCADE',
   });
 
-  // 0002 adds its columns after user_id and client_id (ALTER TABLE ... ADD appends): the model
-  // lists them last too, so that sync() creates the very table the migrations leave behind.
-  moveAttributesLast(AuthToken, SESSION_METADATA_ATTRIBUTES);
+  // 0002 and 0003 add their columns after user_id and client_id (ALTER TABLE ... ADD appends): the
+  // model lists them last too, so that sync() creates the very table the migrations leave behind.
+  moveAttributesLast(AuthToken, [...SESSION_METADATA_ATTRIBUTES, ...API_KEY_ATTRIBUTES]);
 
   return {
     Client: Client as unknown as DurinClientModel,
@@ -103,6 +122,8 @@ export function defineModels(sequelize: Sequelize, userModel: ModelStatic<Sequel
 
 /** The attributes migration 0002 adds, in its order. */
 const SESSION_METADATA_ATTRIBUTES = ['name', 'lastUsedAt', 'lastIp', 'userAgent'] as const;
+/** The attributes migration 0003 adds to `durin_authtoken`, in its order. */
+const API_KEY_ATTRIBUTES = ['abilities', 'kind', 'sessionSlot', 'start'] as const;
 
 function moveAttributesLast(model: ModelStatic<SequelizeModel>, names: readonly string[]): void {
   const raw = (model as unknown as { rawAttributes: Record<string, unknown> }).rawAttributes;

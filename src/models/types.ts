@@ -13,10 +13,15 @@ export interface DurinClientAttributes {
   tokenTtl: number;
   /** The client's throttle rate ("100/h"), or "" for the default. Column `throttle_rate`. */
   throttleRate: string;
+  /** The abilities every token of this client gets; `null` = every ability. */
+  abilities: readonly string[] | null;
 }
 
-export type DurinClientCreationAttributes = Omit<DurinClientAttributes, 'id' | 'throttleRate'> &
-  Partial<Pick<DurinClientAttributes, 'id' | 'throttleRate'>>;
+export type DurinClientCreationAttributes = Omit<DurinClientAttributes, 'id' | 'throttleRate' | 'abilities'> &
+  Partial<Pick<DurinClientAttributes, 'id' | 'throttleRate' | 'abilities'>>;
+
+/** What a token is: a login session (one per user and client, rotated on login) or a named API key. */
+export type DurinTokenKind = 'session' | 'apiKey';
 
 /** A row of `durin_client`. */
 export interface DurinClient extends Model<DurinClientAttributes, DurinClientCreationAttributes>, DurinClientAttributes {}
@@ -39,10 +44,18 @@ export interface DurinAuthTokenAttributes {
   lastIp: string | null;
   /** The User-Agent of that use, cut to 255 characters. Column `user_agent`. */
   userAgent: string | null;
+  /** What this token may do: `null` = every ability; `"*"` in the list = every ability too. */
+  abilities: readonly string[] | null;
+  /** `'session'` (login, `tokens.issue`) or `'apiKey'` (`apiKeys.create`, `create-api-key`). */
+  kind: DurinTokenKind;
+  /** `true` for a session (one per user and client), `null` for an API key. Column `session_slot`. */
+  sessionSlot: boolean | null;
+  /** An API key's first 8 characters after the prefix, to tell keys apart; `null` for sessions. */
+  start: string | null;
 }
 
-/** The session-metadata attributes: optional when a row is created. */
-export type SessionMetadataKey = 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent';
+/** The columns with defaults or metadata: optional when a row is created. */
+export type SessionMetadataKey = 'name' | 'lastUsedAt' | 'lastIp' | 'userAgent' | 'abilities' | 'kind' | 'sessionSlot' | 'start';
 
 export type DurinAuthTokenCreationAttributes = Omit<DurinAuthTokenAttributes, 'id' | SessionMetadataKey> & {
   id?: number;

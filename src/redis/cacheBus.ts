@@ -69,6 +69,8 @@ export function redisCacheBus(redis: Redis | Cluster, options: DurinRedisCacheBu
   let timer: NodeJS.Timeout | null = null;
   /** Cluster: the next pick of a master after the subscriber's connection ended, and how many in a row. */
   let reattach: NodeJS.Timeout | null = null;
+  /** Publishes sent and not yet answered: `close()` waits for them, so a short-lived process (the CLI) does not end before its revocation left. */
+  const inFlight = new Set<Promise<unknown>>();
   let attempts = 0;
   let healthy = false;
   let subscribed = false;
@@ -103,7 +105,9 @@ export function redisCacheBus(redis: Redis | Cluster, options: DurinRedisCacheBu
       markDown(error);
     };
     try {
-      redis.publish(channel, encodeEnvelope(id, message)).catch(failed);
+      const sent = redis.publish(channel, encodeEnvelope(id, message)).catch(failed);
+      inFlight.add(sent);
+      void sent.finally(() => inFlight.delete(sent));
     } catch (error) {
       failed(error);
     }
@@ -171,7 +175,11 @@ export function redisCacheBus(redis: Redis | Cluster, options: DurinRedisCacheBu
     subscribe();
   };
 
-  return {
+  // When the app ends its own client (its shutdown, which may forget durin.close()), the bus can
+  // no longer publish: it ends its subscriber too, so that connection does not keep the process alive.
+  const appClientEnded = () => void bus.close();
+
+  const bus: RedisCacheBus = {
     channel,
     get healthy() {
       return healthy;
@@ -187,6 +195,7 @@ export function redisCacheBus(redis: Redis | Cluster, options: DurinRedisCacheBu
       }
       timer = setInterval(ping, pingIntervalMs);
       timer.unref();
+      redis.once('end', appClientEnded);
     },
     publish(message) {
       if (!closed) send(message);
@@ -197,8 +206,11 @@ export function redisCacheBus(redis: Redis | Cluster, options: DurinRedisCacheBu
       healthy = false;
       link = null;
       if (isCluster(redis)) redis.off('ready', attach);
+      redis.off('end', appClientEnded);
       if (timer) clearInterval(timer);
       if (reattach) clearTimeout(reattach);
+      // What this process published reaches the others before it goes, within the command timeout.
+      if (inFlight.size > 0) await withTimeout(Promise.allSettled([...inFlight]), commandTimeoutMs).catch(() => {});
       const subscriber = sub;
       sub = null;
       if (!subscriber || subscriber.status === 'end') return;
@@ -213,6 +225,7 @@ export function redisCacheBus(redis: Redis | Cluster, options: DurinRedisCacheBu
       });
     },
   };
+  return bus;
 }
 
 // The names before every public type carried the `Durin` prefix, kept for one release.

@@ -97,10 +97,15 @@ export type TokenCandidate =
   | { readonly kind: 'failed'; readonly error: DurinErrorId }
   | { readonly kind: 'digest'; readonly tokenHash: string };
 
-/** Parses the header and refuses overlong or non-printable tokens before any query. */
-export function tokenCandidate(header: string | null | undefined, prefix: string): TokenCandidate {
+const REFUSED: TokenCandidate = Object.freeze({ kind: 'failed', error: 'TOKEN_INVALID' });
+
+/**
+ * Parses the header and refuses overlong or non-printable tokens before any query; `screen`
+ * (the token format: a failing checksum, a legacy token when those are refused) may refuse more.
+ */
+export function tokenCandidate(header: string | null | undefined, prefix: string, screen?: (token: string) => boolean): TokenCandidate {
   const parsed = parseAuthorizationHeader(header, prefix);
   if (parsed.kind !== 'token') return parsed;
-  if (!isPlausibleToken(parsed.token)) return { kind: 'failed', error: 'TOKEN_INVALID' };
+  if (!isPlausibleToken(parsed.token) || (screen && !screen(parsed.token))) return REFUSED;
   return { kind: 'digest', tokenHash: hashToken(parsed.token) };
 }

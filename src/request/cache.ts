@@ -3,6 +3,7 @@ import type { Authenticator, Verification, Verified } from './authentication.js'
 import type { DurinErrorId } from '../errors.js';
 import type { TokenLiveness } from '../core/liveness.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
+import type { DurinCacheUse } from '../core/telemetry.js';
 
 /**
  * CachedTokenAuthentication: `memoizee` around the digest check, keyed by the digest.
@@ -22,6 +23,12 @@ export interface DurinCache {
 export interface TokenCache<TUser> extends DurinCache {
   /** The digest check through the cache. */
   verify(tokenHash: string): Promise<Verification<TUser>>;
+  /** Where `verify(tokenHash)` would be answered right now: the cache (`hit`), the database (`miss`), or the database past the cache (`bypass`). */
+  use(tokenHash: string): DurinCacheUse;
+  /** How many verified tokens the cache holds (0 unless created with `countEntries`). */
+  entries(): number;
+  /** True when a lookup of this digest is cached (or in flight) and the cache is trusted now. No I/O. */
+  has(tokenHash: string): boolean;
 }
 
 /** Carries a token failure through memoizee as a rejection, so it is not kept. */
@@ -38,10 +45,15 @@ export interface TokenCacheDeps<TUser> {
   readonly liveness: TokenLiveness;
   /** True while the cache must not be trusted (the cross-process bus is not known healthy): every lookup goes to the database. */
   readonly bypass?: () => boolean;
+  /** Keep the digests cached, so `entries()` can count them (for a gauge); off unless telemetry asks. */
+  readonly countEntries?: boolean;
 }
 
 export function createTokenCache<TUser>(deps: TokenCacheDeps<TUser>): TokenCache<TUser> {
   const { authenticator, settings, liveness, bypass } = deps;
+  // memoizee does not say how many entries it holds: the digests it was given, pruned at each count
+  // (maxAge and max drop entries without telling), bounded by the scrapes in between.
+  const cached = deps.countEntries ? new Set<string>() : null;
   // One Rejection per error id, made on first use: a flood of random tokens then allocates no Error
   // and captures no stack trace per miss. They carry nothing but the id and are never mutated.
   const rejections = new Map<DurinErrorId, Rejection>();
@@ -54,6 +66,7 @@ export function createTokenCache<TUser>(deps: TokenCacheDeps<TUser>): TokenCache
     async (tokenHash: string): Promise<Verified<TUser>> => {
       const result = await authenticator.verifyDigest(tokenHash);
       if (!result.ok) throw rejection(result.error);
+      cached?.add(tokenHash);
       return result.value;
     },
     {
@@ -65,6 +78,8 @@ export function createTokenCache<TUser>(deps: TokenCacheDeps<TUser>): TokenCache
       max: settings.tokenCacheMax,
     },
   );
+  // memoizee's own membership test (not in its typings): true for a settled or an in-flight entry.
+  const has = (tokenHash: string) => (memoized as unknown as { _has(key: string): boolean })._has(tokenHash);
   // A lookup in flight when its token is revoked does not put the revoked state back: memoizee's
   // promise mode drops a result whose entry was deleted before it resolved.
   liveness.subscribe(function evictChangedTokens(message) {
@@ -92,11 +107,25 @@ export function createTokenCache<TUser>(deps: TokenCacheDeps<TUser>): TokenCache
       }
       return { ok: true, value };
     },
+    use(tokenHash) {
+      if (bypass?.()) return 'bypass';
+      return has(tokenHash) ? 'hit' : 'miss';
+    },
+    entries() {
+      if (!cached) return 0;
+      for (const tokenHash of cached) if (!has(tokenHash)) cached.delete(tokenHash);
+      return cached.size;
+    },
+    has(tokenHash) {
+      // memoizee's own check; failures never stay, so what is there is valid or being looked up.
+      return !bypass?.() && has(tokenHash);
+    },
     invalidate(tokenHash) {
       memoized.delete(tokenHash);
     },
     clear() {
       memoized.clear();
+      cached?.clear();
     },
   };
 }

@@ -2,9 +2,18 @@ import type { DurinFailure, Verification, Verified } from '../core/verification.
 import { tokenCandidate, type TokenCandidate } from './authentication.js';
 import type { DurinAuthToken } from '../models/types.js';
 import type { RequestFacts } from '../core/requestFacts.js';
-import { readRequest, type DurinContextOptions } from './request.js';
+import { AMBIGUOUS_HEADER, readRequest, type DurinContextOptions } from './request.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
-import { isWebSocketOptions, readConnectionAuthorization } from '../subscriptions/connection.js';
+import {
+  acceptsConnectionParams,
+  isWebSocketOptions,
+  readConnectionAuthorization,
+  refusedConnectionCloser,
+} from '../subscriptions/connection.js';
+import { authOutcome, type DurinCacheUse, type DurinTelemetry } from '../core/telemetry.js';
+import { readCookieSession, type DurinCookieSession } from './cookieSession.js';
+import type { InvalidTokenGate } from './invalidTokenGate.js';
+import { now } from '../core/time.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext`. They never throw for a bad
@@ -30,8 +39,15 @@ export interface DurinRequestState {
    * protected operation fails as that token would over HTTP once it stops working.
    */
   readonly recheck?: () => Promise<Verification<unknown>>;
+  /**
+   * On a WebSocket connection, unless `closeRefusedWebSockets` is off: given the error a protected
+   * operation failed with, closes the connection after that answer when the error refused its token.
+   */
+  readonly closeIfRefused?: (error: unknown) => void;
   /** The caller's `User-Agent`, cut to 255 characters, or `null`. */
   readonly userAgent: string | null;
+  /** The session cookie of this request, when `settings.cookie` is set (login sets it, logout clears it). */
+  readonly cookie?: DurinCookieSession;
 }
 
 /** The context durin's factories resolve to. */
@@ -52,39 +68,112 @@ function contextFor<TUser>(facts: RequestFacts, failure: DurinFailure | null, ve
   return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader, userAgent: facts.userAgent } };
 }
 
+export interface ContextHooks<TUser> {
+  /**
+   * Called with every verified token, cached or not: usage recording and renewOnUse, off the
+   * response path. Returns the new expiry when it scheduled a renewal.
+   */
+  readonly onVerified?: ((auth: DurinAuthToken<TUser>, facts: RequestFacts) => Date | null | void) | undefined;
+  /** Where each request's outcome is counted; null when the app passed no `telemetry`. */
+  readonly telemetry?: DurinTelemetry | null;
+  /** The cached context's answer to "where will this digest be verified"; the uncached one has none. */
+  readonly cacheUse?: ((tokenHash: string) => DurinCacheUse) | undefined;
+  /** The token format's check before any query (checksum, legacy tokens). */
+  readonly screen?: ((token: string) => boolean) | undefined;
+  /** The guessed-token throttle, when `invalidTokenThrottleRate` is set. */
+  readonly gate?: InvalidTokenGate | undefined;
+  /** True when this digest is cached as valid: such a request passes the guessed-token throttle. */
+  readonly isCached?: ((tokenHash: string) => boolean) | undefined;
+}
+
+/** A failure that means the token itself is gone: a cookie carrying it is cleared, so the browser drops it. */
+const DEAD_TOKEN = new Set<string>(['TOKEN_INVALID', 'TOKEN_EXPIRED', 'USER_INACTIVE']);
+
+/** The context with the cookie session added (when cookie sessions are on). */
+function withCookie<TUser>(context: DurinContext<TUser>, cookie: DurinCookieSession | undefined): DurinContext<TUser> {
+  if (!cookie) return context;
+  if (context.durin.failure && DEAD_TOKEN.has(context.durin.failure.error)) cookie.clear();
+  return { ...context, durin: { ...context.durin, cookie } };
+}
+
 export function createContextFactory<TUser>(
   settings: ResolvedDurinSettings,
   verify: (tokenHash: string) => Promise<Verification<TUser>>,
-  /** Called with every verified token, cached or not: usage recording and renewOnUse, off the response path. */
-  onVerified?: (auth: DurinAuthToken<TUser>, facts: RequestFacts) => void,
+  hooks: ContextHooks<TUser> = {},
 ): DurinContextFactory<TUser> {
+  const { onVerified, cacheUse, screen, gate, isCached } = hooks;
+  const telemetry = hooks.telemetry ?? null;
+  const closesRefused = settings.closeRefusedWebSockets;
   return async function createDurinContext(options) {
+    const context = await contextOf(options);
+    const closeIfRefused = closesRefused ? refusedConnectionCloser(options) : undefined;
+    return closeIfRefused ? { ...context, durin: { ...context.durin, closeIfRefused } } : context;
+  };
+
+  async function contextOf(options: DurinContextOptions): Promise<DurinContext<TUser>> {
     const facts = readRequest(options, settings.trustProxy);
+    // Two Authorization headers: a proxy may have read the other one; malformed, as durin refuses a bad header.
+    if (facts.authorization === AMBIGUOUS_HEADER) return reported(contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' }), 'none');
+    const params = readConnectionAuthorization(options);
+    // A token in the URL of a plain request: refused in the header's words.
+    if (params.kind !== 'absent' && !acceptsConnectionParams(options)) {
+      return reported(contextFor<TUser>(facts, { error: 'HEADER_NO_CREDENTIALS' }), 'none');
+    }
     // no Authorization header (WebSocket, SSE) → `info.connectionParams.authorization`.
-    const fromParams = facts.authorization === undefined ? readConnectionAuthorization(options) : null;
-    if (fromParams?.kind === 'failed') return contextFor<TUser>(facts, { error: fromParams.error });
+    const fromParams = facts.authorization === undefined ? params : null;
+    if (fromParams?.kind === 'failed') return reported(contextFor<TUser>(facts, { error: fromParams.error }), 'none');
     const authorization = fromParams?.kind === 'value' ? fromParams.value : facts.authorization;
-    const candidate = tokenCandidate(authorization, settings.authHeaderPrefix);
+    // neither → the session cookie, when cookie sessions are on.
+    const cookie = settings.cookie
+      ? readCookieSession(facts, settings.cookie, { useCookie: authorization === undefined, options, screen })
+      : null;
+    const candidate = cookie?.candidate ?? tokenCandidate(authorization, settings.authHeaderPrefix, screen);
     if (candidate.kind === 'digest' && isWebSocketOptions(options)) {
-      const context = await verifyOnce(facts, candidate);
+      const context = await verifyOnce(facts, candidate, cookie?.session);
       const { tokenHash } = candidate;
       return { ...context, durin: { ...context.durin, recheck: () => verify(tokenHash) } };
     }
-    return verifyOnce(facts, candidate);
-  };
+    return verifyOnce(facts, candidate, cookie?.session);
+  }
 
-  async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate): Promise<DurinContext<TUser>> {
-    if (candidate.kind === 'anonymous') return contextFor<TUser>(facts, null);
-    if (candidate.kind === 'failed') return contextFor<TUser>(facts, { error: candidate.error });
+  async function verifyOnce(facts: RequestFacts, candidate: TokenCandidate, cookie?: DurinCookieSession): Promise<DurinContext<TUser>> {
+    if (!telemetry) return settle(facts, candidate, cookie);
+    // Asked before the lookup: a hit is a digest the cache already holds (or is fetching).
+    const cache = candidate.kind === 'digest' && cacheUse ? cacheUse(candidate.tokenHash) : 'none';
+    return reported(await settle(facts, candidate, cookie), cache);
+  }
+
+  /** The one place a request's authentication outcome is counted: every context passes here once. */
+  function reported(context: DurinContext<TUser>, cache: DurinCacheUse): DurinContext<TUser> {
+    const failure = context.durin.failure?.error ?? null;
+    telemetry?.authDecided({ outcome: authOutcome(failure, context.auth !== null), client: context.auth?.client.name ?? null, cache });
+    return context;
+  }
+
+  async function settle(facts: RequestFacts, candidate: TokenCandidate, cookie?: DurinCookieSession): Promise<DurinContext<TUser>> {
+    if (candidate.kind === 'anonymous') return withCookie(contextFor<TUser>(facts, null), cookie);
+    if (gate && (candidate.kind === 'digest' ? !isCached?.(candidate.tokenHash) : candidate.error === 'TOKEN_INVALID')) {
+      const retryAfter = gate.wait(facts.ip, now());
+      if (retryAfter > 0) return withCookie(contextFor<TUser>(facts, { error: 'THROTTLED', retryAfter }), cookie);
+    }
+    if (candidate.kind === 'failed') {
+      if (gate && candidate.error === 'TOKEN_INVALID') gate.record(facts.ip, now());
+      return withCookie(contextFor<TUser>(facts, { error: candidate.error }), cookie);
+    }
     let result: Verification<TUser>;
     try {
       result = await verify(candidate.tokenHash);
     } catch (cause) {
       // An outage is not "Invalid token.": it surfaces as INTERNAL_SERVER_ERROR and logs no one out.
-      return contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause });
+      return withCookie(contextFor<TUser>(facts, { error: 'AUTH_BACKEND_FAILED', cause }), cookie);
     }
-    if (!result.ok) return contextFor<TUser>(facts, { error: result.error });
-    onVerified?.(result.value.auth, facts);
-    return contextFor(facts, null, result.value);
+    if (!result.ok) {
+      if (gate && result.error === 'TOKEN_INVALID') gate.record(facts.ip, now());
+      return withCookie(contextFor<TUser>(facts, { error: result.error }), cookie);
+    }
+    const renewed = onVerified?.(result.value.auth, facts);
+    // A renewOnUse renewal moves the expiry: the cookie's Max-Age follows it.
+    if (renewed) cookie?.renew(renewed);
+    return withCookie(contextFor(facts, null, result.value), cookie);
   }
 }

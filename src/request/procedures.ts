@@ -1,7 +1,8 @@
 import { initTRPC } from '@trpc/server';
 import type { DurinContext } from './context.js';
-import { durinError } from '../errors.js';
+import { durinError, formatWait } from '../errors.js';
 import { DURIN_CONFIG_MESSAGES, DurinConfigError } from '../config/messages.js';
+import { hasAbility, parseAbilities, type AbilityVocabulary } from '../core/abilities.js';
 import type { DurinAuthToken } from '../models/types.js';
 import { endWithToken } from '../subscriptions/endWithToken.js';
 import { authenticateAgain } from '../subscriptions/recheck.js';
@@ -38,6 +39,11 @@ export function requireDurinContext(ctx: DurinContext<unknown> | undefined): voi
 export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): DurinAuthenticatedContext<TUser> {
   requireDurinContext(ctx);
   const failure = ctx.durin?.failure;
+  if (failure?.retryAfter !== undefined) {
+    // Too many invalid tokens from this IP: the token was not looked up at all.
+    ctx.durin.setHeader('Retry-After', String(failure.retryAfter));
+    throw durinError(failure.error, { wait: formatWait(failure.retryAfter) });
+  }
   if (failure) throw durinError(failure.error, undefined, failure.cause);
   if (ctx.user === null || ctx.user === undefined || !ctx.auth) throw durinError('NOT_AUTHENTICATED');
   return { user: ctx.user, auth: ctx.auth };
@@ -45,12 +51,24 @@ export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): DurinAuth
 
 /**
  * `watcher` ends every subscription behind `protectedProcedure` when its token stops working;
- * a WebSocket context (`durin.recheck`) is verified again on every protected operation.
+ * a WebSocket context (`durin.recheck`) is verified again on every protected operation, and its
+ * connection closed (`durin.closeIfRefused`) once an operation's token is refused.
  */
-export function createProcedures<TUser>(t: DurinTRPC<TUser>, watcher?: TokenWatcher) {
+export function createProcedures<TUser, TAbility extends string = string>(
+  t: DurinTRPC<TUser>,
+  watcher?: TokenWatcher,
+  vocabulary: AbilityVocabulary = null,
+) {
   const protectedProcedure = t.procedure.use(async function durinIsAuthenticated({ ctx, type, signal, next }) {
     const recheck = ctx.durin?.recheck;
-    const authenticated = recheck ? await authenticateAgain<TUser>(recheck) : requireAuthenticated(ctx);
+    let authenticated: AuthenticatedContext<TUser>;
+    try {
+      authenticated = recheck ? await authenticateAgain<TUser>(recheck) : requireAuthenticated(ctx);
+    } catch (error) {
+      // A WebSocket whose token is refused is closed once this answer has gone out.
+      ctx.durin?.closeIfRefused?.(error);
+      throw error;
+    }
     const result = await next({ ctx: authenticated });
     if (type !== 'subscription' || !watcher || !result.ok) return result;
     const { auth } = authenticated;
@@ -85,11 +103,29 @@ export function createProcedures<TUser>(t: DurinTRPC<TUser>, watcher?: TokenWatc
     });
   }
 
-  return { protectedProcedure, allowClients, disallowClients };
+  /**
+   * Sanctum's `abilities` middleware: the token must carry every one of `abilities` (checked in
+   * memory on the row the lookup read). An ability the app did not declare is a mistake in the
+   * app's code, refused here, at start-up, rather than on every request.
+   */
+  function requireAbilities(...abilities: [TAbility, ...TAbility[]]) {
+    const required = parseAbilities(abilities, vocabulary, { subject: 'requireAbilities() option', field: 'abilities' });
+    if (!required || required.length === 0) {
+      throw new DurinConfigError(DURIN_CONFIG_MESSAGES.noAbilities('requireAbilities'));
+    }
+    return protectedProcedure.use(async function durinRequireAbilities({ ctx, next }) {
+      for (const ability of required) {
+        if (!hasAbility(ctx.auth.abilities, ability)) throw durinError('ABILITY_MISSING', { ability });
+      }
+      return next();
+    });
+  }
+
+  return { protectedProcedure, allowClients, disallowClients, requireAbilities };
 }
 
 /** durin's concat-able procedures (`protectedProcedure`, `allowClients`, `disallowClients`). */
-export type DurinProcedures<TUser> = ReturnType<typeof createProcedures<TUser>>;
+export type DurinProcedures<TUser, TAbility extends string = string> = ReturnType<typeof createProcedures<TUser, TAbility>>;
 
 // The names before every public type carried the `Durin` prefix, kept for one release.
 /** @deprecated Use `DurinAuthenticatedContext`. */

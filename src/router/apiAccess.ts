@@ -5,6 +5,7 @@ import { isExpired } from '../core/time.js';
 import type { TokenLifecycle } from '../core/tokens.js';
 import type { DurinRouterProcedures } from './hideBackendErrors.js';
 import type { DurinTRPC } from '../request/procedures.js';
+import { traced, type DurinTelemetry } from '../core/telemetry.js';
 
 /**
  * durin's APIAccessTokenView: one token per user on the `apiAccessClientName`
@@ -27,6 +28,8 @@ export interface ApiAccessDeps<TUser> {
   readonly clientName: string | null;
   readonly clients: Pick<DurinClients, 'get'>;
   readonly tokens: Pick<TokenLifecycle<TUser>, 'issue' | 'revoke' | 'findOnClient'>;
+  /** The `durin.revoke` span; null when the app passed no `telemetry`. */
+  readonly telemetry: DurinTelemetry | null;
 }
 
 export function apiAccessRouter<TUser>(deps: ApiAccessDeps<TUser>) {
@@ -65,11 +68,13 @@ export function apiAccessRouter<TUser>(deps: ApiAccessDeps<TUser>) {
       return { ...view(auth, client), token };
     }),
 
-    revoke: protectedProcedure.mutation(async function revokeApiAccess({ ctx }): Promise<void> {
-      const client = await apiClient();
-      const key = await tokens.findOnClient(ctx.auth.userId, client);
-      if (!key) throw durinError('API_ACCESS_NOT_FOUND');
-      await tokens.revoke(key, 'apiAccessRevoked');
-    }),
+    revoke: protectedProcedure.mutation(
+      traced(deps.telemetry, 'durin.revoke', async function revokeApiAccess({ ctx }): Promise<void> {
+        const client = await apiClient();
+        const key = await tokens.findOnClient(ctx.auth.userId, client);
+        if (!key) throw durinError('API_ACCESS_NOT_FOUND');
+        await tokens.revoke(key, 'apiAccessRevoked');
+      }),
+    ),
   });
 }

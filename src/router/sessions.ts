@@ -6,6 +6,7 @@ import type { DurinTRPC } from '../request/procedures.js';
 import type { DurinRouterProcedures } from './hideBackendErrors.js';
 import { sessionsWatchProcedure } from './sessionsWatch.js';
 import { revokeOtherSessions } from './revokeOthers.js';
+import { traced, type DurinTelemetry } from '../core/telemetry.js';
 
 /** durin's TokenSessionsViewSet: the caller's tokens by id, never a token or digest. */
 
@@ -20,6 +21,8 @@ export interface SessionsDeps<TUser> {
   readonly tokens: Pick<TokenLifecycle<TUser>, 'listSessions' | 'revokeSession' | 'revokeOthers'>;
   /** Changes to tokens, local and remote (`sessions.watch` listens). */
   readonly liveness: Pick<TokenLiveness, 'watchUser'>;
+  /** Spans around the revocations; null when the app passed no `telemetry`. */
+  readonly telemetry: DurinTelemetry | null;
 }
 
 export function sessionsRouter<TUser>(deps: SessionsDeps<TUser>) {
@@ -35,10 +38,12 @@ export function sessionsRouter<TUser>(deps: SessionsDeps<TUser>) {
 
     revokeOthers: revokeOtherSessions(deps),
 
-    revoke: protectedProcedure.input(revokeSessionInput).mutation(async function revokeSession({ ctx, input }): Promise<void> {
-      const outcome = await tokens.revokeSession(ctx.auth, input.id);
-      if (outcome === 'current') throw durinError('SESSION_IS_CURRENT');
-      if (outcome === 'notFound') throw durinError('SESSION_NOT_FOUND');
-    }),
+    revoke: protectedProcedure.input(revokeSessionInput).mutation(
+      traced(deps.telemetry, 'durin.revoke', async function revokeSession({ ctx, input }): Promise<void> {
+        const outcome = await tokens.revokeSession(ctx.auth, input.id);
+        if (outcome === 'current') throw durinError('SESSION_IS_CURRENT');
+        if (outcome === 'notFound') throw durinError('SESSION_NOT_FOUND');
+      }),
+    ),
   });
 }

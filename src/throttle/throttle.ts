@@ -1,13 +1,14 @@
 import type { DurinContext } from '../request/context.js';
-import { durinError, formatWait } from '../errors.js';
+import { durinError, throttledError } from '../errors.js';
 import { DURIN_CONFIG_PROBLEMS, invalidConfig } from '../config/messages.js';
 import { requireDurinContext, type DurinTRPC } from '../request/procedures.js';
 import { RATE_FORM, parseRate, type DurinThrottleRate } from '../config/rate.js';
 import type { ResolvedDurinSettings } from '../config/settings.js';
 import { UNKNOWN_IP } from '../core/requestFacts.js';
 import { now } from '../core/time.js';
-import { boundedKey, foldLoginName } from './loginKey.js';
+import { boundedKey, type LoginNameKey } from './loginKey.js';
 import type { DurinThrottleStore, DurinThrottleWindow } from './store.js';
+import type { DurinTelemetry, DurinThrottleScope } from '../core/telemetry.js';
 
 /**
  * durin's UserClientRateThrottle: key `user-<userId>.client-<clientId>`, rate from
@@ -22,7 +23,17 @@ export interface DurinThrottleOptions {
   defaultRate?: string | null | undefined;
 }
 
-export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, store: DurinThrottleStore) {
+export interface ThrottlingDeps {
+  readonly store: DurinThrottleStore;
+  /** The login name as the username column compares it. */
+  readonly loginNameKey: LoginNameKey;
+  /** Where each decision is counted; null when the app passed no `telemetry`. */
+  readonly telemetry?: DurinTelemetry | null;
+}
+
+export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedDurinSettings, deps: ThrottlingDeps) {
+  const { store, loginNameKey } = deps;
+  const telemetry = deps.telemetry ?? null;
   // Client rates are validated when clients are created; parse each distinct text once.
   const parsedRates = new Map<string, DurinThrottleRate | null>();
   const clientRate = (text: string): DurinThrottleRate | null => {
@@ -46,12 +57,17 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
   }
 
   /** Records a request and throws THROTTLED (with `Retry-After`) when it is over `window`. */
-  async function enforce(ctx: DurinContext<TUser>, key: string, window: DurinThrottleWindow | null): Promise<void> {
+  async function enforce(
+    ctx: DurinContext<TUser>,
+    counter: { key: string; scope: DurinThrottleScope },
+    window: DurinThrottleWindow | null,
+  ): Promise<void> {
     if (!window) return;
-    const decision = await store.hit(boundedKey(key), window, now());
+    const decision = await store.hit(boundedKey(counter.key), window, now());
+    telemetry?.throttleDecision({ scope: counter.scope, result: decision.allowed ? 'allowed' : 'throttled' });
     if (decision.allowed) return;
     ctx.durin.setHeader('Retry-After', String(decision.waitSeconds));
-    throw durinError('THROTTLED', { wait: formatWait(decision.waitSeconds) });
+    throw throttledError(decision.waitSeconds);
   }
 
   function throttle(options: DurinThrottleOptions = {}) {
@@ -72,9 +88,10 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
       const auth = ctx.auth;
       if (auth && ctx.user) {
         const rate = (auth.client.throttleRate && clientRate(auth.client.throttleRate)) || defaultRate;
-        await enforce(ctx, `throttle_${scope}_user-${String(auth.userId)}.client-${auth.clientId}`, rate);
+        const key = `throttle_${scope}_user-${String(auth.userId)}.client-${auth.clientId}`;
+        await enforce(ctx, { key, scope: 'user_client' }, rate);
       } else {
-        await enforce(ctx, `throttle_${scope}_${knownIp(ctx, defaultRate)}`, defaultRate);
+        await enforce(ctx, { key: `throttle_${scope}_${knownIp(ctx, defaultRate)}`, scope: 'anonymous' }, defaultRate);
       }
       return next();
     });
@@ -84,7 +101,9 @@ export function createThrottling<TUser>(t: DurinTRPC<TUser>, settings: ResolvedD
   async function enforceLogin(ctx: DurinContext<TUser>, username: string): Promise<void> {
     requireDurinContext(ctx);
     const rate = settings.loginThrottleRate;
-    await enforce(ctx, `throttle_login_${knownIp(ctx, rate)}_${foldLoginName(username)}`, rate);
+    if (!rate) return;
+    const ip = knownIp(ctx, rate);
+    await enforce(ctx, { key: `throttle_login_${ip}_${await loginNameKey(username)}`, scope: 'login' }, rate);
   }
 
   return { throttle, enforceLogin };

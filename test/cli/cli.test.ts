@@ -66,7 +66,7 @@ async function migratedDatabase() {
   const env = { DATABASE_URL: db.url };
   expect(await cli(['migrate'], env)).toEqual({
     code: 0,
-    stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\n',
+    stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\nApplied durin_0003_api_keys.\n',
     stderr: '',
   });
   const select = <T extends object>(sql: string, replacements: unknown[] = []) =>
@@ -127,6 +127,19 @@ describe('create-client (durin ClientCommandTestCase)', () => {
       { name: 'cli', token_ttl: 3600, throttle_rate: '' },
       { name: 'web', token_ttl: 1_209_600, throttle_rate: '1/s' },
     ]);
+  });
+
+  test('--abilities stores the client default abilities; a bad one is one line', async () => {
+    const db = await migratedDatabase();
+    expect((await db.run('create-client', 'reader', '--abilities', 'posts:read, posts:list')).code).toBe(0);
+    const [row] = await db.sequelize.query<{ abilities: unknown }>("SELECT abilities FROM durin_client WHERE name = 'reader'", {
+      type: QueryTypes.SELECT,
+    });
+    expect(typeof row!.abilities === 'string' ? JSON.parse(row!.abilities) : row!.abilities).toEqual(['posts:read', 'posts:list']);
+    expectOneLineError(
+      await db.run('create-client', 'bad', '--abilities', 'a b'),
+      'trpc-durin: invalid --abilities: expected abilities of 1 to 64 printable characters without spaces (got "a b")',
+    );
   });
 
   test('a missing name fails', async () => {
@@ -217,7 +230,14 @@ describe('delete-client', () => {
     await db.addToken('web', new Date(Date.now() + HOUR));
     await db.addToken('web', new Date(Date.now() + HOUR));
     await db.addToken('mobile', new Date(Date.now() + HOUR));
-    expect(await db.run('delete-client', 'web')).toEqual({ code: 0, stdout: 'Client web deleted; 2 tokens revoked.\n', stderr: '' });
+    expect(await db.run('delete-client', 'web')).toEqual({
+      code: 0,
+      // No --app and no REDIS_URL: nothing tells running servers, so the CLI says what that means.
+      stdout:
+        'Client web deleted; 2 tokens revoked.\nNote: no cache bus (neither an --app durin with a cacheBus nor REDIS_URL), ' +
+        'so running servers may keep accepting these tokens from their cache for up to tokenCacheTimeout (1m).\n',
+      stderr: '',
+    });
     expect((await db.clients()).map((c) => c.name)).toEqual(['mobile']);
     expect(await db.tokenCount()).toBe(1);
   });
@@ -250,7 +270,7 @@ describe('migrate', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toBe(
       'Note: table "users" does not exist yet; durin_authtoken.user_id references users.id as INTEGER, so give users.id that type ' +
-        '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\nApplied durin_0002_session_metadata.\n',
+        '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\nApplied durin_0002_session_metadata.\nApplied durin_0003_api_keys.\n',
     );
     expect(await cli(['migrate'], env)).toEqual({
       code: 0,
@@ -289,7 +309,11 @@ describe('migrate', () => {
     const result = await cli(['migrate', '--user-table', 'people', '--user-key', 'pk', '--user-key-type', 'uuid'], {
       DATABASE_URL: db.url,
     });
-    expect(result).toEqual({ code: 0, stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\n', stderr: '' });
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'Applied durin_0001_initial.\nApplied durin_0002_session_metadata.\nApplied durin_0003_api_keys.\n',
+      stderr: '',
+    });
     const userId = (await queryInterface.describeTable('durin_authtoken')).user_id!;
     expect(userId.type).toBe((await queryInterface.describeTable('people')).pk!.type);
   });

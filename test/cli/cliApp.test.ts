@@ -87,7 +87,7 @@ describe('trpc-durin --app', () => {
       code: 0,
       stdout:
         'Note: table "Users" does not exist yet; durin_authtoken.user_id references Users.id as BIGINT, so give Users.id that type ' +
-        '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\nApplied durin_0002_session_metadata.\n',
+        '(or rerun with --user-table, --user-key, --user-key-type).\nApplied durin_0001_initial.\nApplied durin_0002_session_metadata.\nApplied durin_0003_api_keys.\n',
       stderr: '',
     });
     const queryInterface = db.sequelize.getQueryInterface();
@@ -150,7 +150,8 @@ describe('migrate after sync()', () => {
       code: 0,
       stdout:
         'Recorded durin_0001_initial as applied (its tables already exist; nothing was run).\n' +
-        'Recorded durin_0002_session_metadata as applied (its tables already exist; nothing was run).\n',
+        'Recorded durin_0002_session_metadata as applied (its tables already exist; nothing was run).\n' +
+        'Recorded durin_0003_api_keys as applied (its tables already exist; nothing was run).\n',
       stderr: '',
     });
     expect((await cli(['migrate'], env)).stdout).toBe("No migrations to apply: durin's tables are up to date.\n");

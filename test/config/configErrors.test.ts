@@ -60,7 +60,10 @@ describe('DurinConfigError: field and problem', () => {
       DURIN_CONFIG_PROBLEMS.got(expected, '"yes"'),
     );
     const unknown = await configError(() => resolveSettings({ tokenTTL: 5 } as never));
-    expect([unknown.field, unknown.message]).toEqual(['tokenTTL', 'trpc-durin: unknown setting "tokenTTL"']);
+    expect([unknown.field, unknown.message]).toEqual([
+      'tokenTTL',
+      'trpc-durin: unknown setting "tokenTTL"; did you mean "defaultTokenTtl"?',
+    ]);
   });
 
   test("createDurin's options", async () => {

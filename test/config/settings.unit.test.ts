@@ -17,10 +17,19 @@ describe('resolveSettings', () => {
       loginThrottleRate: { count: 10, seconds: 60, text: '10/m' },
       trustProxy: false,
       lookupTimeout: 5000,
+      writeTimeout: 5000,
+      usernameField: 'username',
       lastUsedUpdateInterval: 300,
       renewOnUse: false,
       renewOnUseInterval: 60,
       maxTokenLifetime: null,
+      cookie: null,
+      tokenChecksum: true,
+      acceptLegacyTokens: true,
+      invalidTokenThrottleRate: null,
+      apiKeysPerUser: 50,
+      apiKeyMaxLifetime: 365 * 86_400,
+      closeRefusedWebSockets: true,
     });
   });
 
@@ -46,6 +55,8 @@ describe('resolveSettings', () => {
     expect(resolveSettings({ lookupTimeout: '2s' }).lookupTimeout).toBe(2000);
     expect(resolveSettings({ lookupTimeout: 3 }).lookupTimeout).toBe(3000);
     expect(resolveSettings({ lookupTimeout: '250ms' }).lookupTimeout).toBe(250);
+    expect(resolveSettings({ writeTimeout: '250ms' }).writeTimeout).toBe(250);
+    expect(resolveSettings({ writeTimeout: 2 }).writeTimeout).toBe(2000);
   });
 
   test('durations and rates are parsed once', () => {
@@ -132,7 +143,18 @@ describe('resolveSettings', () => {
       { lookupTimeout: '1h' },
       'trpc-durin: invalid setting "lookupTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got "1h")',
     ],
-    [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"'],
+    [
+      { writeTimeout: 'soon' },
+      'trpc-durin: invalid setting "writeTimeout": expected a positive number of seconds or a string such as "45s", "30m", "12h" or "14d", or milliseconds such as "500ms" (got "soon")',
+    ],
+    [
+      { usernameField: 'user name' },
+      'trpc-durin: invalid setting "usernameField": expected the name of an attribute of the user model (got "user name")',
+    ],
+    [{ tokenTTL: '1d' }, 'trpc-durin: unknown setting "tokenTTL"; did you mean "defaultTokenTtl"?'],
+    [{ tokenCacheTimout: 60 }, 'trpc-durin: unknown setting "tokenCacheTimout"; did you mean "tokenCacheTimeout"?'],
+    [{ tokenprefix: 'x_' }, 'trpc-durin: unknown setting "tokenprefix"; did you mean "tokenPrefix"?'],
+    [{ colour: 'blue' }, 'trpc-durin: unknown setting "colour"'],
   ])('%o fails naming the setting', (settings, message) => {
     expect(() => resolveSettings(settings as never)).toThrow(expect.objectContaining({ name: 'DurinConfigError', message }));
   });

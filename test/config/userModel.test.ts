@@ -78,11 +78,32 @@ describe('what the one-query lookup cannot apply is refused at createDurin', () 
     expect(() => createDurin({ sequelize: db!.sequelize, userModel: HookedUser, authenticateUser })).toThrow(/a "afterFind" hook/);
   });
 
+  test('a usernameField the user model lacks fails at start-up, naming the setting', async () => {
+    db = await createTestDatabase();
+    @Table({ tableName: 'email_user', timestamps: false })
+    class EmailUser extends Model {
+      @Column({ type: DataType.STRING(254), allowNull: false })
+      email!: string;
+    }
+    db.sequelize.addModels([EmailUser]);
+    expect(() => createDurin({ sequelize: db!.sequelize, userModel: EmailUser, authenticateUser })).toThrow(
+      expect.objectContaining({
+        name: 'DurinConfigError',
+        message: 'trpc-durin: invalid setting "usernameField": expected the name of an attribute of the user model (got "username")',
+      }),
+    );
+    const settings = { usernameField: 'email' };
+    expect(() => createDurin({ sequelize: db!.sequelize, userModel: EmailUser, authenticateUser, settings })).not.toThrow();
+  });
+
   test('a defaultScope that only picks attributes is accepted', async () => {
     db = await createTestDatabase();
     @DefaultScope(() => ({ attributes: { exclude: ['secret'] } }))
     @Table({ tableName: 'plain_user', timestamps: false })
     class PlainUser extends Model {
+      @Column({ type: DataType.STRING(150), allowNull: false })
+      username!: string;
+
       @Column({ type: DataType.STRING(64), allowNull: true })
       secret!: string | null;
     }

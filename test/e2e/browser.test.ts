@@ -147,7 +147,7 @@ describe('the example page in Chromium', () => {
     await second.getByRole('button', { name: 'Create API key' }).click();
     await second.locator('#api-key-new').waitFor({ state: 'visible' });
     const apiKey = await text(second, '#api-key-token');
-    expect(apiKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(apiKey).toMatch(/^[0-9a-f]{72}$/);
     await second.locator('#api-key-status', { hasText: 'You have an API key (client api)' }).waitFor();
     const viaKey = await fetch(`${server.url}/me`, { headers: { authorization: `Token ${apiKey}` } });
     expect(viaKey.status).toBe(200);

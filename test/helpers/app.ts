@@ -4,6 +4,7 @@ import superjson from 'superjson';
 import { Column, DataType, Model, Table } from 'sequelize-typescript';
 import { createDurin, durinErrorFormatter, type DurinSettings, type DurinContextOptions } from '../../src/index.js';
 import type { DurinThrottleStore } from '../../src/throttle/store.js';
+import type { DurinCacheBus, DurinTelemetry } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /**
@@ -53,6 +54,12 @@ export interface TestAppOptions {
   db?: TestDatabase;
   /** durin's throttle store, else its default. */
   throttleStore?: DurinThrottleStore;
+  /** durin's telemetry, else none. */
+  telemetry?: DurinTelemetry;
+  /** The app's declared abilities (it must include posts:read and posts:write, which the router requires). */
+  abilities?: readonly string[];
+  /** durin's cross-process bus, else none. */
+  cacheBus?: DurinCacheBus;
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
@@ -68,6 +75,9 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ...(options.serializeUser ? { serializeUser: (user: InstanceType<typeof User>) => ({ username: user.username }) } : {}),
     settings: options.settings,
     ...(options.throttleStore ? { throttleStore: options.throttleStore } : {}),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.abilities ? { abilities: options.abilities } : {}),
+    ...(options.cacheBus ? { cacheBus: options.cacheBus } : {}),
   });
   await User.sync();
   await durin.sync();
@@ -98,6 +108,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
     noWeb: t.procedure.concat(durin.disallowClients('web')).query(() => 'no web'),
     throttled: protectedProcedure.concat(durin.throttle()).query(() => 'throttled'),
     publicThrottled: t.procedure.concat(durin.throttle()).query(() => 'public throttled'),
+    postsRead: t.procedure.concat(durin.requireAbilities('posts:read')).query(() => 'posts'),
+    postsWrite: t.procedure.concat(durin.requireAbilities('posts:write')).mutation(() => 'written'),
   });
 
   let userCount = 0;

@@ -58,7 +58,10 @@ export async function startTestServer(app: TestApp, options: TestServerOptions =
         router: app.router,
         createContext: (opts) => createContext(ip === undefined ? opts : { ...opts, ip }),
       });
-      res.writeHead(response.status, Object.fromEntries(response.headers));
+      // Set-Cookie may come more than once: Headers' entries would keep only the last.
+      const headers: Record<string, string | string[]> = Object.fromEntries(response.headers);
+      if (response.headers.getSetCookie().length > 0) headers['set-cookie'] = response.headers.getSetCookie();
+      res.writeHead(response.status, headers);
       res.end(Buffer.from(await response.arrayBuffer()));
     });
   } else {

@@ -120,7 +120,7 @@ describe('durin_0001_initial', () => {
     expect(schema.durin_authtoken!.indexes).toEqual(
       expect.arrayContaining([
         { columns: 'token_hash', unique: true, primary: false },
-        { columns: 'user_id,client_id', unique: true, primary: false },
+        { columns: 'user_id,client_id,session_slot', unique: true, primary: false },
       ]),
     );
     expect(schema.durin_client!.indexes).toEqual(expect.arrayContaining([{ columns: 'name', unique: true, primary: false }]));
@@ -145,6 +145,7 @@ describe('durin_0001_initial', () => {
     expect(await migrator(db).executed()).toEqual([
       expect.objectContaining({ name: 'durin_0001_initial' }),
       expect.objectContaining({ name: 'durin_0002_session_metadata' }),
+      expect.objectContaining({ name: 'durin_0003_api_keys' }),
     ]);
     expect(await describeSchema(db)).toEqual(before);
   });
@@ -176,7 +177,11 @@ describe('durin_0001_initial', () => {
   });
 
   test('the default export references users.id as INTEGER', () => {
-    expect(migrations.map((migration) => migration.name)).toEqual(['durin_0001_initial', 'durin_0002_session_metadata']);
+    expect(migrations.map((migration) => migration.name)).toEqual([
+      'durin_0001_initial',
+      'durin_0002_session_metadata',
+      'durin_0003_api_keys',
+    ]);
     expect(Object.isFrozen(migrations)).toBe(true);
   });
 
@@ -185,7 +190,7 @@ describe('durin_0001_initial', () => {
       'trpc-durin: invalid migration option "userTable": expected a non-empty name (got )',
     );
     expect(() => getDurinMigration('0001_initial')).toThrow(
-      'trpc-durin: no migration named "0001_initial" (this version has durin_0001_initial, durin_0002_session_metadata)',
+      'trpc-durin: no migration named "0001_initial" (this version has durin_0001_initial, durin_0002_session_metadata, durin_0003_api_keys)',
     );
   });
 });
@@ -221,7 +226,10 @@ describe('durin_0002_session_metadata', () => {
     // Rows as durin_0001_initial's schema holds them: no metadata columns yet.
     await queryInterface.bulkInsert('durin_authtoken', [{ token_hash: hashToken(token), user_id: user.id, client_id: 7, created, expiry }]);
 
-    expect(await migrator(db).up()).toEqual([expect.objectContaining({ name: 'durin_0002_session_metadata' })]);
+    expect(await migrator(db).up()).toEqual([
+      expect.objectContaining({ name: 'durin_0002_session_metadata' }),
+      expect.objectContaining({ name: 'durin_0003_api_keys' }),
+    ]);
     const durin = createDurin({ sequelize: db.sequelize, userModel: User, authenticateUser: () => null });
     const ctx = await durin.createDurinContext({
       headers: { authorization: `Token ${token}`, 'user-agent': 'Migrated/1.0' },
@@ -229,7 +237,7 @@ describe('durin_0002_session_metadata', () => {
     });
     expect(ctx.durin.failure).toBeNull();
     expect(ctx.user?.get('id')).toBe(user.id);
-    expect(ctx.auth).toMatchObject({ clientId: 7, created, expiry, name: null, lastUsedAt: null });
+    expect(ctx.auth).toMatchObject({ clientId: 7, created, expiry, name: null, lastUsedAt: null, kind: 'session', abilities: null });
     await durin.close(); // waits for the off-path usage write
 
     const row = await durin.models.AuthToken.findOne({ where: { tokenHash: hashToken(token) } });
@@ -253,6 +261,83 @@ describe('durin_0002_session_metadata', () => {
       { count: number },
     ];
     expect(Number(count)).toBe(1);
+  });
+});
+
+describe('durin_0003_api_keys', () => {
+  async function databaseAt0002() {
+    const db = await freshDatabase();
+    const User = defineUser(db);
+    await User.sync();
+    await migrator(db).up({ to: 'durin_0002_session_metadata' });
+    return { db, User };
+  }
+
+  test('forward on a database made by 0002: live tokens keep working as sessions, and keys can be many', async () => {
+    const { db, User } = await databaseAt0002();
+    const queryInterface = db.sequelize.getQueryInterface();
+    const user = await User.create({ username: 'john', passwordHash: hashPassword('pw') });
+    await queryInterface.bulkInsert('durin_client', [{ id: 7, name: 'api', token_ttl: 86_400, throttle_rate: '' }]);
+    const token = randomBytes(32).toString('hex');
+    const created = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    const expiry = new Date(created.getTime() + 86_400_000);
+    // A row as durin_0002_session_metadata's schema holds it: no abilities, kind or slot yet.
+    await queryInterface.bulkInsert('durin_authtoken', [
+      { token_hash: hashToken(token), user_id: user.id, client_id: 7, created, expiry, name: 'Old laptop' },
+    ]);
+
+    expect(await migrator(db).up()).toEqual([expect.objectContaining({ name: 'durin_0003_api_keys' })]);
+    const durin = createDurin({
+      sequelize: db.sequelize,
+      userModel: User,
+      authenticateUser: () => null,
+      settings: { apiAccessClientName: 'api' },
+    });
+    const ctx = await durin.createDurinContext({ headers: { authorization: `Token ${token}` }, ip: '203.0.113.7' });
+    expect(ctx.durin.failure).toBeNull();
+    expect(ctx.auth).toMatchObject({
+      clientId: 7,
+      created,
+      expiry,
+      name: 'Old laptop',
+      kind: 'session',
+      sessionSlot: true,
+      abilities: null,
+      start: null,
+    });
+    expect(ctx.auth!.client.abilities).toBeNull();
+
+    // Two named keys beside the session on one client: the unique index now allows it.
+    await durin.apiKeys.create(user, { name: 'ci' });
+    await durin.apiKeys.create(user, { name: 'backup', abilities: ['posts:read'] });
+    // A login still rotates the one session, never a key.
+    const { auth } = await durin.tokens.issue(user, 'api');
+    expect(Number(auth.id)).toBe(Number(ctx.auth!.id));
+    expect(await durin.models.AuthToken.count({ where: { kind: 'apiKey' } })).toBe(2);
+    expect(await durin.models.AuthToken.count({ where: { kind: 'session' } })).toBe(1);
+    await durin.close();
+  });
+
+  test('down returns to the schema 0002 made: sessions stay, keys go', async () => {
+    const reference = await databaseAt0002();
+    const { db, User } = await migratedDatabase();
+    const durin = createDurin({
+      sequelize: db.sequelize,
+      userModel: User,
+      authenticateUser: () => null,
+      settings: { apiAccessClientName: 'api' },
+    });
+    await durin.clients.create({ name: 'api', abilities: ['posts:read'] });
+    const user = await User.create({ username: 'john', passwordHash: hashPassword('pw') });
+    await durin.tokens.issue(user, 'api', { name: 'Firefox on Linux' });
+    await durin.apiKeys.create(user, { name: 'ci' });
+    await durin.close();
+    await migrator(db).down({ to: 'durin_0003_api_keys' });
+    expect(await describeSchema(db)).toEqual(await describeSchema(reference.db));
+    const withoutCounter = (statements: Array<string | null>) => statements.map((sql) => sql?.replace(/ AUTO_INCREMENT=\d+/, '') ?? sql);
+    expect(withoutCounter(await ddl(db))).toEqual(await ddl(reference.db));
+    const rows = await db.sequelize.query<{ name: string }>('SELECT name FROM durin_authtoken', { type: QueryTypes.SELECT });
+    expect(rows).toEqual([{ name: 'Firefox on Linux' }]);
   });
 });
 

@@ -21,6 +21,9 @@ const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
   peerDependencies: Record<string, string>;
   peerDependenciesMeta: Record<string, { optional?: boolean }>;
   engines: { node: string };
+  repository?: unknown;
+  homepage?: string;
+  bugs?: unknown;
 };
 let files: string[] = [];
 
@@ -93,5 +96,22 @@ describe('the packed package', () => {
 
   it('asks for the Node.js that has crypto.hash (20.12)', () => {
     expect(pkg.engines.node).toBe('>=20.12.0');
+  });
+
+  it("resolves every link of the README from the npm page: relative ones to packed files, the rest to the repository's files", () => {
+    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]!);
+    const relative = targets.filter((target) => !/^(#|[a-z][a-z0-9+.-]*:)/i.test(target));
+    for (const target of relative) expect(files, `README link ${target}`).toContain(normal(target.split('#')[0]!));
+    const repository = 'https://github.com/trpc-durin/trpc-durin';
+    expect(pkg.repository).toEqual({ type: 'git', url: `git+${repository}.git` });
+    expect(pkg.homepage).toBe(`${repository}#readme`);
+    expect(pkg.bugs).toEqual({ url: `${repository}/issues` });
+    const inRepository = targets.filter((target) => target.startsWith(`${repository}/`) && !target.endsWith('/issues'));
+    expect(inRepository.length).toBeGreaterThan(0);
+    for (const target of inRepository) {
+      const path = target.replace(/^.*?\/(?:tree|blob)\/main\//, '').split('#')[0]!;
+      expect(existsSync(resolve(root, path)), `README link ${target}`).toBe(true);
+    }
   });
 });

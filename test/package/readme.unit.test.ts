@@ -36,3 +36,18 @@ describe('README excerpts of examples/', () => {
     for (const text of rest) expect(text).toBe(first);
   });
 });
+
+describe("the README's own snippets", () => {
+  const code = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).join('\n');
+
+  it("key nothing on a user's `id`: the primary key may be another column (ctx.auth.userId is the key)", () => {
+    expect(code).not.toMatch(/\buser\??\.id\b/);
+    expect(code).toContain('ctx.auth.userId');
+  });
+
+  it("pass ws's WebSocket to createWSClient, which Node 20 lacks", () => {
+    const call = /createWSClient\(\{[\s\S]*?\}\);/.exec(code)?.[0];
+    expect(call).toMatch(/\bWebSocket: WebSocket\b/);
+    expect(code).toMatch(/import \{ WebSocket \} from 'ws';/);
+  });
+});

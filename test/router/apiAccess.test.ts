@@ -37,7 +37,7 @@ describe('apiAccess', () => {
       created: new Date(at),
       expiry: new Date(at + 30 * 86_400_000),
       hasExpired: false,
-      token: expect.stringMatching(/^[0-9a-f]{64}$/),
+      token: expect.stringMatching(/^[0-9a-f]{72}$/),
     });
     const row = await env.app.durin.models.AuthToken.findOne({ where: { userId: user.id, tokenHash: hashToken(created.token) } });
     expect(row).not.toBeNull();

@@ -25,7 +25,7 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
     test('returns a token and its expiry, and no user without serializeUser', async () => {
       const { creds, user } = await setup();
       const result = await env.server.client().auth.login.mutate(creds);
-      expect(result.token).toMatch(/^[0-9a-f]{64}$/);
+      expect(result.token).toMatch(/^[0-9a-f]{72}$/);
       expect(result).not.toHaveProperty('user');
       const row = await env.app.durin.models.AuthToken.findOne({ where: { userId: user.id } });
       expect(row!.tokenHash).toBe(hashToken(result.token));
@@ -146,7 +146,7 @@ describe.each(['superjson', 'none'] as const)('auth router (transformer: %s)', (
     test('ignores a bad Authorization header (login is public)', async () => {
       const { creds } = await setup();
       const result = await env.server.client('not-a-token').auth.login.mutate(creds);
-      expect(result.token).toHaveLength(64);
+      expect(result.token).toHaveLength(72);
     });
   });
 
@@ -240,7 +240,7 @@ describe('login with serializeUser', () => {
     await app.createUser({ username: 'john.doe', password: 'hunter2' });
     const result = await server.client().auth.login.mutate({ username: 'john.doe', password: 'hunter2', client: 'web' });
     expect(result.user).toEqual({ username: 'john.doe' });
-    expect(result.token).toHaveLength(64);
+    expect(result.token).toHaveLength(72);
   });
 });
 
@@ -253,7 +253,7 @@ describe('tokenPrefix and tokenCharacterLength', () => {
     await app.durin.clients.create({ name: 'web' });
     await app.createUser({ username: 'john', password: 'pw' });
     const { token } = await server.client().auth.login.mutate({ username: 'john', password: 'pw', client: 'web' });
-    expect(token).toMatch(/^drn_[0-9a-f]{40}$/);
+    expect(token).toMatch(/^drn_[0-9a-f]{48}$/);
     expect((await server.client(null, { authorization: `Bearer ${token}` }).me.query()).username).toBe('john');
     // With another scheme configured, "Token" is someone else's header: anonymous.
     expect((await waitError(server.client(token).me.query())).message).toBe(DURIN_ERRORS.NOT_AUTHENTICATED.message);

@@ -43,7 +43,9 @@ describe('login name and session metadata', () => {
     const { user, call } = await login('x'.repeat(65));
     const error = await waitError(call);
     expect(error.data?.code).toBe('BAD_REQUEST');
-    expect(error.message).toContain('name: Ensure this field has no more than 64 characters.');
+    // One sentence with a durinCode, not zod's list of issues as JSON.
+    expect(error.message).toBe('name: Ensure this field has no more than 64 characters.');
+    expect(error.data?.durinCode).toBe('NAME_TOO_LONG');
     expect(await env.app.durin.models.AuthToken.count({ where: { userId: user.id } })).toBe(0);
     expect((await (await login('y'.repeat(64))).call).token).toEqual(expect.any(String));
   });

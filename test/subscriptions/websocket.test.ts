@@ -130,14 +130,17 @@ describe('WebSocket: who the connection is', () => {
     ['Token nope', 'Invalid token.', 'TOKEN_INVALID'],
     [`Token ${'a'.repeat(5000)}`, 'Invalid token.', 'TOKEN_INVALID'],
   ])("connectionParams.authorization %# gets durin's message", async (authorization, message, durinCode) => {
+    // Each on its own connection: the server closes a connection once it has refused its token.
     const ws = servers.uncached.ws(authorization);
+    const forSubscription = servers.uncached.ws(authorization);
     try {
       const error = await ws.client.me.query().catch((e: { message: string; data: unknown }) => e);
       expect(error).toMatchObject({ message, data: { code: 'UNAUTHORIZED', durinCode } });
-      const ticks = watch<number>((input, handlers) => ws.client.ticks.subscribe(input, handlers));
+      const ticks = watch<number>((input, handlers) => forSubscription.client.ticks.subscribe(input, handlers));
       expect((await ticks.error).message).toBe(message);
     } finally {
       await ws.close();
+      await forSubscription.close();
     }
   });
 
@@ -146,6 +149,8 @@ describe('WebSocket: who the connection is', () => {
     const { token, user } = await loggedIn();
     const ctx = await createContext({
       req: { headers: { authorization: `Token ${token}` }, socket: { remoteAddress: '127.0.0.1' } },
+      // The ws adapter's `res` is the socket.
+      res: { ping() {}, terminate() {}, readyState: 1 },
       info: { connectionParams: { authorization: 'Token nope' } },
     } as never);
     expect((ctx.user as { username: string } | null)?.username).toBe(user.username);

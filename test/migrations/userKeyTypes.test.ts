@@ -1,0 +1,124 @@
+import { DataTypes, QueryTypes, type DataType } from 'sequelize';
+import { SequelizeStorage, Umzug } from 'umzug';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { createDurin } from '../../src/index.js';
+import { createDurinMigrations, type DurinMigrationOptions } from '../../src/migrations/index.js';
+import { createTestDatabase, testDialect, type TestDatabase } from '../helpers/db.js';
+
+/**
+ * The programmatic migrations with the user keys apps really have: a UUID made by Sequelize, a
+ * CHAR(36) an existing schema made in the table's own collation (where Sequelize's UUID, a
+ * CHAR(36) BINARY, cannot reference it on MariaDB), BIGINT and STRING. user_id takes the key
+ * column's exact type, the foreign key works (a token row, and a cascade on the user's delete),
+ * and a migration that fails leaves neither of durin's tables behind.
+ */
+
+async function freshDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  onTestFinished(() => db.close());
+  return db;
+}
+
+function migrator(db: TestDatabase, options: DurinMigrationOptions) {
+  return new Umzug({
+    migrations: createDurinMigrations(options),
+    context: db.sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize: db.sequelize }),
+    logger: undefined,
+  });
+}
+
+const durinTables = async (db: TestDatabase) => {
+  const queryInterface = db.sequelize.getQueryInterface();
+  const found = [];
+  for (const table of ['durin_client', 'durin_authtoken']) if (await queryInterface.tableExists(table)) found.push(table);
+  return found;
+};
+
+interface KeyCase {
+  /** How the app's table was made: a Sequelize type, or the SQL of an existing schema's column. */
+  column: DataType | string;
+  /** What the app passes to createDurinMigrations. */
+  userKeyType: DataType;
+  value: string;
+}
+
+const CASES: Record<string, KeyCase> = {
+  UUID: { column: DataTypes.UUID, userKeyType: DataTypes.UUID, value: '6f1c2a52-8f7e-4f55-b3f7-1d6c0b1c9e01' },
+  'CHAR(36) in the table collation': {
+    column: 'CHAR(36) NOT NULL',
+    userKeyType: DataTypes.UUID,
+    value: '0d4e9b8e-2c1a-4c7e-9d55-7a3b2f1e6c02',
+  },
+  BIGINT: { column: DataTypes.BIGINT, userKeyType: DataTypes.BIGINT, value: '4294967296001' },
+  STRING: { column: DataTypes.STRING, userKeyType: DataTypes.STRING, value: 'ada@example.com' },
+};
+
+describe("durin's migrations take the user key's exact type", () => {
+  test.each(Object.entries(CASES))('%s', async (_, { column, userKeyType, value }) => {
+    const db = await freshDatabase();
+    const { sequelize } = db;
+    if (typeof column === 'string') {
+      // An existing schema's table, as a DBA wrote it (MariaDB: utf8mb4 in the server's default collation).
+      const charset = db.dialect === 'mysql' ? ' DEFAULT CHARSET=utf8mb4' : '';
+      await sequelize.query(`CREATE TABLE accounts (account_id ${column} PRIMARY KEY, email VARCHAR(100))${charset}`);
+    } else {
+      await sequelize.getQueryInterface().createTable('accounts', { account_id: { type: column, primaryKey: true } });
+    }
+    await migrator(db, { userTable: 'accounts', userKey: 'account_id', userKeyType }).up();
+    expect(await durinTables(db)).toEqual(['durin_client', 'durin_authtoken']);
+
+    // The foreign key holds: a token of the user, removed with the user.
+    const Account = sequelize.define(
+      'Account',
+      { account_id: { type: userKeyType, primaryKey: true } },
+      { tableName: 'accounts', timestamps: false },
+    );
+    const durin = createDurin({ sequelize, userModel: Account, authenticateUser: () => null, settings: { loginThrottleRate: null } });
+    onTestFinished(() => durin.close());
+    await sequelize.query('INSERT INTO accounts (account_id) VALUES (?)', { replacements: [value] });
+    await durin.clients.create({ name: 'web' });
+    const account = (await Account.findByPk(value))!;
+    await durin.tokens.issue(account, 'web');
+    expect(await durin.models.AuthToken.count({ where: { userId: value } })).toBe(1);
+    if (db.dialect === 'sqlite') await sequelize.query('PRAGMA foreign_keys = ON');
+    await account.destroy();
+    expect(await durin.models.AuthToken.count()).toBe(0);
+  });
+});
+
+describe('a migration that cannot complete leaves nothing half-made', () => {
+  test('a user table without the key column is refused before any DDL', async () => {
+    const db = await freshDatabase();
+    await db.sequelize.getQueryInterface().createTable('accounts', { id: { type: DataTypes.INTEGER, primaryKey: true } });
+    await expect(migrator(db, { userTable: 'accounts', userKey: 'account_id' }).up()).rejects.toThrow(
+      'trpc-durin: table "accounts" has no column "account_id", which durin_authtoken.user_id must reference: ' +
+        'set the migration option userKey to its primary key',
+    );
+    expect(await durinTables(db)).toEqual([]);
+  });
+
+  test.runIf(testDialect() === 'mysql')('MySQL: a user table that does not exist yet is refused before any DDL', async () => {
+    const db = await freshDatabase();
+    await expect(migrator(db, { userTable: 'accounts' }).up()).rejects.toThrow(
+      'trpc-durin: table "accounts" does not exist, and MySQL will not create durin_authtoken.user_id\'s foreign key to it',
+    );
+    expect(await durinTables(db)).toEqual([]);
+  });
+
+  test.runIf(testDialect() === 'mysql')('MySQL: a foreign key the server refuses undoes durin_client', async () => {
+    const db = await freshDatabase();
+    // A column no index covers: MariaDB refuses a foreign key to it once durin_client exists.
+    await db.sequelize.query('CREATE TABLE accounts (id INT PRIMARY KEY, code CHAR(8) NOT NULL)');
+    await expect(migrator(db, { userTable: 'accounts', userKey: 'code' }).up()).rejects.toThrow();
+    expect(await durinTables(db)).toEqual([]);
+    const [meta] = await db.sequelize.query<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'SequelizeMeta'",
+      { type: QueryTypes.SELECT },
+    );
+    // Nothing recorded either: a rerun after fixing the table starts from the beginning.
+    if (Number(meta!.n) > 0) {
+      expect(await db.sequelize.query('SELECT name FROM SequelizeMeta', { type: QueryTypes.SELECT })).toEqual([]);
+    }
+  });
+});

@@ -1,39 +1,16 @@
-import { DataTypes, QueryTypes, type DataType } from 'sequelize';
-import { SequelizeStorage, Umzug } from 'umzug';
+import { DataTypes, type DataType } from 'sequelize';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { createDurin } from '../../src/index.js';
-import { createDurinMigrations, type DurinMigrationOptions } from '../../src/migrations/index.js';
-import { createTestDatabase, testDialect, type TestDatabase } from '../helpers/db.js';
+import { durinTables, freshDatabase, migrator } from '../helpers/migrator.js';
 
 /**
  * The programmatic migrations with the user keys apps really have: a UUID made by Sequelize, a
  * CHAR(36) an existing schema made in the table's own collation (where Sequelize's UUID, a
  * CHAR(36) BINARY, cannot reference it on MariaDB), BIGINT and STRING. user_id takes the key
  * column's exact type, the foreign key works (a token row, and a cascade on the user's delete),
- * and a migration that fails leaves neither of durin's tables behind.
+ * and a migration that fails leaves neither of durin's tables behind. What only MySQL refuses is
+ * in userKeyTypes.mysql.test.ts.
  */
-
-async function freshDatabase(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  onTestFinished(() => db.close());
-  return db;
-}
-
-function migrator(db: TestDatabase, options: DurinMigrationOptions) {
-  return new Umzug({
-    migrations: createDurinMigrations(options),
-    context: db.sequelize.getQueryInterface(),
-    storage: new SequelizeStorage({ sequelize: db.sequelize }),
-    logger: undefined,
-  });
-}
-
-const durinTables = async (db: TestDatabase) => {
-  const queryInterface = db.sequelize.getQueryInterface();
-  const found = [];
-  for (const table of ['durin_client', 'durin_authtoken']) if (await queryInterface.tableExists(table)) found.push(table);
-  return found;
-};
 
 interface KeyCase {
   /** How the app's table was made: a Sequelize type, or the SQL of an existing schema's column. */
@@ -96,29 +73,5 @@ describe('a migration that cannot complete leaves nothing half-made', () => {
         'set the migration option userKey to its primary key',
     );
     expect(await durinTables(db)).toEqual([]);
-  });
-
-  test.runIf(testDialect() === 'mysql')('MySQL: a user table that does not exist yet is refused before any DDL', async () => {
-    const db = await freshDatabase();
-    await expect(migrator(db, { userTable: 'accounts' }).up()).rejects.toThrow(
-      'trpc-durin: table "accounts" does not exist, and MySQL will not create durin_authtoken.user_id\'s foreign key to it',
-    );
-    expect(await durinTables(db)).toEqual([]);
-  });
-
-  test.runIf(testDialect() === 'mysql')('MySQL: a foreign key the server refuses undoes durin_client', async () => {
-    const db = await freshDatabase();
-    // A column no index covers: MariaDB refuses a foreign key to it once durin_client exists.
-    await db.sequelize.query('CREATE TABLE accounts (id INT PRIMARY KEY, code CHAR(8) NOT NULL)');
-    await expect(migrator(db, { userTable: 'accounts', userKey: 'code' }).up()).rejects.toThrow();
-    expect(await durinTables(db)).toEqual([]);
-    const [meta] = await db.sequelize.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'SequelizeMeta'",
-      { type: QueryTypes.SELECT },
-    );
-    // Nothing recorded either: a rerun after fixing the table starts from the beginning.
-    if (Number(meta!.n) > 0) {
-      expect(await db.sequelize.query('SELECT name FROM SequelizeMeta', { type: QueryTypes.SELECT })).toEqual([]);
-    }
   });
 });

@@ -8,6 +8,7 @@ export type { DurinContextOptions } from './request/request.js';
 export type { AuthenticatedContext } from './request/procedures.js';
 export {
   DURIN_ERROR_CODES,
+  DURIN_ERROR_HINTS,
   DURIN_ERRORS,
   DURIN_WEBSOCKET_CLOSE_CODE,
   DurinConfigError,
@@ -15,6 +16,7 @@ export {
   durinErrorFormatter,
   getDurinCode,
   type DurinErrorCode,
+  type DurinErrorHint,
   type DurinErrorId,
 } from './errors.js';
 export { hashToken } from './core/crypto.js';

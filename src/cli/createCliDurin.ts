@@ -14,7 +14,8 @@ import { createDurin, type Durin } from '../createDurin.js';
 export function createCliDurin(sequelize: Sequelize, cacheBus?: DurinCacheBus): Durin {
   const User = sequelize.define(
     'TrpcDurinCliUser',
-    { id: { type: DataTypes.INTEGER, primaryKey: true } },
+    // createDurin checks that the usernameField (default "username") is an attribute of the model.
+    { id: { type: DataTypes.INTEGER, primaryKey: true }, username: { type: DataTypes.STRING } },
     { tableName: 'users', timestamps: false },
   );
   return createDurin({ sequelize, userModel: User, authenticateUser: () => null, ...(cacheBus ? { cacheBus } : {}) });

@@ -14,7 +14,10 @@ export const CLI_ERRORS = {
   unknownGlobalOption: (option: string) => `unknown option "${option}"; ${HELP_HINT}`,
   noValueAllowed: (option: string) => `option "${option}" takes no value`,
   missingValue: (option: string) => `option "${option}" needs a value, e.g. ${option}=VALUE`,
-  missingName: (command: string) => `${command} needs a client NAME, e.g. "trpc-durin ${command} web"`,
+  missingArgument: (command: string, placeholders: readonly string[]) =>
+    placeholders.length === 1
+      ? `${command} needs a client NAME, e.g. "trpc-durin ${command} web"`
+      : `${command} needs ${placeholders.join(' and ')}, e.g. "trpc-durin ${command} 42 ci-deploy"`,
   extraArgument: (command: string, argument: string) => `unexpected argument "${argument}" for ${command}`,
   badUserKeyType: (value: string, allowed: string) => `invalid --user-key-type "${value}": expected one of ${allowed}`,
   noDatabaseUrl: () => 'DATABASE_URL is not set; set it to sqlite:<path> or mysql://user:pass@host:port/db',
@@ -31,6 +34,10 @@ export const CLI_ERRORS = {
   redisNeedsIoredis: () =>
     'REDIS_URL is set, so the revocation is published to your servers through Redis: install ioredis (npm install ioredis)',
   unexpected: (reason: string) => `unexpected error: ${reason}`,
+  // create-api-key
+  needsApp: (command: string) => `${command} finds USER in your app's user model: pass --app ./path/to/durin.ts (or add a durin.config.ts)`,
+  noUser: (table: string, key: string, value: string) => `no user with ${table}.${key} = "${value}"`,
+  badExpiresIn: (value: string, problem: string) => `invalid --expires-in "${value}": ${problem}`,
   // --app and durin.config.*: the CLI loads the app's durin object.
   missingAppValue: () => 'option "--app" needs a path, e.g. --app ./src/durin.ts',
   noAppFile: (path: string) => `the app module ${path} does not exist`,

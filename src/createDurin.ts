@@ -18,6 +18,7 @@ import { createLoginNameKey } from './throttle/loginKey.js';
 import { createTokenLookup } from './request/lookup.js';
 import { withPrimaryRetry } from './request/primaryRetry.js';
 import { createTokens } from './core/tokens.js';
+import { checkingUserKey, createUserKeyCheck } from './core/userKeyCheck.js';
 import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
 import type { Durin, DurinProcedures } from './types.js';
 import { checkUserModel, checkUserModelFields } from './config/userModelCheck.js';
@@ -159,7 +160,8 @@ export function createDurin<TUser extends Model, TSerializedUser = never, const 
     ...(bus ? { bypass: () => !bus.healthy } : {}),
     countEntries: telemetry !== null,
   });
-  const tokens = createTokens<TUser>({ models, settings, events, liveness, userId, telemetry });
+  const userKeyCheck = createUserKeyCheck(models, userModel as unknown as ModelStatic<Model>);
+  const tokens = checkingUserKey(createTokens<TUser>({ models, settings, events, liveness, userId, telemetry }), userKeyCheck);
 
   // Health of the shared components: `degraded` once per outage, `recovered` once after it.
   const down = new Set<DurinComponent>();

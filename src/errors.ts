@@ -345,6 +345,11 @@ export const DURIN_CONFIG_PROBLEMS = {
   scopeWith: (key: string) => `a defaultScope with "${key}"`,
   findHook: (hook: string) => `a "${hook}" hook`,
   /** The user model has a defaultScope or a find hook the one-query lookup cannot apply (userModelCheck.ts). */
+  /** The user model's key and durin_authtoken.user_id are of different families (userKeyCheck.ts). */
+  userKeyMismatch: ({ key, type, column }: { key: string; type: string; column: string }) =>
+    `its primary key "${key}" is ${type}, but durin_authtoken.user_id is ${column}, so no token of its users can be stored; ` +
+    `rerun durin's migrations on a fresh durin_authtoken with userKeyType matching "${key}" (and userKey naming its column), ` +
+    'or "trpc-durin --app ... migrate", which reads both from this model',
   unsupportedUserModel: (what: string) =>
     `it has ${what}, which durin's one-query token lookup cannot apply; ` +
     'express who may authenticate with isUserActive instead (a paranoid model is supported)',

@@ -75,3 +75,28 @@ describe('a migration that cannot complete leaves nothing half-made', () => {
     expect(await durinTables(db)).toEqual([]);
   });
 });
+
+describe("a user model whose key does not fit durin_authtoken.user_id's type", () => {
+  test('a UUID-keyed model on tables migrated for an INTEGER key: the first token write names the fix, not the driver', async () => {
+    const db = await freshDatabase();
+    const { sequelize } = db;
+    await sequelize.getQueryInterface().createTable('users', { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true } });
+    await migrator(db, {}).up();
+    const User = sequelize.define('User', { id: { type: DataTypes.UUID, primaryKey: true } }, { tableName: 'users', timestamps: false });
+    const settings = { loginThrottleRate: null, apiAccessClientName: 'api' };
+    const durin = createDurin({ sequelize, userModel: User, authenticateUser: () => null, settings });
+    onTestFinished(() => durin.close());
+    await durin.clients.create({ name: 'web' });
+    const user = User.build({ id: '6f1c2a52-8f7e-4f55-b3f7-1d6c0b1c9e01' });
+    const column = db.dialect === 'mysql' ? 'int(11)' : 'INTEGER';
+    const message =
+      `trpc-durin: invalid option "userModel": its primary key "id" is UUID, but durin_authtoken.user_id is ${column}, ` +
+      "so no token of its users can be stored; rerun durin's migrations on a fresh durin_authtoken with userKeyType matching " +
+      '"id" (and userKey naming its column), or "trpc-durin --app ... migrate", which reads both from this model';
+    await expect(durin.tokens.issue(user, 'web')).rejects.toThrow(message);
+    // Every writer of a new row checks: an API key too, and again after a refusal.
+    await durin.clients.create({ name: 'api' });
+    await expect(durin.apiKeys.create(user, { name: 'ci' })).rejects.toThrow(message);
+    expect(await durin.models.AuthToken.count()).toBe(0);
+  });
+});

@@ -122,7 +122,7 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
       });
     });
 
-    test('a Bearer header keeps durin\'s message and code, with the hint that the scheme is not Token', async () => {
+    test("a Bearer header keeps durin's message and code, with the hint that the scheme is not Token", async () => {
       const { token } = await issue();
       expect(await meError({ authorization: `Bearer ${token}` })).toStrictEqual({
         status: 401,

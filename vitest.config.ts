@@ -3,7 +3,10 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two database projects: every database test runs on SQLite (in memory) and, when
  * DURIN_TEST_MYSQL_URL is set, on that MySQL/MariaDB server too. Pure tests (parsers, crypto,
- * settings) run once, in `unit`. What only MySQL has (replication: `*.mysql.test.ts`) runs in `mysql` only.
+ * settings) run once, in `unit`. What only MySQL has (replication, its foreign-key refusals:
+ * `*.mysql.test.ts`) runs in `mysql` only; what only makes sense on SQLite (`*.sqlite.test.ts`,
+ * such as the example app, which keeps its own SQLite file) runs in `sqlite` only. A database
+ * split is a file name, never a skipped test.
  */
 const databaseTests = ['test/**/*.test.ts'];
 const unitTests = ['test/**/*.unit.test.ts'];
@@ -27,7 +30,17 @@ export default defineConfig({
         },
       },
       ...(process.env.DURIN_TEST_MYSQL_URL
-        ? [{ extends: true as const, test: { name: 'mysql', include: databaseTests, exclude, env: { DURIN_TEST_DB: 'mysql' } } }]
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'mysql',
+                include: databaseTests,
+                exclude: [...exclude, 'test/**/*.sqlite.test.ts'],
+                env: { DURIN_TEST_DB: 'mysql' },
+              },
+            },
+          ]
         : []),
     ],
   },

@@ -18,6 +18,7 @@ import { createLoginNameKey } from './throttle/loginKey.js';
 import { createTokenLookup } from './request/lookup.js';
 import { withPrimaryRetry } from './request/primaryRetry.js';
 import { createTokens } from './core/tokens.js';
+import { checkingUserKey, createUserKeyCheck } from './core/userKeyCheck.js';
 import { createTokenWatcher } from './subscriptions/tokenWatcher.js';
 import type { Durin, DurinProcedures } from './types.js';
 import { checkUserModel, checkUserModelFields } from './config/userModelCheck.js';
@@ -142,7 +143,8 @@ export function createDurin<TUser extends Model, TSerializedUser = never, const 
   const liveness = createTokenLiveness((error) => reportListenerError(events, 'liveness', error));
   const bus = options.cacheBus;
   const telemetry = options.telemetry ?? null;
-  const tokens = createTokens<TUser>({ models, settings, events, liveness, userId, telemetry });
+  const userKeyCheck = createUserKeyCheck(models, userModel as unknown as ModelStatic<Model>);
+  const tokens = checkingUserKey(createTokens<TUser>({ models, settings, events, liveness, userId, telemetry }), userKeyCheck);
   const lookup = withPrimaryRetry(sequelize, createTokenLookup(sequelize, models, userModel));
   const authenticator = createAuthenticator<TUser>({
     lookup: telemetry ? timedLookup(telemetry, lookup) : lookup,

@@ -38,6 +38,16 @@ export const DURIN_ERROR_CODES = {
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
 
+/**
+ * What `durinErrorFormatter` puts in `error.data.durinHint` beside a code, when durin knows why a
+ * caller got it. `HEADER_SCHEME`: the request was anonymous because its `Authorization` header
+ * used a scheme other than `authHeaderPrefix` (`Bearer x` where durin reads `Token x`), which durin
+ * treats as meant for another backend.
+ */
+export const DURIN_ERROR_HINTS = { HEADER_SCHEME: 'HEADER_SCHEME' } as const;
+
+export type DurinErrorHint = keyof typeof DURIN_ERROR_HINTS;
+
 interface ErrorEntry {
   readonly durinCode: DurinErrorCode;
   readonly code: TRPC_ERROR_CODE_KEY;
@@ -149,13 +159,16 @@ export class DurinError extends Error {
   constructor(
     readonly durinCode: DurinErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfter?: number },
+    options?: { cause?: unknown; retryAfter?: number; hint?: DurinErrorHint },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    if (options?.hint !== undefined) this.hint = options.hint;
   }
   /** Seconds to wait before trying again (a throttled request), shown to clients as `data.retryAfter`. */
   readonly retryAfter?: number;
+  /** Why the caller got this error, when durin knows more than the message says; shown as `data.durinHint`. */
+  readonly hint?: DurinErrorHint;
 }
 
 /** The message of an error id, with `{name}` placeholders filled in. */
@@ -189,6 +202,20 @@ export function throttledError(waitSeconds: number): TRPCError {
   });
 }
 
+/**
+ * NOT_AUTHENTICATED, with the hint that the request's Authorization header used another scheme.
+ * The message stays durin's: an app reading it sees what it always saw.
+ */
+export function notAuthenticatedError(hint: DurinErrorHint | undefined): TRPCError {
+  if (hint === undefined) return durinError('NOT_AUTHENTICATED');
+  const message = durinMessage('NOT_AUTHENTICATED');
+  return new TRPCError({
+    code: DURIN_ERRORS.NOT_AUTHENTICATED.code,
+    message,
+    cause: new DurinError(DURIN_ERRORS.NOT_AUTHENTICATED.durinCode, message, { hint }),
+  });
+}
+
 /** The durin code behind a TRPCError durin threw, or `null` for any other error. */
 export function getDurinCode(error: unknown): DurinErrorCode | null {
   const cause = error instanceof TRPCError ? error.cause : error;
@@ -203,11 +230,19 @@ export function getDurinCode(error: unknown): DurinErrorCode | null {
 export function durinErrorFormatter<TShape extends { data: object }>(opts: {
   shape: TShape;
   error: TRPCError;
-}): TShape & { data: TShape['data'] & { durinCode?: DurinErrorCode; retryAfter?: number } } {
+}): TShape & { data: TShape['data'] & { durinCode?: DurinErrorCode; retryAfter?: number; durinHint?: DurinErrorHint } } {
   const durinCode = getDurinCode(opts.error);
   // Other errors keep their shape as tRPC made it: no `durinCode: null` on every error.
   if (durinCode === null) return opts.shape;
   // A client behind a batch or a WebSocket sees no Retry-After header: the wait travels in the body too.
-  const retryAfter = (opts.error.cause as DurinError).retryAfter;
-  return { ...opts.shape, data: { ...opts.shape.data, durinCode, ...(retryAfter === undefined ? {} : { retryAfter }) } };
+  const { retryAfter, hint } = opts.error.cause as DurinError;
+  return {
+    ...opts.shape,
+    data: {
+      ...opts.shape.data,
+      durinCode,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+      ...(hint === undefined ? {} : { durinHint: hint }),
+    },
+  };
 }

@@ -8,12 +8,14 @@ export type { DurinContextOptions } from './request/request.js';
 export type { DurinAuthenticatedContext, AuthenticatedContext } from './request/procedures.js';
 export {
   DURIN_ERROR_CODES,
+  DURIN_ERROR_HINTS,
   DURIN_ERRORS,
   DURIN_WEBSOCKET_CLOSE_CODE,
   DurinError,
   durinErrorFormatter,
   getDurinCode,
   type DurinErrorCode,
+  type DurinErrorHint,
   type DurinErrorId,
 } from './errors.js';
 export { DurinConfigError, isDurinConfigError } from './config/messages.js';

@@ -21,17 +21,24 @@ export interface CommandInput {
   readonly cacheBus: boolean;
   /** The NAME argument, for commands that take one. */
   readonly name: string;
+  /** The USER argument (a user's primary key value, as typed), for commands that take one. */
+  readonly user: string;
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
   readonly print: (line: string) => void;
 }
 
+/** A positional argument's placeholder: a client's or key's NAME, a USER's primary key value. */
+export type CliArgument = 'USER' | 'NAME';
+
 export interface CliCommand {
   readonly name: string;
-  /** The positional argument's placeholder, for commands that take one. */
-  readonly argument?: 'NAME';
+  /** The positional arguments' placeholders, in order, for commands that take any. */
+  readonly arguments?: readonly CliArgument[];
   readonly summary: string;
   readonly details: readonly string[];
   readonly options: Readonly<Record<string, CliOption>>;
+  /** Whether it works on the app's models (--app or durin.config.*): without the app it is refused before connecting. */
+  readonly needsApp?: boolean;
   /** Whether the command may create the database (only `migrate`). */
   readonly createsDatabase?: boolean;
   /** Whether the command takes durin's tables as it finds them (import-django): no "run migrate first" check. */

@@ -1,4 +1,6 @@
-import { formatDuration } from '../config/duration.js';
+import { DURATION_FORMS, formatDuration, parseDuration } from '../config/duration.js';
+import { DURIN_CONFIG_PROBLEMS, describeValue } from '../config/messages.js';
+import { findUser } from './users.js';
 import { importDjangoCommand } from './importDjango.js';
 import type { CliCommand } from './command.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
@@ -58,7 +60,7 @@ export const COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'create-client',
-    argument: 'NAME',
+    arguments: ['NAME'],
     summary: 'Create a client (1 to 64 characters) and print "Client NAME created!".',
     details: ["Without --token-ttl the client gets the app's defaultTokenTtl with --app, else 1d (defaultTokenTtl's default)."],
     options: {
@@ -91,6 +93,47 @@ export const COMMANDS: readonly CliCommand[] = [
     },
   },
   {
+    name: 'create-api-key',
+    arguments: ['USER', 'NAME'],
+    needsApp: true,
+    summary: 'Create a named API key for the user whose primary key is USER, and print the key (only the key, this once).',
+    details: [
+      "Needs the app (--app or durin.config.*) to find USER in its user model; the key is issued on the app's apiAccessClientName client,",
+      'as durin.apiKeys.create issues it, within apiKeysPerUser and apiKeyMaxLifetime. Store it now: only its digest is kept.',
+    ],
+    options: {
+      abilities: {
+        type: 'string',
+        value: 'A,B',
+        help: "what the key may do, comma-separated, e.g. posts:read (default: the client's, else every ability)",
+      },
+      'expires-in': {
+        type: 'string',
+        value: 'DURATION',
+        help: "its lifetime: seconds, or 45s, 30m, 12h, 90d (default: the client's token TTL)",
+      },
+    },
+    check(values) {
+      const expiresIn = values['expires-in'];
+      if (typeof expiresIn === 'string' && parseDuration(asDuration(expiresIn)) === null) {
+        fail(CLI_ERRORS.badExpiresIn(expiresIn, DURIN_CONFIG_PROBLEMS.durationGot(DURATION_FORMS, describeValue(expiresIn))));
+      }
+    },
+    async run({ app, durin, user: userKey, name, values, print }) {
+      if (!app) fail(CLI_ERRORS.needsApp('create-api-key'));
+      const user = await findUser(app, userKey);
+      const abilities = values.abilities as string | undefined;
+      const expiresIn = values['expires-in'] as string | undefined;
+      const created = await durin().apiKeys.create(user, {
+        name,
+        ...(abilities === undefined ? {} : { abilities: abilities.split(',').map((ability) => ability.trim()) }),
+        ...(expiresIn === undefined ? {} : { expiresIn: asDuration(expiresIn) }),
+      });
+      // stdout is the key alone, so `KEY=$(trpc-durin create-api-key 42 ci)` captures it.
+      print(created.token);
+    },
+  },
+  {
     name: 'list-clients',
     summary: 'List the clients by name: token TTL and throttle rate ("-" for the default).',
     details: [],
@@ -112,7 +155,7 @@ export const COMMANDS: readonly CliCommand[] = [
   },
   {
     name: 'delete-client',
-    argument: 'NAME',
+    arguments: ['NAME'],
     summary: 'Delete a client and, with it, every token issued on it.',
     details: [
       "The revocation is published on the app's cache bus (--app with a cacheBus, or REDIS_URL), so running servers refuse the tokens at once;",

@@ -22,6 +22,15 @@ function isSequelizeError(error: unknown): error is Error {
   return error instanceof Error && error.name.startsWith('Sequelize');
 }
 
+/**
+ * A tRPC error durin threw (its cause a DurinError), told by the cause's name: the app module's
+ * durin, loaded by tsx, has its own copy of durin's classes, so `instanceof` would miss it.
+ */
+function isDurinRefusal(error: unknown): error is Error {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return error instanceof Error && cause instanceof Error && cause.name === 'DurinError';
+}
+
 /** What went wrong, without the `trpc-durin: ` prefix. */
 function reason(error: unknown): string {
   if (isDurinConfigError(error)) {
@@ -29,6 +38,8 @@ function reason(error: unknown): string {
     if (flag && error.problem) return `invalid ${flag}: ${error.problem}`;
     return error.message.replace(/^trpc-durin: /, '');
   }
+  // durin's own refusals (an undeclared ability, too many API keys) read as they do over tRPC.
+  if (isDurinRefusal(error)) return error.message;
   // umzug wraps a failed migration: name it, and say what failed inside.
   if (error instanceof MigrationError) {
     const { migration, cause } = error as MigrationError & { cause?: unknown };

@@ -4,7 +4,7 @@ import type { CliCommand } from './command.js';
 /** `--help` text, built from the command table so it cannot fall behind the flags. */
 
 function usage(command: CliCommand): string {
-  const argument = command.argument ? ` ${command.argument}` : '';
+  const argument = (command.arguments ?? []).map((placeholder) => ` ${placeholder}`).join('');
   const flags = Object.entries(command.options).map(([flag, option]) => ` [--${flag}${option.value ? ` ${option.value}` : ''}]`);
   return `trpc-durin ${command.name}${argument}${flags.join('')}`;
 }

@@ -44,7 +44,12 @@ function extractAppOption(argv: readonly string[]): { app: string | undefined; r
 type Invocation =
   | { readonly kind: 'help'; readonly command?: CliCommand }
   | { readonly kind: 'version' }
-  | { readonly kind: 'run'; readonly command: CliCommand; readonly name: string; readonly values: CommandInput['values'] };
+  | {
+      readonly kind: 'run';
+      readonly command: CliCommand;
+      readonly args: Pick<CommandInput, 'name' | 'user'>;
+      readonly values: CommandInput['values'];
+    };
 
 /** parseArgs' errors name the option in quotes; say the same thing in the CLI's words. */
 function flagError(error: unknown, command: string): never {
@@ -69,11 +74,12 @@ function parseCommand(command: CliCommand, args: string[]): Invocation {
   const { positionals } = parsed;
   const values = parsed.values as CommandInput['values']; // no option is `multiple`, so no arrays
   if (values.help) return { kind: 'help', command };
-  const expected = command.argument ? 1 : 0;
-  if (positionals.length < expected) fail(CLI_ERRORS.missingName(command.name));
-  if (positionals.length > expected) fail(CLI_ERRORS.extraArgument(command.name, positionals[expected]!));
+  const placeholders = command.arguments ?? [];
+  if (positionals.length < placeholders.length) fail(CLI_ERRORS.missingArgument(command.name, placeholders));
+  if (positionals.length > placeholders.length) fail(CLI_ERRORS.extraArgument(command.name, positionals[placeholders.length]!));
   command.check?.(values);
-  return { kind: 'run', command, name: positionals[0] ?? '', values };
+  const given = new Map(placeholders.map((placeholder, index) => [placeholder, positionals[index]!]));
+  return { kind: 'run', command, args: { name: given.get('NAME') ?? '', user: given.get('USER') ?? '' }, values };
 }
 
 function parseInvocation(argv: readonly string[]): Invocation {
@@ -114,9 +120,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       else print(invocation.command ? commandHelp(invocation.command) : fullHelp(COMMANDS));
       return 0;
     }
-    const { command, name, values } = invocation;
+    const { command, args, values } = invocation;
     const create = command.createsDatabase === true;
     const appPath = findAppModule(io.cwd ?? process.cwd(), appOption);
+    if (command.needsApp && !appPath) fail(CLI_ERRORS.needsApp(command.name));
     if (appPath) app = await loadApp(appPath);
     db = app ? await openAppDatabase(app.sequelize, { create }) : await openDatabase(io.env, { create });
     if (!create && !command.inspectsTables) await requireDurinTables(db); // every command but migrate and import-django
@@ -125,7 +132,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (command.revokes && !app) bus = await openCliCacheBus(io.env);
     const cacheBus = app ? cacheBusOf(app.durin) !== undefined : bus !== null;
     const getDurin = () => (durin ??= app ? app.durin : createCliDurin(cliDb.sequelize, bus?.bus));
-    await command.run({ db, app, name, values, print, cacheBus, durin: getDurin });
+    await command.run({ db, app, ...args, values, print, cacheBus, durin: getDurin });
     return 0;
   } catch (error) {
     io.stderr.write(`${describeError(error)}\n`);

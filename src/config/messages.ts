@@ -108,6 +108,11 @@ export const DURIN_CONFIG_PROBLEMS = {
   scopeWith: (key: string) => `a defaultScope with "${key}"`,
   findHook: (hook: string) => `a "${hook}" hook`,
   /** The user model has a defaultScope or a find hook the one-query lookup cannot apply (userModelCheck.ts). */
+  /** The user model's key and durin_authtoken.user_id are of different families (userKeyCheck.ts). */
+  userKeyMismatch: ({ key, type, column }: { key: string; type: string; column: string }) =>
+    `its primary key "${key}" is ${type}, but durin_authtoken.user_id is ${column}, so no token of its users can be stored; ` +
+    `rerun durin's migrations on a fresh durin_authtoken with userKeyType matching "${key}" (and userKey naming its column), ` +
+    'or "trpc-durin --app ... migrate", which reads both from this model',
   unsupportedUserModel: (what: string) =>
     `it has ${what}, which durin's one-query token lookup cannot apply; ` +
     'express who may authenticate with isUserActive instead (a paranoid model is supported)',
@@ -162,7 +167,10 @@ export const CLI_ERRORS = {
   unknownGlobalOption: (option: string) => `unknown option "${option}"; ${HELP_HINT}`,
   noValueAllowed: (option: string) => `option "${option}" takes no value`,
   missingValue: (option: string) => `option "${option}" needs a value, e.g. ${option}=VALUE`,
-  missingName: (command: string) => `${command} needs a client NAME, e.g. "trpc-durin ${command} web"`,
+  missingArgument: (command: string, placeholders: readonly string[]) =>
+    placeholders.length === 1
+      ? `${command} needs a client NAME, e.g. "trpc-durin ${command} web"`
+      : `${command} needs ${placeholders.join(' and ')}, e.g. "trpc-durin ${command} 42 ci-deploy"`,
   extraArgument: (command: string, argument: string) => `unexpected argument "${argument}" for ${command}`,
   badUserKeyType: (value: string, allowed: string) => `invalid --user-key-type "${value}": expected one of ${allowed}`,
   noDatabaseUrl: () => 'DATABASE_URL is not set; set it to sqlite:<path> or mysql://user:pass@host:port/db',
@@ -178,6 +186,10 @@ export const CLI_ERRORS = {
   migrationFailed: (name: string, reason: string) => `migration ${name} failed: ${reason}`,
   redisNeedsIoredis: () =>
     'REDIS_URL is set, so the revocation is published to your servers through Redis: install ioredis (npm install ioredis)',
+  // create-api-key
+  needsApp: (command: string) => `${command} finds USER in your app's user model: pass --app ./path/to/durin.ts (or add a durin.config.ts)`,
+  noUser: (table: string, key: string, value: string) => `no user with ${table}.${key} = "${value}"`,
+  badExpiresIn: (value: string, problem: string) => `invalid --expires-in "${value}": ${problem}`,
   unexpected: (reason: string) => `unexpected error: ${reason}`,
   // --app and durin.config.*: the CLI loads the app's durin object.
   missingAppValue: () => 'option "--app" needs a path, e.g. --app ./src/durin.ts',

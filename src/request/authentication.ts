@@ -1,6 +1,6 @@
 import type { Model } from 'sequelize';
 import { hashToken, isPlausibleToken } from '../core/crypto.js';
-import type { DurinErrorId } from '../errors.js';
+import type { DurinErrorHint, DurinErrorId } from '../errors.js';
 import type { TokenLifecycle } from '../core/tokens.js';
 import { withDeadline } from './lookupTimeout.js';
 import { isExpired } from '../core/time.js';
@@ -14,11 +14,14 @@ import type { Verification, Verified } from '../core/verification.js';
 
 /** What the `Authorization` header says, before any query. */
 export type ParsedHeader =
-  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'anonymous'; readonly hint?: DurinErrorHint }
   | { readonly kind: 'failed'; readonly error: DurinErrorId }
   | { readonly kind: 'token'; readonly token: string };
 
 const ANONYMOUS: ParsedHeader = Object.freeze({ kind: 'anonymous' });
+// Still anonymous, as durin decides, but a protected procedure can say why: `Bearer x` is a
+// common mistake where durin reads `Token x`.
+const OTHER_SCHEME: ParsedHeader = Object.freeze({ kind: 'anonymous', hint: 'HEADER_SCHEME' });
 // DRF splits the header with `bytes.split()`: runs of ASCII whitespace, ends trimmed. JS's `trim()`
 // also strips U+00A0 and other Unicode spaces, which DRF keeps.
 const ASCII_WHITESPACE = /[ \t\n\v\f\r]+/;
@@ -45,7 +48,7 @@ export function parseAuthorizationHeader(header: string | null | undefined, pref
   if (!header) return ANONYMOUS;
   const parts = trimAscii(header).split(ASCII_WHITESPACE);
   // A header with another scheme is possibly for another backend: anonymous, never an error.
-  if (!isPrefix(parts[0]!, prefix)) return ANONYMOUS;
+  if (!isPrefix(parts[0]!, prefix)) return OTHER_SCHEME;
   if (parts.length === 1) return { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' };
   if (parts.length > 2) return { kind: 'failed', error: 'HEADER_HAS_SPACES' };
   return { kind: 'token', token: parts[1]! };
@@ -93,7 +96,7 @@ export function createAuthenticator<TUser extends Model>(deps: AuthenticatorDeps
 
 /** Steps 1–4's pre-query part: the digest to look up, or the failure, or anonymity. */
 export type TokenCandidate =
-  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'anonymous'; readonly hint?: DurinErrorHint }
   | { readonly kind: 'failed'; readonly error: DurinErrorId }
   | { readonly kind: 'digest'; readonly tokenHash: string };
 

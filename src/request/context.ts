@@ -14,6 +14,7 @@ import { authOutcome, type DurinCacheUse, type DurinTelemetry } from '../core/te
 import { readCookieSession, type DurinCookieSession } from './cookieSession.js';
 import type { InvalidTokenGate } from './invalidTokenGate.js';
 import { now } from '../core/time.js';
+import type { DurinErrorHint } from '../errors.js';
 
 /**
  * `createDurinContext` and `createCachedDurinContext`. They never throw for a bad
@@ -48,6 +49,8 @@ export interface DurinRequestState {
   readonly userAgent: string | null;
   /** The session cookie of this request, when `settings.cookie` is set (login sets it, logout clears it). */
   readonly cookie?: DurinCookieSession;
+  /** Why an anonymous request is anonymous, when durin can tell: `HEADER_SCHEME`, an Authorization header with another scheme. */
+  readonly hint?: DurinErrorHint;
 }
 
 /** The context durin's factories resolve to. */
@@ -66,6 +69,12 @@ function contextFor<TUser>(facts: RequestFacts, failure: DurinFailure | null, ve
   const user = verified?.user ?? null;
   const auth = verified?.auth ?? null;
   return { user, auth, durin: { failure, ip: facts.ip, setHeader: facts.setHeader, userAgent: facts.userAgent } };
+}
+
+/** An anonymous request's context, with the hint of why (another header scheme) when there is one. */
+function anonymous<TUser>(facts: RequestFacts, hint: DurinErrorHint | undefined): DurinContext<TUser> {
+  const context = contextFor<TUser>(facts, null);
+  return hint === undefined ? context : { ...context, durin: { ...context.durin, hint } };
 }
 
 export interface ContextHooks<TUser> {
@@ -151,7 +160,7 @@ export function createContextFactory<TUser>(
   }
 
   async function settle(facts: RequestFacts, candidate: TokenCandidate, cookie?: DurinCookieSession): Promise<DurinContext<TUser>> {
-    if (candidate.kind === 'anonymous') return withCookie(contextFor<TUser>(facts, null), cookie);
+    if (candidate.kind === 'anonymous') return withCookie(anonymous(facts, candidate.hint), cookie);
     if (gate && (candidate.kind === 'digest' ? !isCached?.(candidate.tokenHash) : candidate.error === 'TOKEN_INVALID')) {
       const retryAfter = gate.wait(facts.ip, now());
       if (retryAfter > 0) return withCookie(contextFor<TUser>(facts, { error: 'THROTTLED', retryAfter }), cookie);

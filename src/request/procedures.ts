@@ -1,6 +1,6 @@
 import { initTRPC } from '@trpc/server';
 import type { DurinContext } from './context.js';
-import { durinError, formatWait } from '../errors.js';
+import { durinError, formatWait, notAuthenticatedError } from '../errors.js';
 import { DURIN_CONFIG_MESSAGES, DurinConfigError } from '../config/messages.js';
 import { hasAbility, parseAbilities, type AbilityVocabulary } from '../core/abilities.js';
 import type { DurinAuthToken } from '../models/types.js';
@@ -45,7 +45,7 @@ export function requireAuthenticated<TUser>(ctx: DurinContext<TUser>): DurinAuth
     throw durinError(failure.error, { wait: formatWait(failure.retryAfter) });
   }
   if (failure) throw durinError(failure.error, undefined, failure.cause);
-  if (ctx.user === null || ctx.user === undefined || !ctx.auth) throw durinError('NOT_AUTHENTICATED');
+  if (ctx.user === null || ctx.user === undefined || !ctx.auth) throw notAuthenticatedError(ctx.durin.hint);
   return { user: ctx.user, auth: ctx.auth };
 }
 

@@ -133,7 +133,7 @@ describe('migrate after sync()', () => {
     const env = { DATABASE_URL: db.url };
     const User = db.sequelize.define(
       'User',
-      { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true } },
+      { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true }, username: { type: DataTypes.STRING } },
       { tableName: 'users', timestamps: false },
     );
     const durin = createDurin({ sequelize: db.sequelize, userModel: User, authenticateUser: () => null });

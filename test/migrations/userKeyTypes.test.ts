@@ -1,39 +1,16 @@
-import { DataTypes, QueryTypes, type DataType } from 'sequelize';
-import { SequelizeStorage, Umzug } from 'umzug';
+import { DataTypes, type DataType } from 'sequelize';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { createDurin } from '../../src/index.js';
-import { createDurinMigrations, type DurinMigrationOptions } from '../../src/migrations/index.js';
-import { createTestDatabase, testDialect, type TestDatabase } from '../helpers/db.js';
+import { durinTables, freshDatabase, migrator } from '../helpers/migrator.js';
 
 /**
  * The programmatic migrations with the user keys apps really have: a UUID made by Sequelize, a
  * CHAR(36) an existing schema made in the table's own collation (where Sequelize's UUID, a
  * CHAR(36) BINARY, cannot reference it on MariaDB), BIGINT and STRING. user_id takes the key
  * column's exact type, the foreign key works (a token row, and a cascade on the user's delete),
- * and a migration that fails leaves neither of durin's tables behind.
+ * and a migration that fails leaves neither of durin's tables behind. What only MySQL refuses is
+ * in userKeyTypes.mysql.test.ts.
  */
-
-async function freshDatabase(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  onTestFinished(() => db.close());
-  return db;
-}
-
-function migrator(db: TestDatabase, options: DurinMigrationOptions) {
-  return new Umzug({
-    migrations: createDurinMigrations(options),
-    context: db.sequelize.getQueryInterface(),
-    storage: new SequelizeStorage({ sequelize: db.sequelize }),
-    logger: undefined,
-  });
-}
-
-const durinTables = async (db: TestDatabase) => {
-  const queryInterface = db.sequelize.getQueryInterface();
-  const found = [];
-  for (const table of ['durin_client', 'durin_authtoken']) if (await queryInterface.tableExists(table)) found.push(table);
-  return found;
-};
 
 interface KeyCase {
   /** How the app's table was made: a Sequelize type, or the SQL of an existing schema's column. */
@@ -97,28 +74,29 @@ describe('a migration that cannot complete leaves nothing half-made', () => {
     );
     expect(await durinTables(db)).toEqual([]);
   });
+});
 
-  test.runIf(testDialect() === 'mysql')('MySQL: a user table that does not exist yet is refused before any DDL', async () => {
+describe("a user model whose key does not fit durin_authtoken.user_id's type", () => {
+  test('a UUID-keyed model on tables migrated for an INTEGER key: the first token write names the fix, not the driver', async () => {
     const db = await freshDatabase();
-    await expect(migrator(db, { userTable: 'accounts' }).up()).rejects.toThrow(
-      'trpc-durin: table "accounts" does not exist, and MySQL will not create durin_authtoken.user_id\'s foreign key to it',
-    );
-    expect(await durinTables(db)).toEqual([]);
-  });
-
-  test.runIf(testDialect() === 'mysql')('MySQL: a foreign key the server refuses undoes durin_client', async () => {
-    const db = await freshDatabase();
-    // A column no index covers: MariaDB refuses a foreign key to it once durin_client exists.
-    await db.sequelize.query('CREATE TABLE accounts (id INT PRIMARY KEY, code CHAR(8) NOT NULL)');
-    await expect(migrator(db, { userTable: 'accounts', userKey: 'code' }).up()).rejects.toThrow();
-    expect(await durinTables(db)).toEqual([]);
-    const [meta] = await db.sequelize.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'SequelizeMeta'",
-      { type: QueryTypes.SELECT },
-    );
-    // Nothing recorded either: a rerun after fixing the table starts from the beginning.
-    if (Number(meta!.n) > 0) {
-      expect(await db.sequelize.query('SELECT name FROM SequelizeMeta', { type: QueryTypes.SELECT })).toEqual([]);
-    }
+    const { sequelize } = db;
+    await sequelize.getQueryInterface().createTable('users', { id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true } });
+    await migrator(db, {}).up();
+    const User = sequelize.define('User', { id: { type: DataTypes.UUID, primaryKey: true } }, { tableName: 'users', timestamps: false });
+    const settings = { loginThrottleRate: null, apiAccessClientName: 'api' };
+    const durin = createDurin({ sequelize, userModel: User, authenticateUser: () => null, settings });
+    onTestFinished(() => durin.close());
+    await durin.clients.create({ name: 'web' });
+    const user = User.build({ id: '6f1c2a52-8f7e-4f55-b3f7-1d6c0b1c9e01' });
+    const column = db.dialect === 'mysql' ? 'int(11)' : 'INTEGER';
+    const message =
+      `trpc-durin: invalid option "userModel": its primary key "id" is UUID, but durin_authtoken.user_id is ${column}, ` +
+      "so no token of its users can be stored; rerun durin's migrations on a fresh durin_authtoken with userKeyType matching " +
+      '"id" (and userKey naming its column), or "trpc-durin --app ... migrate", which reads both from this model';
+    await expect(durin.tokens.issue(user, 'web')).rejects.toThrow(message);
+    // Every writer of a new row checks: an API key too, and again after a refusal.
+    await durin.clients.create({ name: 'api' });
+    await expect(durin.apiKeys.create(user, { name: 'ci' })).rejects.toThrow(message);
+    expect(await durin.models.AuthToken.count()).toBe(0);
   });
 });

@@ -25,10 +25,13 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
   async function meError(headers: Record<string, string>) {
     const response = await env.server.raw('me', { headers });
     const body = await response.json();
+    const { data } = body.error.json ?? body.error;
     return {
       status: response.status,
       message: body.error.json?.message ?? body.error.message,
-      durinCode: (body.error.json ?? body.error).data.durinCode,
+      durinCode: data.durinCode,
+      // Present only when durin knows why: absent, not undefined, everywhere else.
+      ...('durinHint' in data ? { durinHint: data.durinHint } : {}),
     };
   }
 
@@ -103,7 +106,37 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
       const { token } = await issue();
       expect(await env.server.client(null, { authorization: `Baerer ${token}` }).hello.query()).toEqual({ user: null });
       const failure = await meError({ authorization: `Baerer ${token}` });
-      expect(failure).toEqual({ status: 401, message: DURIN_ERRORS.NOT_AUTHENTICATED.message, durinCode: 'NOT_AUTHENTICATED' });
+      expect(failure).toStrictEqual({
+        status: 401,
+        message: DURIN_ERRORS.NOT_AUTHENTICATED.message,
+        durinCode: 'NOT_AUTHENTICATED',
+        durinHint: 'HEADER_SCHEME',
+      });
+    });
+
+    test("a Bearer header keeps durin's message and code, with the hint that the scheme is not Token", async () => {
+      const { token } = await issue();
+      expect(await meError({ authorization: `Bearer ${token}` })).toStrictEqual({
+        status: 401,
+        message: 'Authentication credentials were not provided.',
+        durinCode: 'NOT_AUTHENTICATED',
+        durinHint: 'HEADER_SCHEME',
+      });
+      // Public procedures see an anonymous caller, as before.
+      expect(await env.server.client(null, { authorization: `Bearer ${token}` }).hello.query()).toEqual({ user: null });
+    });
+
+    test('no header, and a Token header with a bad token, carry no hint', async () => {
+      expect(await meError({})).toStrictEqual({
+        status: 401,
+        message: 'Authentication credentials were not provided.',
+        durinCode: 'NOT_AUTHENTICATED',
+      });
+      expect(await meError({ authorization: `Token ${'0'.repeat(64)}` })).toStrictEqual({
+        status: 401,
+        message: 'Invalid token.',
+        durinCode: 'TOKEN_INVALID',
+      });
     });
 
     test('"Token" alone: no credentials provided', async () => {

@@ -9,9 +9,9 @@ import { freePort } from '../helpers/redis.js';
 /**
  * The example app with METRICS_PORT: after real traffic over HTTP, a Prometheus scrape of its
  * `/metrics` port shows durin's instruments, with the outcome and cache labels and no token.
- * The example app keeps its own database (a SQLite file), so this runs in one project only.
+ * The example app keeps its own database (a SQLite file), so this runs in the sqlite project only.
  */
-describe.runIf(process.env.DURIN_TEST_DB !== 'mysql')('the example app serves Prometheus text', () => {
+describe('the example app serves Prometheus text', () => {
   let server: Awaited<ReturnType<typeof startExampleServer>>;
   let dir: string;
 

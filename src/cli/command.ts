@@ -19,7 +19,7 @@ export interface CommandInput {
   readonly durin: () => Durin;
   /** Whether a revocation reaches the app's other processes (a cache bus: --app's, or REDIS_URL's). */
   readonly cacheBus: boolean;
-  /** The NAME argument, for commands that take one. */
+  /** The NAME (or ID) argument, for commands that take one. */
   readonly name: string;
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
   readonly print: (line: string) => void;
@@ -28,7 +28,7 @@ export interface CommandInput {
 export interface CliCommand {
   readonly name: string;
   /** The positional argument's placeholder, for commands that take one. */
-  readonly argument?: 'NAME';
+  readonly argument?: 'NAME' | 'ID';
   readonly summary: string;
   readonly details: readonly string[];
   readonly options: Readonly<Record<string, CliOption>>;

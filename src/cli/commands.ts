@@ -1,5 +1,6 @@
 import { formatDuration } from '../config/duration.js';
 import { importDjangoCommand } from './importDjango.js';
+import { listTokensCommand, revokeUserCommand } from './adminCommands.js';
 import type { CliCommand } from './command.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
 export type { CliCommand, CliOption, CommandInput } from './command.js';
@@ -142,6 +143,8 @@ export const COMMANDS: readonly CliCommand[] = [
       print(CLI_OUTPUT.expiredRemoved(await durin().tokens.removeExpired()));
     },
   },
+  listTokensCommand,
+  revokeUserCommand,
   importDjangoCommand,
 ];
 

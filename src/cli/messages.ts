@@ -27,6 +27,8 @@ export const CLI_ERRORS = {
   noUserTable: (table: string) => `table "${table}" does not exist: durin_authtoken references it, so create your app's user table first`,
   noUserKey: (table: string, key: string) => `table "${table}" has no column "${key}"; pass --user-key NAME`,
   noClient: (name: string) => `no client named "${name}"`,
+  missingUserId: (command: string) => `${command} needs a user ID, e.g. "trpc-durin ${command} 42"`,
+  badUserId: (id: string) => `invalid user ID ${JSON.stringify(id)}: expected 1 to 255 characters without spaces`,
   migrationFailed: (name: string, reason: string) => `migration ${name} failed: ${reason}`,
   redisNeedsIoredis: () =>
     'REDIS_URL is set, so the revocation is published to your servers through Redis: install ioredis (npm install ioredis)',
@@ -60,6 +62,8 @@ export const CLI_OUTPUT = {
   noCacheBus: (timeout: string) =>
     `Note: no cache bus (neither an --app durin with a cacheBus nor REDIS_URL), so running servers may keep accepting these tokens from their cache for up to tokenCacheTimeout (${timeout}).`,
   noClients: () => 'No clients. Create one with "trpc-durin create-client NAME".',
+  noTokens: () => 'No tokens.',
+  userRevoked: (id: string, tokens: number) => `User ${id}: ${plural(tokens, 'token')} revoked.`,
   expiredRemoved: (count: number) => `Removed ${plural(count, 'expired token')}.`,
   migrationApplied: (name: string) => `Applied ${name}.`,
   migrationFaked: (name: string) => `Recorded ${name} as applied (its tables already exist; nothing was run).`,

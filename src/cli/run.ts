@@ -70,7 +70,9 @@ function parseCommand(command: CliCommand, args: string[]): Invocation {
   const values = parsed.values as CommandInput['values']; // no option is `multiple`, so no arrays
   if (values.help) return { kind: 'help', command };
   const expected = command.argument ? 1 : 0;
-  if (positionals.length < expected) fail(CLI_ERRORS.missingName(command.name));
+  if (positionals.length < expected) {
+    fail(command.argument === 'ID' ? CLI_ERRORS.missingUserId(command.name) : CLI_ERRORS.missingName(command.name));
+  }
   if (positionals.length > expected) fail(CLI_ERRORS.extraArgument(command.name, positionals[expected]!));
   command.check?.(values);
   return { kind: 'run', command, name: positionals[0] ?? '', values };

@@ -59,6 +59,12 @@ export interface DurinTokens<TUser> {
    * liveness hub and the bus carry it), so narrowed abilities hold at once; `false` if it is gone.
    */
   updateKey(auth: DurinAuthToken<TUser>, changes: { name?: string; abilities?: readonly string[] | null }): Promise<boolean>;
+  /**
+   * After a change to a client's TTL or rate: cached lookups of its tokens hold the old client row
+   * (the throttle and `refresh` read it from there), so they are evicted here and, through the bus,
+   * in every process. Resolves to how many tokens were named.
+   */
+  clientChanged(clientId: number): Promise<number>;
 }
 
 /** `tokens.issueKey`'s options: already checked by the caller. */
@@ -234,6 +240,16 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): DurinTokens<TUser> 
       liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: auth.expiry.getTime() });
       userChanged([auth.userId]);
       return true;
+    },
+
+    async clientChanged(clientId) {
+      const rows = (await AuthToken.findAll({ where: { clientId }, attributes: ['tokenHash', 'expiry'], raw: true })) as unknown as Array<
+        Pick<DurinAuthTokenAttributes, 'tokenHash' | 'expiry'>
+      >;
+      // 'renewed' with the same expiry means "re-read this row": the cache evicts it, and an open
+      // subscription keeps its timer, since the token itself did not change.
+      for (const row of rows) liveness.publish({ type: 'renewed', tokenHash: row.tokenHash, expiry: new Date(row.expiry).getTime() });
+      return rows.length;
     },
 
     async revokeWhere(where, reason) {

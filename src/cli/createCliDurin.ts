@@ -17,5 +17,7 @@ export function createCliDurin(sequelize: Sequelize, cacheBus?: DurinCacheBus): 
     { id: { type: DataTypes.INTEGER, primaryKey: true } },
     { tableName: 'users', timestamps: false },
   );
-  return createDurin({ sequelize, userModel: User, authenticateUser: () => null, ...(cacheBus ? { cacheBus } : {}) });
+  // No command logs anyone in, and the stand-in has no username column for the login throttle to key by.
+  const settings = { loginThrottleRate: null };
+  return createDurin({ sequelize, userModel: User, authenticateUser: () => null, settings, ...(cacheBus ? { cacheBus } : {}) });
 }

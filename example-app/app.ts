@@ -40,6 +40,8 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
     userModel: User,
     authenticateUser: passwordAuthenticator(User),
     serializeUser: (user: User) => ({ id: user.id, username: user.username }),
+    // The demo account is the administrator: the admin procedures answer it and no one else.
+    isAdmin: (user: User) => user.username === DEMO_USER.username,
     settings: {
       // `auth.apiAccess.*` issues the user's API key as a token of this client.
       apiAccessClientName: 'api',
@@ -71,6 +73,7 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
 
   const router = t.router({
     auth: durin.router,
+    admin: durin.adminRouterFor(t),
 
     /** Who the token belongs to, and which client it was issued to. */
     me: protectedProcedure.query(({ ctx }) => ({

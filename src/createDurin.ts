@@ -28,6 +28,8 @@ import { hasAbility, parseVocabulary } from './core/abilities.js';
 import { createApiKeys } from './core/apiKeys.js';
 import { createTokenScreen, createWellFormedCheck } from './core/tokenFormat.js';
 import { createInvalidTokenGate } from './request/invalidTokenGate.js';
+import { createAdmin } from './core/admin.js';
+import { createAdminRouter } from './router/admin/index.js';
 
 /** What `createDurin` takes. */
 export interface DurinOptions<TUser extends Model, TSerializedUser = never, TAbility extends string = string> {
@@ -59,6 +61,12 @@ export interface DurinOptions<TUser extends Model, TSerializedUser = never, TAbi
    * is named. @default none: any ability of 1 to 64 printable characters
    */
   abilities?: readonly TAbility[] | undefined;
+  /**
+   * Who may use `durin.adminRouterFor(t)`: only `true` lets a user in (sync or async).
+   * @default none: every admin procedure answers FORBIDDEN "Administration is not configured."
+   * @see README "Administration"
+   */
+  isAdmin?: ((user: TUser) => boolean | Promise<boolean>) | undefined;
 }
 
 const defaultIsUserActive = (user: Model) => user.get('isActive') !== false;
@@ -78,7 +86,7 @@ function checkOptions(options: DurinOptions<Model, unknown>): void {
   if (userModel.sequelize !== sequelize) fail('userModel', PROBLEM.userModelSequelize);
   checkUserModel(userModel);
   if (typeof options.authenticateUser !== 'function') fail('authenticateUser', PROBLEM.authenticateUser);
-  for (const name of ['isUserActive', 'serializeUser'] as const) {
+  for (const name of ['isUserActive', 'serializeUser', 'isAdmin'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, PROBLEM.aFunction);
   }
   if (options.throttleStore !== undefined && typeof options.throttleStore?.hit !== 'function') {
@@ -218,6 +226,14 @@ export function createDurin<TUser extends Model, TSerializedUser = never, const 
     telemetry,
     apiKeys,
   });
+  const admin = createAdmin<TUser>({ models, settings, tokens, clients, events, vocabulary });
+  const adminRouter = createAdminRouter<TUser>({
+    t,
+    protectedProcedure: procedures.protectedProcedure,
+    isAdmin: options.isAdmin,
+    admin,
+    telemetry,
+  });
   const stopObserving = telemetry?.observe({ cacheEntries: () => cache.entries(), openSubscriptions: () => watcher.watchers }) ?? null;
   // The token format, checked before any query; and the guessed-token throttle, when it is on.
   const screen = createTokenScreen(settings);
@@ -258,6 +274,8 @@ export function createDurin<TUser extends Model, TSerializedUser = never, const 
     throttle: throttling.throttle,
     router,
     routerFor: () => router,
+    admin,
+    adminRouterFor: () => adminRouter,
     models,
     clients,
     tokens: {

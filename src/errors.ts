@@ -34,6 +34,9 @@ export const DURIN_ERROR_CODES = {
   API_KEY_LIMIT: 'API_KEY_LIMIT',
   API_KEY_NAME_TAKEN: 'API_KEY_NAME_TAKEN',
   INVALID_INPUT: 'INVALID_INPUT',
+  ADMIN_NOT_CONFIGURED: 'ADMIN_NOT_CONFIGURED',
+  ADMIN_REQUIRED: 'ADMIN_REQUIRED',
+  CLIENT_EXISTS: 'CLIENT_EXISTS',
 } as const;
 
 export type DurinErrorCode = keyof typeof DURIN_ERROR_CODES;
@@ -127,6 +130,12 @@ export const DURIN_ERRORS = {
     message: 'Invalid name: you already have an API key named "{name}".',
   },
   API_KEY_INPUT_INVALID: { durinCode: 'INVALID_INPUT', code: 'BAD_REQUEST', message: 'Invalid {field}: {problem}' },
+  ADMIN_NOT_CONFIGURED: { durinCode: 'ADMIN_NOT_CONFIGURED', code: 'FORBIDDEN', message: 'Administration is not configured.' },
+  ADMIN_REQUIRED: { durinCode: 'ADMIN_REQUIRED', code: 'FORBIDDEN', message: 'You do not have permission to perform this action.' },
+  ADMIN_NOT_FOUND: { durinCode: 'NOT_FOUND', code: 'NOT_FOUND', message: 'Not found.' },
+  ADMIN_INPUT_INVALID: { durinCode: 'INVALID_INPUT', code: 'BAD_REQUEST', message: 'Invalid {field}: {problem}' },
+  ADMIN_CURSOR_INVALID: { durinCode: 'INVALID_INPUT', code: 'BAD_REQUEST', message: 'Invalid cursor.' },
+  CLIENT_EXISTS: { durinCode: 'CLIENT_EXISTS', code: 'CONFLICT', message: 'A client named "{name}" already exists.' },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type DurinErrorId = keyof typeof DURIN_ERRORS;

@@ -41,7 +41,18 @@ export type {
 } from './core/telemetry.js';
 export type { DurinTokens, DurinProcedures, DurinRouter, DurinThrottle, DurinSubscriptionStats } from './types.js';
 export type { DurinIssueOptions, IssueOptions } from './core/tokens.js';
-export type { DurinRouterHost } from './types.js';
+export type { DurinRouterHost, DurinAdminRouter } from './types.js';
+export type {
+  DurinAdmin,
+  DurinAdminActor,
+  DurinAdminClient,
+  DurinAdminToken,
+  DurinTokenFilter,
+  DurinTokenPage,
+  ListTokensInput,
+  UpdateClientInput,
+} from './core/admin.js';
+export type { DurinAdminAction, DurinAdminActionName } from './core/events.js';
 export {
   memoryThrottleStore,
   type DurinMemoryThrottleStore,

@@ -6,6 +6,8 @@ import type { DurinEvents } from './core/events.js';
 import type { DurinModels } from './models/types.js';
 import type { DurinProcedures } from './request/procedures.js';
 import type { createDurinRouter } from './router/index.js';
+import type { createAdminRouter } from './router/admin/index.js';
+import type { DurinAdmin } from './core/admin.js';
 import type { ResolvedDurinSettings } from './config/settings.js';
 import type { createThrottling } from './throttle/throttle.js';
 import type { TokenLifecycle } from './core/tokens.js';
@@ -22,6 +24,9 @@ export type { DurinProcedures } from './request/procedures.js';
 export type DurinThrottle<TUser> = ReturnType<typeof createThrottling<TUser>>['throttle'];
 /** `durin.router`: durin's views (login, refresh, logout, logoutAll, sessions, apiAccess). */
 export type DurinRouter<TUser, TSerializedUser = never> = ReturnType<typeof createDurinRouter<TUser, TSerializedUser>>;
+
+/** `durin.adminRouterFor(t)`: durin's Django admin as procedures (clients, tokens, users). */
+export type DurinAdminRouter<TUser> = ReturnType<typeof createAdminRouter<TUser>>;
 
 /** `durin.tokens`: issue, renew and revoke tokens from the app's own code. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so the public type has a name of its own in hovers and errors
@@ -64,6 +69,13 @@ export interface Durin<TUser extends Model = Model, TSerializedUser = never, TAb
    * compile when `t`'s context lacks durin's (tRPC does not check a nested router's context).
    */
   routerFor(t: DurinRouterHost<TUser>): DurinRouter<TUser, TSerializedUser>;
+  /**
+   * The admin procedures, checked against the app's `t` as `routerFor` is:
+   * `t.router({ admin: durin.adminRouterFor(t) })`. Every one requires the `isAdmin` option to say yes.
+   */
+  adminRouterFor(t: DurinRouterHost<TUser>): DurinAdminRouter<TUser>;
+  /** What the admin router does, from the app's own code or a script (the CLI uses it). */
+  readonly admin: DurinAdmin;
   /** `{ Client, AuthToken }` on the app's Sequelize instance. */
   readonly models: DurinModels;
   readonly clients: DurinClients<TAbility>;

@@ -9,6 +9,11 @@ describe('errors', () => {
       .toMatchInlineSnapshot(`
         {
           "ABILITY_MISSING": "FORBIDDEN ABILITY_MISSING: This token lacks the ability: {ability}.",
+          "ADMIN_CURSOR_INVALID": "BAD_REQUEST INVALID_INPUT: Invalid cursor.",
+          "ADMIN_INPUT_INVALID": "BAD_REQUEST INVALID_INPUT: Invalid {field}: {problem}",
+          "ADMIN_NOT_CONFIGURED": "FORBIDDEN ADMIN_NOT_CONFIGURED: Administration is not configured.",
+          "ADMIN_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
+          "ADMIN_REQUIRED": "FORBIDDEN ADMIN_REQUIRED: You do not have permission to perform this action.",
           "API_ACCESS_CLIENT_MISSING": "PRECONDITION_FAILED API_ACCESS_NOT_CONFIGURED: API access is not configured: no client named "{client}" exists; create it (trpc-durin create-client {client}).",
           "API_ACCESS_EXISTS": "CONFLICT API_ACCESS_EXISTS: An API token was already issued to you.",
           "API_ACCESS_NOT_CONFIGURED": "PRECONDITION_FAILED API_ACCESS_NOT_CONFIGURED: API access is not configured: set settings.apiAccessClientName.",
@@ -19,6 +24,7 @@ describe('errors', () => {
           "API_KEY_NOT_FOUND": "NOT_FOUND NOT_FOUND: Not found.",
           "AUTH_BACKEND_FAILED": "INTERNAL_SERVER_ERROR AUTH_BACKEND_FAILED: The token could not be verified: the authentication backend failed.",
           "BACKEND_FAILED": "INTERNAL_SERVER_ERROR BACKEND_FAILED: The request could not be completed: the authentication backend failed.",
+          "CLIENT_EXISTS": "CONFLICT CLIENT_EXISTS: A client named "{name}" already exists.",
           "CLIENT_FORBIDDEN": "FORBIDDEN CLIENT_FORBIDDEN: You do not have permission to perform this action.",
           "CLIENT_IP_UNKNOWN": "INTERNAL_SERVER_ERROR CLIENT_IP_UNKNOWN: trpc-durin cannot throttle this request: the client IP is unknown. Pass it to the context factory ({ ...opts, ip }) or set settings.trustProxy.",
           "CLIENT_NOT_SPECIFIED": "BAD_REQUEST CLIENT_NOT_SPECIFIED: No client specified.",

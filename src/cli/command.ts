@@ -19,7 +19,7 @@ export interface CommandInput {
   readonly durin: () => Durin;
   /** Whether a revocation reaches the app's other processes (a cache bus: --app's, or REDIS_URL's). */
   readonly cacheBus: boolean;
-  /** The NAME argument, for commands that take one. */
+  /** The NAME (or ID) argument, for commands that take one. */
   readonly name: string;
   /** The USER argument (a user's primary key value, as typed), for commands that take one. */
   readonly user: string;

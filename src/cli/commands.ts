@@ -2,6 +2,7 @@ import { DURATION_FORMS, formatDuration, parseDuration } from '../config/duratio
 import { DURIN_CONFIG_PROBLEMS, describeValue } from '../config/messages.js';
 import { findUser } from './users.js';
 import { importDjangoCommand } from './importDjango.js';
+import { listTokensCommand, revokeUserCommand } from './adminCommands.js';
 import type { CliCommand } from './command.js';
 import { CLI_ERRORS, CLI_OUTPUT, fail } from './messages.js';
 export type { CliCommand, CliOption, CommandInput } from './command.js';
@@ -185,6 +186,8 @@ export const COMMANDS: readonly CliCommand[] = [
       print(CLI_OUTPUT.expiredRemoved(await durin().tokens.removeExpired()));
     },
   },
+  listTokensCommand,
+  revokeUserCommand,
   importDjangoCommand,
 ];
 

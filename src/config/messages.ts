@@ -169,8 +169,11 @@ export const CLI_ERRORS = {
   missingValue: (option: string) => `option "${option}" needs a value, e.g. ${option}=VALUE`,
   missingArgument: (command: string, placeholders: readonly string[]) =>
     placeholders.length === 1
-      ? `${command} needs a client NAME, e.g. "trpc-durin ${command} web"`
+      ? placeholders[0] === 'USER'
+        ? `${command} needs a user ID, e.g. "trpc-durin ${command} 42"`
+        : `${command} needs a client NAME, e.g. "trpc-durin ${command} web"`
       : `${command} needs ${placeholders.join(' and ')}, e.g. "trpc-durin ${command} 42 ci-deploy"`,
+  badUserId: (id: string) => `invalid user ID ${JSON.stringify(id)}: expected 1 to 255 characters without spaces`,
   extraArgument: (command: string, argument: string) => `unexpected argument "${argument}" for ${command}`,
   badUserKeyType: (value: string, allowed: string) => `invalid --user-key-type "${value}": expected one of ${allowed}`,
   noDatabaseUrl: () => 'DATABASE_URL is not set; set it to sqlite:<path> or mysql://user:pass@host:port/db',
@@ -219,6 +222,8 @@ export const CLI_OUTPUT = {
   clientDeleted: (name: string, tokens: number) => `Client ${name} deleted; ${plural(tokens, 'token')} revoked.`,
   noCacheBus: (timeout: string) =>
     `Note: no cache bus (neither an --app durin with a cacheBus nor REDIS_URL), so running servers may keep accepting these tokens from their cache for up to tokenCacheTimeout (${timeout}).`,
+  noTokens: () => 'No tokens.',
+  userRevoked: (id: string, tokens: number) => `User ${id}: ${plural(tokens, 'token')} revoked.`,
   noClients: () => 'No clients. Create one with "trpc-durin create-client NAME".',
   expiredRemoved: (count: number) => `Removed ${plural(count, 'expired token')}.`,
   migrationApplied: (name: string) => `Applied ${name}.`,

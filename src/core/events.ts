@@ -19,7 +19,20 @@ export type DurinRevokeReason =
   | 'rotated'
   | 'removeExpired'
   | 'clientDeleted'
+  | 'adminRevoked'
   | 'revoked';
+
+/** What an administrator did: `durin.admin` and the admin router report every change. */
+export type DurinAdminActionName = 'clients.create' | 'clients.update' | 'clients.delete' | 'tokens.revoke' | 'users.revokeAll';
+
+/** One entry of an audit log: who, what, on what. */
+export interface DurinAdminAction {
+  /** The administrator's user id; `null` when the CLI acted (an operator at a terminal). */
+  readonly actorId: unknown;
+  readonly action: DurinAdminActionName;
+  /** What it acted on: a client's name, a token's id, a user's id (as text). */
+  readonly target: string;
+}
 
 export interface DurinEventMap<TUser = unknown> {
   /** A token was issued: a first login on a client, a rotation, `tokens.issue`, `apiAccess.create`. */
@@ -38,6 +51,8 @@ export interface DurinEventMap<TUser = unknown> {
   degraded: [{ component: DurinComponent; error: unknown }];
   /** That component has its backend back. */
   recovered: [{ component: DurinComponent }];
+  /** An administrator changed a client or revoked tokens; emitted after the write, for an audit log. */
+  adminAction: [DurinAdminAction];
   /** A listener of `event` threw; the operation that fired it went on regardless. */
   listenerError: [{ event: string; error: unknown }];
 }

@@ -86,6 +86,17 @@ export interface TokenLifecycle<TUser> {
    * liveness hub and the bus carry it), so narrowed abilities hold at once; `false` if it is gone.
    */
   updateKey(auth: DurinAuthToken<TUser>, changes: { name?: string; abilities?: readonly string[] | null }): Promise<boolean>;
+  /**
+   * After a change to a client's TTL or rate: cached lookups of its tokens hold the old client row
+   * (the throttle and `refresh` read it from there), so they are evicted here and, through the bus,
+   * in every process. Resolves to how many tokens were named.
+   */
+  clientChanged(clientId: number): Promise<number>;
+  /**
+   * Revokes the rows a filter selects, through the funnel. For durin's core modules that revoke by
+   * a filter (administration); routers use the named operations instead.
+   */
+  revokeWhere(where: WhereOptions<DurinAuthTokenAttributes>, reason: DurinRevokeReason): Promise<number>;
 }
 
 /** `tokens.issueKey`'s options: already checked by the caller. */
@@ -261,6 +272,8 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
 
     forget,
 
+    revokeWhere,
+
     async issueKey(user, client, options) {
       const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength, settings.tokenChecksum);
       const at = now();
@@ -297,6 +310,16 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
       liveness.publish({ type: 'renewed', tokenHash: auth.tokenHash, expiry: auth.expiry.getTime() });
       userChanged([auth.userId]);
       return true;
+    },
+
+    async clientChanged(clientId) {
+      const rows = (await AuthToken.findAll({ where: { clientId }, attributes: ['tokenHash', 'expiry'], raw: true })) as unknown as Array<
+        Pick<DurinAuthTokenAttributes, 'tokenHash' | 'expiry'>
+      >;
+      // 'renewed' with the same expiry means "re-read this row": the cache evicts it, and an open
+      // subscription keeps its timer, since the token itself did not change.
+      for (const row of rows) liveness.publish({ type: 'renewed', tokenHash: row.tokenHash, expiry: new Date(row.expiry).getTime() });
+      return rows.length;
     },
 
     async expire(auth) {

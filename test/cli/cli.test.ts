@@ -262,6 +262,70 @@ describe('remove-expired-tokens', () => {
   });
 });
 
+describe('list-tokens', () => {
+  test('prints one line per token by id, filtered by --user and --client, never a digest', async () => {
+    const db = await migratedDatabase();
+    await db.run('create-client', 'web');
+    await db.run('create-client', 'cli');
+    expect(await db.run('list-tokens')).toEqual({ code: 0, stdout: 'No tokens.\n', stderr: '' });
+    await db.addToken('web', new Date(Date.now() + HOUR));
+    await db.addToken('cli', new Date(Date.now() - HOUR));
+    await db.addToken('web', new Date(Date.now() + HOUR));
+    const rows = await db.sequelize.query<{ id: number; user_id: number; token_hash: string }>(
+      'SELECT id, user_id, token_hash FROM durin_authtoken ORDER BY id',
+      { type: QueryTypes.SELECT },
+    );
+    const all = await db.run('list-tokens');
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trimEnd().split('\n');
+    expect(lines.map((line) => line.split('  ').slice(0, 5))).toEqual([
+      [`#${rows[0]!.id}`, `user=${rows[0]!.user_id}`, 'client=web', 'session', 'live'],
+      [`#${rows[1]!.id}`, `user=${rows[1]!.user_id}`, 'client=cli', 'session', 'expired'],
+      [`#${rows[2]!.id}`, `user=${rows[2]!.user_id}`, 'client=web', 'session', 'live'],
+    ]);
+    for (const row of rows) expect(all.stdout).not.toContain(row.token_hash);
+    expect(
+      (await db.run('list-tokens', '--client', 'web')).stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split('  ')[0]),
+    ).toEqual([`#${rows[0]!.id}`, `#${rows[2]!.id}`]);
+    expect((await db.run('list-tokens', '--user', String(rows[1]!.user_id))).stdout.split('  ')[0]).toBe(`#${rows[1]!.id}`);
+    expectOneLineError(await db.run('list-tokens', '--client', 'mobile'), 'trpc-durin: no client named "mobile"');
+    expectOneLineError(
+      await db.run('list-tokens', '--user', ''),
+      'trpc-durin: invalid user ID "": expected 1 to 255 characters without spaces',
+    );
+  });
+});
+
+describe('revoke-user', () => {
+  test("revokes every token of one user and prints how many; other users' tokens stay", async () => {
+    const db = await migratedDatabase();
+    await db.run('create-client', 'web');
+    await db.addToken('web', new Date(Date.now() + HOUR));
+    await db.addToken('web', new Date(Date.now() + HOUR));
+    const [first] = await db.sequelize.query<{ user_id: number }>('SELECT user_id FROM durin_authtoken ORDER BY id LIMIT 1', {
+      type: QueryTypes.SELECT,
+    });
+    const id = String(first!.user_id);
+    expect(await db.run('revoke-user', id)).toEqual({
+      code: 0,
+      stdout:
+        `User ${id}: 1 token revoked.\n` +
+        'Note: no cache bus (neither an --app durin with a cacheBus nor REDIS_URL), so running servers may keep accepting these tokens from their cache for up to tokenCacheTimeout (1m).\n',
+      stderr: '',
+    });
+    expect(await db.tokenCount()).toBe(1);
+    expect(await db.run('revoke-user', id)).toEqual({ code: 0, stdout: `User ${id}: 0 tokens revoked.\n`, stderr: '' });
+    expectOneLineError(await db.run('revoke-user'), 'trpc-durin: revoke-user needs a user ID, e.g. "trpc-durin revoke-user 42"');
+    expectOneLineError(
+      await db.run('revoke-user', 'a b'),
+      'trpc-durin: invalid user ID "a b": expected 1 to 255 characters without spaces',
+    );
+  });
+});
+
 describe('migrate', () => {
   test('an empty database gets the tables, and a second run applies nothing', async () => {
     const db = await emptyDatabase();

@@ -134,6 +134,19 @@ describeRedis('a revocation from the CLI reaches a running server', () => {
     await refusedWithinASecond(token);
   }, 60_000);
 
+  test("revoke-user publishes on the bus too: the user's cached token is refused", async () => {
+    const { client, token } = await cachedToken();
+    const username = unique('u');
+    const userId = await server.client().admin.createUser.mutate({ username, password: PASSWORD });
+    const { token: other } = await server.client().auth.login.mutate({ username, password: PASSWORD, client });
+    expect((await server.get('me', other)).status).toBe(200);
+    expect((await server.get('me', other)).status).toBe(200);
+    const result = await bin(['revoke-user', String(userId)], { DATABASE_URL: databaseUrl(db), REDIS_URL, REDIS_PREFIX: prefix });
+    expect(result).toEqual({ code: 0, signal: null, stdout: `User ${userId}: 1 token revoked.\n`, stderr: '' });
+    await refusedWithinASecond(other);
+    expect((await server.get('me', token)).status).toBe(200); // another user's token stays
+  }, 60_000);
+
   test('without a bus it says in one line that servers may keep the tokens cached, and they do', async () => {
     const { client, token } = await cachedToken();
     const result = await bin(['delete-client', client], { DATABASE_URL: databaseUrl(db) });

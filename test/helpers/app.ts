@@ -60,6 +60,8 @@ export interface TestAppOptions {
   abilities?: readonly string[];
   /** durin's cross-process bus, else none. */
   cacheBus?: DurinCacheBus;
+  /** Who may use the admin router (mounted at `admin`), else no one: administration is not configured. */
+  isAdmin?: (user: { username: string }) => boolean | Promise<boolean>;
 }
 
 export async function createTestApp(options: TestAppOptions = {}) {
@@ -78,6 +80,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     ...(options.abilities ? { abilities: options.abilities } : {}),
     ...(options.cacheBus ? { cacheBus: options.cacheBus } : {}),
+    ...(options.isAdmin ? { isAdmin: options.isAdmin } : {}),
   });
   await User.sync();
   await durin.sync();
@@ -94,6 +97,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
   const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
   const router = t.router({
     auth: durin.router,
+    admin: durin.adminRouterFor(t),
     hello: t.procedure.query(({ ctx }) => ({ user: ctx.user ? (ctx.user as InstanceType<typeof User>).username : null })),
     me: protectedProcedure.query(({ ctx }) => ({
       id: ctx.user.id,

@@ -33,6 +33,7 @@ export async function createSubscriptionApp(options: TestAppOptions = {}) {
   const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
   const router = t.router({
     auth: durin.router,
+    admin: durin.adminRouterFor(t),
     me: protectedProcedure.query(({ ctx }) => ({ username: (ctx.user as { username: string }).username, tokenId: Number(ctx.auth.id) })),
     /** Yields at once, then every 50 ms until the client leaves or the token stops working. */
     ticks: protectedProcedure.subscription(async function* ticks({ signal }) {

@@ -35,6 +35,7 @@ const durin: Durin<AppUser> = createDurin({
   authenticateUser: () => null,
   settings: maybeSettings,
   serializeUser: undefined,
+  isAdmin: undefined,
 });
 export const tokens: DurinTokens<AppUser> = durin.tokens;
 
@@ -114,3 +115,8 @@ export const checkedRouter = t.router({ auth: durin.routerFor(t) });
 const noDurinT = initTRPC.context<{ db: string }>().create();
 // @ts-expect-error -- this app's context lacks durin's: mounting durin's views must not compile
 export const uncheckedRouter = noDurinT.router({ auth: durin.routerFor(noDurinT) });
+
+// adminRouterFor(t) is checked the same way.
+export const checkedAdminRouter = t.router({ admin: durin.adminRouterFor(t) });
+// @ts-expect-error -- this app's context lacks durin's: mounting the admin views must not compile
+export const uncheckedAdminRouter = noDurinT.router({ admin: durin.adminRouterFor(noDurinT) });

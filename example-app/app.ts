@@ -34,6 +34,8 @@ export interface ExampleAppOptions {
   telemetry?: DurinOptions<User>['telemetry'];
   /** Cookie sessions for the page (server.ts passes the origin it serves). @default none: header tokens only */
   cookie?: { secure: boolean; trustedOrigins: string[] };
+  /** Logins a minute per IP. @default durin's "10/m" */
+  loginThrottleRate?: string;
 }
 
 export function createExampleApp(sequelize: Sequelize, options: ExampleAppOptions = {}) {
@@ -52,6 +54,7 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
       apiAccessExcludeFromSessions: true,
       // Past 30 unknown tokens a minute from one IP, the next one is answered 429 before any SQL.
       invalidTokenThrottleRate: '30/m',
+      ...(options.loginThrottleRate ? { loginThrottleRate: options.loginThrottleRate } : {}),
       // The page logs in with `transport: 'cookie'`: the token stays in an HttpOnly cookie.
       ...(options.cookie ? { cookie: options.cookie } : {}),
     },

@@ -35,6 +35,8 @@ export interface ExampleServerOptions {
   metricsPort?: number;
   /** Where people open the page, when not at this server's own address (behind a TLS proxy). @default ORIGIN, else the server's URL */
   origin?: string;
+  /** Logins a minute per IP. @default durin's "10/m" */
+  loginThrottleRate?: string;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
     app = createExampleApp(sequelize, {
       cache,
       shared,
+      ...(options.loginThrottleRate ? { loginThrottleRate: options.loginThrottleRate } : {}),
       ...(metrics ? { telemetry: metrics.telemetry } : {}),
       cookie: {
         // A browser drops a `Secure` cookie it receives over plain http (Chromium and Firefox spare

@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^trpc-durin\/migrations$/, replacement: source('./src/migrations/index.ts') },
       { find: /^trpc-durin\/django$/, replacement: source('./src/django/index.ts') },
       { find: /^trpc-durin\/otel$/, replacement: source('./src/otel/index.ts') },
+      { find: /^trpc-durin\/client$/, replacement: source('./src/client/index.ts') },
     ],
   },
   test: {

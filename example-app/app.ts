@@ -1,9 +1,11 @@
 import { initTRPC } from '@trpc/server';
+import { z } from 'zod';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { Sequelize } from 'sequelize-typescript';
 import superjson from 'superjson';
 import { createDurin, durinErrorFormatter, type DurinCreateClientInput, type DurinOptions } from 'trpc-durin';
+import { ABILITIES, type Ability } from './abilities.js';
 import { migrate } from './migrations.js';
 import { defineUserModel, hashPassword, passwordAuthenticator, type User } from './users.js';
 
@@ -16,7 +18,7 @@ import { defineUserModel, hashPassword, passwordAuthenticator, type User } from 
 export const DEMO_USER = { username: 'demo', password: 'demo-password' } as const;
 
 /** The API clients the app knows. `cli` has a small rate, so the walkthrough gets throttled. */
-export const DEMO_CLIENTS: readonly DurinCreateClientInput[] = [
+export const DEMO_CLIENTS: readonly DurinCreateClientInput<Ability>[] = [
   { name: 'web', tokenTtl: '1d' },
   { name: 'mobile', tokenTtl: '30d' },
   { name: 'cli', tokenTtl: '12h', throttleRate: '5/m' },
@@ -30,6 +32,10 @@ export interface ExampleAppOptions {
   shared?: Pick<DurinOptions<User>, 'throttleStore' | 'cacheBus'>;
   /** Metrics and spans (METRICS_PORT, see server.ts): `durinTelemetry()` from `trpc-durin/otel`. */
   telemetry?: DurinOptions<User>['telemetry'];
+  /** Cookie sessions for the page (server.ts passes the origin it serves). @default none: header tokens only */
+  cookie?: { secure: boolean; trustedOrigins: string[] };
+  /** Logins a minute per IP. @default durin's "10/m" */
+  loginThrottleRate?: string;
 }
 
 export function createExampleApp(sequelize: Sequelize, options: ExampleAppOptions = {}) {
@@ -42,11 +48,17 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
     serializeUser: (user: User) => ({ id: user.id, username: user.username }),
     // The demo account is the administrator: the admin procedures answer it and no one else.
     isAdmin: (user: User) => user.username === DEMO_USER.username,
+    abilities: ABILITIES,
     settings: {
       // `auth.apiAccess.*` issues the user's API key as a token of this client.
       apiAccessClientName: 'api',
       // The API key has its own panel; keep it out of the session list.
       apiAccessExcludeFromSessions: true,
+      // Past 30 unknown tokens a minute from one IP, the next one is answered 429 before any SQL.
+      invalidTokenThrottleRate: '30/m',
+      ...(options.loginThrottleRate ? { loginThrottleRate: options.loginThrottleRate } : {}),
+      // The page logs in with `transport: 'cookie'`: the token stays in an HttpOnly cookie.
+      ...(options.cookie ? { cookie: options.cookie } : {}),
     },
     ...options.shared,
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
@@ -70,6 +82,8 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
     isDev: false,
   });
   const protectedProcedure = t.procedure.concat(durin.protectedProcedure);
+  // The posts behind `posts.*`: in memory, as they only show abilities at work.
+  const posts: { id: number; title: string; author: string; created: Date }[] = [];
 
   const router = t.router({
     auth: durin.router,
@@ -96,6 +110,19 @@ export function createExampleApp(sequelize: Sequelize, options: ExampleAppOption
       client: ctx.auth.client.name,
       at: new Date(),
     })),
+
+    /** Abilities: a key limited to `posts:read` lists posts and is refused `create`. */
+    posts: t.router({
+      list: t.procedure.concat(durin.requireAbilities('posts:read')).query(() => posts),
+      create: t.procedure
+        .concat(durin.requireAbilities('posts:write'))
+        .input(z.object({ title: z.string().trim().min(1).max(200) }))
+        .mutation(({ ctx, input }) => {
+          const post = { id: posts.length + 1, title: input.title, author: ctx.user.username, created: new Date() };
+          posts.push(post);
+          return post;
+        }),
+    }),
   });
 
   /** Applies the pending migrations (migrations.ts) and seeds the demo clients and user once. */

@@ -19,6 +19,7 @@ import { openDatabase } from './db.js';
  *   DATABASE_URL=mysql://user:password@127.0.0.1:3306/durin_example npm start
  *   REDIS_URL=redis://127.0.0.1:6379 PORT=3001 npm start   # several processes (README)
  *   METRICS_PORT=9464 npm start     # Prometheus text at http://localhost:9464/metrics
+ *   ORIGIN=https://app.example.com npm start   # behind a TLS proxy: the page's origin, Secure cookie
  */
 
 export interface ExampleServerOptions {
@@ -32,6 +33,10 @@ export interface ExampleServerOptions {
   cache?: boolean;
   /** Serve Prometheus text at `/metrics` on this port (its own server). @default METRICS_PORT, else no metrics */
   metricsPort?: number;
+  /** Where people open the page, when not at this server's own address (behind a TLS proxy). @default ORIGIN, else the server's URL */
+  origin?: string;
+  /** Logins a minute per IP. @default durin's "10/m" */
+  loginThrottleRate?: string;
 }
 
 /**
@@ -86,9 +91,54 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
     redis && redisThrottleStore && redisCacheBus ? { throttleStore: redisThrottleStore(redis), cacheBus: redisCacheBus(redis) } : undefined;
   const metricsPort = options.metricsPort ?? (process.env.METRICS_PORT ? Number(process.env.METRICS_PORT) : undefined);
   const metrics = metricsPort === undefined ? null : await startMetrics(metricsPort, options.host);
-  const app = createExampleApp(sequelize, { cache, shared, ...(metrics ? { telemetry: metrics.telemetry } : {}) });
-  const migrations = await app.setUpDatabase();
-  await buildWeb();
+  // Listen before the app exists: the cookie setting trusts the origin the page is served from,
+  // whose port is only known now when `port` is 0. Until the app is ready, requests get a 503.
+  let handle = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { 'retry-after': '1' });
+    res.end();
+  };
+  const server = createServer((req, res) => handle(req, res));
+  const port = options.port ?? Number(process.env.PORT ?? 3000);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  // ORIGIN: where people open the page when it is not this server's own address (a TLS proxy in front).
+  const publicOrigin = (options.origin ?? process.env.ORIGIN ?? url).replace(/\/+$/, '');
+
+  let app: ReturnType<typeof createExampleApp>;
+  let migrations: string[];
+  try {
+    app = createExampleApp(sequelize, {
+      cache,
+      shared,
+      ...(options.loginThrottleRate ? { loginThrottleRate: options.loginThrottleRate } : {}),
+      ...(metrics ? { telemetry: metrics.telemetry } : {}),
+      cookie: {
+        // A browser drops a `Secure` cookie it receives over plain http (Chromium and Firefox spare
+        // only localhost), so the demo on http://... sends it without the flag; served through
+        // https (ORIGIN=https://...) it keeps it, as every real deployment must.
+        secure: publicOrigin.startsWith('https:'),
+        // The request's own origin (scheme + Host) always passes the cross-site check; this list adds
+        // the address the page is served from, which differs from it behind a proxy.
+        trustedOrigins: [...new Set([url, publicOrigin])],
+      },
+    });
+    migrations = await app.setUpDatabase();
+    await buildWeb();
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    await metrics?.close();
+    await redis?.quit();
+    await sequelize.close();
+    throw error;
+  }
 
   const trpc = createHTTPHandler({
     router: app.router,
@@ -101,7 +151,7 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
     },
   });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  handle = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const entry = STATIC_FILES[path];
     if (entry && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -113,25 +163,17 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
       return;
     }
     trpc(req, res);
-  });
+  };
 
-  // The page's live session list (auth.sessions.watch) runs over a WebSocket on the same port.
+  // The page's live session list (auth.sessions.watch) runs over a WebSocket on the same port; in
+  // cookie mode the upgrade request carries the session cookie (same origin).
   const wss = new WebSocketServer({ server });
   applyWSSHandler({ wss, router: app.router, createContext: app.createContext });
 
-  const port = options.port ?? Number(process.env.PORT ?? 3000);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost';
-
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    url,
+    /** The origin the page's cookie sessions trust (ORIGIN, else `url`). */
+    origin: publicOrigin,
     port: address.port,
     database: description,
     /** The migrations this start applied (none when the database was up to date). */
@@ -167,7 +209,8 @@ async function main() {
       `  trpc-durin example app: ${running.url}`,
       '',
       `  Demo user:  ${DEMO_USER.username} / ${DEMO_USER.password}`,
-      `  Clients:    ${clients}; API keys on api`,
+      `  Clients:    ${clients}; API keys on api (abilities posts:read, posts:write)`,
+      `  Page:       cookie sessions (HttpOnly${running.origin.startsWith('https:') ? ', Secure' : ''}) for ${running.origin}`,
       `  Database:   ${running.database}${running.migrations.length ? ` (applied ${running.migrations.join(', ')})` : ''}`,
       `  Context:    ${running.cache ? 'createCachedDurinContext (DURIN_CACHE=1)' : 'createDurinContext (DURIN_CACHE=1 for the cached one)'}`,
       `  Metrics:    ${running.metricsUrl ?? 'none (METRICS_PORT=9464 to serve Prometheus text at /metrics)'}`,

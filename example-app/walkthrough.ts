@@ -111,28 +111,28 @@ async function main() {
   call('noWeb()');
   line(show(await cli.noWeb.query()));
 
-  step('Create an API key (a token of the api client, shown once) and use it');
-  call('auth.apiAccess.create()');
-  let key;
-  try {
-    key = await cli.auth.apiAccess.create.mutate();
-  } catch (error) {
-    if (!(error instanceof TRPCClientError) || error.data?.code !== 'CONFLICT') throw error;
-    line(`${refusal(error as TRPCClientError<AppRouter>)}: revoking the old one first`);
-    await cli.auth.apiAccess.revoke.mutate();
-    call('auth.apiAccess.create()');
-    key = await cli.auth.apiAccess.create.mutate();
-  }
-  line(`API key: ${key.token}   expires ${key.expiry.toISOString()}`);
+  step('Create an API key limited to reading posts (shown once) and hand it to a third party');
+  call("auth.apiKeys.create({ name: 'Walkthrough reader', abilities: ['posts:read'], expiresIn: '1d' })");
+  const key = await cli.auth.apiKeys.create.mutate({ name: 'Walkthrough reader', abilities: ['posts:read'], expiresIn: '1d' });
+  line(`API key: ${key.token}   starts ${key.start}   abilities ${show(key.abilities)}   expires ${key.expiry.toISOString()}`);
+  line(dim('64 random hex characters and a CRC-32 of them: a scanner recognizes it, and a typo fails without a query.'));
   const apiKey = client(key.token);
-  call('me()   with the API key');
-  line(show(await apiKey.me.query()));
-  call('auth.apiAccess.get()   (never returns the key itself)');
-  line(show(await cli.auth.apiAccess.get.query()));
-  call('auth.apiAccess.revoke()');
-  await cli.auth.apiAccess.revoke.mutate();
-  call('me()   with the revoked API key');
-  line(refusal(await refused(apiKey.me.query())));
+  call('posts.list()   with the key (it has posts:read)');
+  line(show(await apiKey.posts.list.query()));
+  call("posts.create({ title: 'Hello' })   with the key (it lacks posts:write)");
+  line(refusal(await refused(apiKey.posts.create.mutate({ title: 'Hello' }))));
+  call("posts.create({ title: 'Hello' })   with the session (every ability)");
+  line(show(await cli.posts.create.mutate({ title: 'Hello' })));
+  call('auth.apiKeys.list()   (never returns the key itself)');
+  for (const listed of await cli.auth.apiKeys.list.query()) {
+    line(
+      `#${listed.id} ${listed.name}  starts ${listed.start}  abilities ${show(listed.abilities)}  last used ${listed.lastUsedAt?.toISOString() ?? 'never'}`,
+    );
+  }
+  call(`auth.apiKeys.revoke({ id: ${key.id} })`);
+  await cli.auth.apiKeys.revoke.mutate({ id: key.id });
+  call('posts.list()   with the revoked key');
+  line(refusal(await refused(apiKey.posts.list.query())));
 
   step('Log out');
   call('auth.logout()');

@@ -1,23 +1,25 @@
 import { createTRPCClient, createWSClient, httpLink, TRPCClientError, wsLink } from '@trpc/client';
 import superjson from 'superjson';
+import { createDurinAuth, type DurinAuthState } from 'trpc-durin/client';
+import { ABILITIES } from '../abilities.js';
 import type { AppRouter } from '../app.js';
 import { deviceName, sessionDetailsCell } from './sessionDetails.js';
 
 /**
- * The example page: plain DOM and a tRPC client. The token lives in sessionStorage (this tab
- * only) and goes out as `Authorization: Token <token>` on every call.
+ * The example page: plain DOM and a tRPC client. It logs in with `transport: 'cookie'`, so the
+ * token lives in an HttpOnly cookie that the browser sends and this script never sees: an XSS on
+ * the page cannot take it. `trpc-durin/client` keeps the rest in localStorage (the expiry only, no
+ * token): it renews the session before it expires, signs the page out when the server says the
+ * session is gone, and tells the other tabs of this browser, which share the cookie.
  */
 
-const TOKEN_KEY = 'trpc-durin-example.token';
-let token: string | null = sessionStorage.getItem(TOKEN_KEY);
+const auth = createDurinAuth({ storage: localStorage, routerPath: 'auth', renewBefore: '5m' });
 
 const trpc = createTRPCClient<AppRouter>({
   links: [
-    httpLink({
-      url: location.origin,
-      transformer: superjson,
-      headers: () => (token ? { authorization: `Token ${token}` } : {}),
-    }),
+    auth.link(),
+    // Same origin: fetch sends the session cookie by itself; `headers` stays empty in cookie mode.
+    httpLink({ url: location.origin, transformer: superjson, headers: auth.headers }),
   ],
 });
 
@@ -44,12 +46,6 @@ function say(kind: 'error' | 'notice', message: string | null) {
   box.hidden = !message;
 }
 
-function setToken(value: string | null) {
-  token = value;
-  if (value) sessionStorage.setItem(TOKEN_KEY, value);
-  else sessionStorage.removeItem(TOKEN_KEY);
-}
-
 type ClientError = TRPCClientError<AppRouter>;
 const isClientError = (error: unknown): error is ClientError => error instanceof TRPCClientError;
 
@@ -62,10 +58,9 @@ async function run(action: () => Promise<void>) {
     await action();
   } catch (error) {
     say('error', isClientError(error) ? error.message : String(error));
-    if (isClientError(error) && error.data?.code === 'UNAUTHORIZED' && token) {
-      setToken(null);
-      showLogin();
-    }
+    // The link already signed out on "Invalid token." and the like; any other refusal of the
+    // session (no cookie any more, for one) ends it here too.
+    if (isClientError(error) && error.data?.code === 'UNAUTHORIZED' && auth.state.status === 'signedIn') auth.signOut();
   } finally {
     document.body.removeAttribute('aria-busy');
   }
@@ -77,8 +72,8 @@ function showLogin() {
   $('app-view').hidden = true;
   $('login-view').hidden = false;
   stopWatchingSessions();
-  $('api-key-new').hidden = true;
-  $('api-key-token').textContent = '';
+  hideNewApiKey();
+  $('api-key-rows').replaceChildren();
   $('try-result').textContent = '';
 }
 
@@ -89,7 +84,7 @@ async function showApp() {
   $('me-expiry').textContent = formatDate(me.expiry);
   $('login-view').hidden = true;
   $('app-view').hidden = false;
-  await Promise.all([loadSessions(), loadApiKey()]);
+  await Promise.all([loadSessions(), loadApiKeys()]);
   watchSessions();
 }
 
@@ -127,22 +122,82 @@ function renderSessions(sessions: Awaited<ReturnType<typeof trpc.auth.sessions.l
   $('session-rows').replaceChildren(...rows);
 }
 
-async function loadApiKey() {
-  const status = $('api-key-status');
-  try {
-    const key = await trpc.auth.apiAccess.get.query();
-    status.textContent = `You have an API key (client ${key.client}), created ${formatDate(key.created)}, ${
-      key.hasExpired ? 'expired' : `expires ${formatDate(key.expiry)}`
-    }.`;
-    $<HTMLButtonElement>('api-key-create').disabled = !key.hasExpired;
-    $<HTMLButtonElement>('api-key-revoke').disabled = false;
-  } catch (error) {
-    if (!isClientError(error) || error.data?.code !== 'NOT_FOUND') throw error;
-    status.textContent = 'You have no API key.';
-    $<HTMLButtonElement>('api-key-create').disabled = false;
-    $<HTMLButtonElement>('api-key-revoke').disabled = true;
-  }
+// --- API keys ----------------------------------------------------------------------------------
+
+type ApiKey = Awaited<ReturnType<typeof trpc.auth.apiKeys.list.query>>[number];
+
+const describeAbilities = (abilities: readonly string[] | null) =>
+  abilities === null ? 'every ability' : abilities.length ? abilities.join(', ') : 'none';
+
+function hideNewApiKey() {
+  $('api-key-new').hidden = true;
+  $('api-key-token').textContent = '';
+  $('api-key-new-name').textContent = '';
 }
+
+async function loadApiKeys() {
+  const keys = await trpc.auth.apiKeys.list.query();
+  $('api-key-rows').replaceChildren(...keys.map(apiKeyRow));
+  $('api-keys-empty').hidden = keys.length > 0;
+}
+
+function apiKeyRow(key: ApiKey): HTMLTableRowElement {
+  const row = element('tr', '', { 'data-api-key-id': String(key.id) });
+  const name = element('td', key.name, { class: 'api-key-name' });
+  const start = element('td');
+  start.append(element('code', key.start ? `${key.start}…` : '(older key)'));
+  const actions = element('td');
+  const rename = element('button', 'Rename', { type: 'button', class: 'small' });
+  rename.addEventListener('click', () => editName(name, key));
+  const revoke = element('button', 'Revoke', { type: 'button', class: 'small danger' });
+  revoke.addEventListener('click', () =>
+    run(async () => {
+      await trpc.auth.apiKeys.revoke.mutate({ id: key.id });
+      if ($('api-key-new-name').textContent === key.name) hideNewApiKey();
+      await loadApiKeys();
+      say('notice', `API key "${key.name}" revoked: it no longer works.`);
+    }),
+  );
+  actions.append(rename, ' ', revoke);
+  row.append(
+    name,
+    start,
+    element('td', describeAbilities(key.abilities), { class: 'api-key-abilities' }),
+    element('td', key.lastUsedAt ? `${formatDate(key.lastUsedAt)}${key.lastIp ? ` from ${key.lastIp}` : ''}` : 'never', {
+      class: 'api-key-last-used',
+    }),
+    element('td', key.hasExpired ? 'expired' : formatDate(key.expiry)),
+    actions,
+  );
+  return row;
+}
+
+/** Rename in place: the name cell becomes a small form until saved. */
+function editName(cell: HTMLTableCellElement, key: ApiKey) {
+  const form = element('form', '', { 'aria-label': `Rename ${key.name}` });
+  const input = element('input', '', { name: 'name', maxlength: '64', required: '', 'aria-label': 'New name' });
+  input.value = key.name;
+  form.append(input, element('button', 'Save', { type: 'submit', class: 'small' }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void run(async () => {
+      const renamed = await trpc.auth.apiKeys.update.mutate({ id: key.id, name: input.value });
+      await loadApiKeys();
+      say('notice', `API key "${key.name}" renamed to "${renamed.name}".`);
+    });
+  });
+  cell.replaceChildren(form);
+  input.select();
+}
+
+// One checkbox per ability the app declares.
+$('api-key-abilities').append(
+  ...ABILITIES.map((ability) => {
+    const label = element('label');
+    label.append(element('input', '', { type: 'checkbox', name: 'abilities', value: ability }), ability);
+    return label;
+  }),
+);
 
 // --- actions -----------------------------------------------------------------------------------
 
@@ -151,15 +206,21 @@ $<HTMLFormElement>('login-form').addEventListener('submit', (event) => {
   const form = new FormData(event.currentTarget as HTMLFormElement);
   const client = String(form.get('client'));
   void run(async () => {
-    const result = await trpc.auth.login.mutate({
-      username: String(form.get('username')),
-      password: String(form.get('password')),
-      client,
-      name: deviceName(navigator.userAgent),
-    });
-    setToken(result.token);
-    await showApp();
-    say('notice', `Logged in as ${result.user?.username ?? '?'} on the ${client} client.`);
+    loggingIn = true;
+    try {
+      // The answer carries the expiry, not the token: that is in the HttpOnly cookie it set.
+      const result = await trpc.auth.login.mutate({
+        username: String(form.get('username')),
+        password: String(form.get('password')),
+        client,
+        name: deviceName(navigator.userAgent),
+        transport: 'cookie',
+      });
+      await showApp();
+      say('notice', `Logged in as ${result.user?.username ?? '?'} on the ${client} client.`);
+    } finally {
+      loggingIn = false;
+    }
   });
 });
 
@@ -186,44 +247,40 @@ $('logout-others').addEventListener('click', () =>
 $('logout').addEventListener('click', () =>
   run(async () => {
     await trpc.auth.logout.mutate();
-    setToken(null);
     showLogin();
-    say('notice', 'Logged out: this token no longer works.');
+    say('notice', 'Logged out: this session no longer works.');
   }),
 );
 
 $('logout-all').addEventListener('click', () =>
   run(async () => {
     await trpc.auth.logoutAll.mutate();
-    setToken(null);
     showLogin();
-    say('notice', 'Logged out everywhere: every session and your API key were revoked.');
+    say('notice', 'Logged out everywhere: every session and every API key were revoked.');
   }),
 );
 
-$('api-key-create').addEventListener('click', () =>
-  run(async () => {
-    const key = await trpc.auth.apiAccess.create.mutate();
-    await loadApiKey();
+$<HTMLFormElement>('api-key-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const formElement = event.currentTarget as HTMLFormElement;
+  const form = new FormData(formElement);
+  const abilities = form.getAll('abilities').map(String);
+  const expiresIn = String(form.get('expiresIn') ?? '');
+  void run(async () => {
+    if (abilities.length === 0) throw new Error('Choose at least one ability for the key.');
+    const key = await trpc.auth.apiKeys.create.mutate({ name: String(form.get('name')), abilities, expiresIn: expiresIn || null });
+    formElement.reset();
+    $('api-key-new-name').textContent = key.name;
     $('api-key-token').textContent = key.token;
     $('api-key-new').hidden = false;
-  }),
-);
+    await loadApiKeys();
+  });
+});
 
 $('api-key-copy').addEventListener('click', () =>
   run(async () => {
     await navigator.clipboard.writeText($('api-key-token').textContent ?? '');
     say('notice', 'API key copied to the clipboard.');
-  }),
-);
-
-$('api-key-revoke').addEventListener('click', () =>
-  run(async () => {
-    await trpc.auth.apiAccess.revoke.mutate();
-    $('api-key-new').hidden = true;
-    $('api-key-token').textContent = '';
-    await loadApiKey();
-    say('notice', 'API key revoked.');
   }),
 );
 
@@ -253,28 +310,27 @@ document.querySelectorAll<HTMLButtonElement>('[data-try]').forEach((button) => {
 });
 
 // --- live session list (auth.sessions.watch) ---------------------------------------------------
-// Over a WebSocket rather than SSE: wsLink sends connectionParams (the token) as the socket's first
-// message, where httpSubscriptionLink would put them in the URL's query string, which proxies and
-// access logs keep. The socket is opened after login with this tab's token and closed at logout.
+// Over a WebSocket on the same origin: the upgrade request carries the session cookie (and the
+// server checks it comes from this page's origin), so no token travels in a message or in a URL.
+// The socket is opened once the page shows the app and closed at sign-out.
 
 let liveSessions: { stop(): void } | null = null;
 
 function watchSessions() {
   stopWatchingSessions();
-  if (!token) return;
-  const current = token;
-  const wsClient = createWSClient({
-    url: location.origin.replace(/^http/, 'ws'),
-    connectionParams: () => ({ authorization: `Token ${current}` }),
-  });
+  const wsClient = createWSClient({ url: location.origin.replace(/^http/, 'ws'), connectionParams: auth.connectionParams });
+  const detach = auth.attach(wsClient);
+  // No auth.link() here: its sign-out would end this subscription before onError could say why.
   const live = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient, transformer: superjson })] });
   const subscription = live.auth.sessions.watch.subscribe(undefined, {
     onData: (sessions) => renderSessions(sessions),
     onError: (error) => {
       stopWatchingSessions();
-      // This token stopped working (revoked from another browser, expired): say so at once.
-      if (isClientError(error) && error.data?.code === 'UNAUTHORIZED' && token === current) {
-        setToken(null);
+      // This session stopped working (revoked from another browser, expired): say so at once,
+      // here and in the other tabs.
+      if (isClientError(error) && error.data?.code === 'UNAUTHORIZED') {
+        const code = (error.data as { durinCode?: string }).durinCode;
+        auth.signOut(code === 'TOKEN_EXPIRED' || code === 'USER_INACTIVE' ? code : 'TOKEN_INVALID');
         showLogin();
         say('notice', null);
         say('error', error.message);
@@ -283,6 +339,7 @@ function watchSessions() {
   });
   liveSessions = {
     stop() {
+      detach();
       subscription.unsubscribe();
       void wsClient.close();
     },
@@ -294,7 +351,27 @@ function stopWatchingSessions() {
   liveSessions = null;
 }
 
+// --- other tabs --------------------------------------------------------------------------------
+// The tabs of this browser share the cookie, so they share the session: a sign-in or sign-out in
+// one (or a refusal that ended it) reaches the others through the client's storage sync.
+
+let loggingIn = false;
+
+auth.onChange((state: DurinAuthState) => {
+  if (state.status === 'signedOut') {
+    if (!$('app-view').hidden) showLogin();
+    return;
+  }
+  if (state.expiry) $('me-expiry').textContent = formatDate(state.expiry);
+  if ($('app-view').hidden && !loggingIn) {
+    void run(async () => {
+      await showApp();
+      say('notice', 'Signed in from another tab.');
+    });
+  }
+});
+
 // --- start -------------------------------------------------------------------------------------
 
-if (token) void run(showApp);
+if (auth.state.status === 'signedIn') void run(showApp);
 else showLogin();

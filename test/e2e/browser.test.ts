@@ -9,8 +9,9 @@ import { startExampleServer } from '../../example-app/server.js';
 
 /**
  * The example app's page in headless Chromium (Debian's `chromium` package, driven by
- * playwright-core): log in, see the session, revoke it from a second login, watch the first page
- * get "Invalid token." on its next call, log out. A screenshot after login goes to test-results/e2e/.
+ * playwright-core): log in (the token in an HttpOnly cookie), see the session, revoke it from a
+ * second login, watch the first page get "Invalid token." at once, keep two tabs in step, hand out
+ * a read-only API key, log out. A screenshot after login goes to test-results/e2e/.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -65,6 +66,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     databaseUrl: database.url,
     cache: process.env.DURIN_CACHE === '1',
+    // Every browser here is 127.0.0.1, and this file logs in more than durin's 10 times a minute.
+    loginThrottleRate: '1000/m',
   });
   // launch() gives the browser a fresh, temporary user-data-dir of its own.
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -85,29 +88,55 @@ beforeEach(async () => {
   await server.app.durin.tokens.revokeAll(demo!);
 });
 
-/** A page in a browser context of its own: its own sessionStorage, so its own login. */
+/** A page in a browser context of its own: its own cookies and storage, so its own login. */
 async function openPage(): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
+  const page = await newTab(context);
   await page.locator('#login-form').waitFor();
   return page;
 }
 
+/** Another tab of the same browser: it shares the first one's cookies and localStorage. */
+async function newTab(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(server.url);
+  return page;
+}
+
 async function logIn(page: Page, client: 'web' | 'mobile' | 'cli') {
-  await page.getByLabel('Username').fill('demo');
-  await page.getByLabel('Password').fill('demo-password');
-  await page.getByLabel('Client').selectOption(client);
+  const form = page.locator('#login-form');
+  await form.getByLabel('Username').fill('demo');
+  await form.getByLabel('Password').fill('demo-password');
+  await form.getByLabel('Client').selectOption(client);
   await page.getByRole('button', { name: 'Log in' }).click();
+  try {
+    await page.locator('#notice', { hasText: `on the ${client} client` }).waitFor({ timeout: 15_000 });
+  } catch (error) {
+    // Say what the page showed instead.
+    throw new Error(`login on ${client} did not complete; the page says: ${await text(page, '#error')}`, { cause: error });
+  }
   await page.locator('#app-view').waitFor({ state: 'visible' });
-  await page.locator('#notice', { hasText: `on the ${client} client` }).waitFor();
 }
 
 const text = async (page: Page, selector: string) => ((await page.locator(selector).textContent()) ?? '').trim();
 const sessionRow = (page: Page, client: string) => page.locator(`#session-rows tr[data-client="${client}"]`);
 const tokenCount = () => server.app.durin.models.AuthToken.count();
+
+/** A tRPC call over plain HTTP, as a third party holding a key sends it. */
+async function callWithKey(key: string, path: string, input?: unknown) {
+  const headers = { authorization: `Token ${key}`, 'content-type': 'application/json' };
+  const response =
+    input === undefined
+      ? await fetch(`${server.url}/${path}`, { headers })
+      : await fetch(`${server.url}/${path}`, { method: 'POST', headers, body: JSON.stringify({ json: input }) });
+  const body = (await response.json()) as {
+    result?: { data: { json: unknown } };
+    error?: { json: { message: string; data: { code: string; durinCode?: string } } };
+  };
+  return { status: response.status, data: body.result?.data.json, error: body.error?.json };
+}
 
 describe('the example page in Chromium', () => {
   it('logs in, sees its session, is revoked from a second login, and logs out', async () => {
@@ -141,20 +170,9 @@ describe('the example page in Chromium', () => {
     await first.locator('#login-view').waitFor({ state: 'visible' });
     expect(await first.locator('#app-view').isHidden()).toBe(true);
 
-    // 4. The second browser refreshes its token, creates an API key (shown once) that works, revokes it.
+    // 4. The second browser refreshes its session.
     await second.getByRole('button', { name: 'Refresh token' }).click();
     await second.locator('#notice', { hasText: 'Token refreshed' }).waitFor();
-    await second.getByRole('button', { name: 'Create API key' }).click();
-    await second.locator('#api-key-new').waitFor({ state: 'visible' });
-    const apiKey = await text(second, '#api-key-token');
-    expect(apiKey).toMatch(/^[0-9a-f]{72}$/);
-    await second.locator('#api-key-status', { hasText: 'You have an API key (client api)' }).waitFor();
-    const viaKey = await fetch(`${server.url}/me`, { headers: { authorization: `Token ${apiKey}` } });
-    expect(viaKey.status).toBe(200);
-    expect(((await viaKey.json()) as { result: { data: { json: { client: string } } } }).result.data.json.client).toBe('api');
-    await second.getByRole('button', { name: 'Revoke API key' }).click();
-    await second.locator('#api-key-status', { hasText: 'You have no API key.' }).waitFor();
-    expect(await second.locator('#api-key-new').isHidden()).toBe(true);
 
     // 5. Log out: back at the login form, and no token is left in the database.
     await second.getByRole('button', { name: 'Log out', exact: true }).click();
@@ -247,6 +265,137 @@ describe('session details and "Log out other sessions"', () => {
     await first.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
     await first.locator('#login-view').waitFor({ state: 'visible' });
 
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('cookie sessions in Chromium', () => {
+  it("keeps the token out of the page's reach, and two tabs of one browser sign in and out together", async () => {
+    const first = await openPage();
+    const context = first.context();
+    await logIn(first, 'web');
+
+    // The login set an HttpOnly cookie holding the token; the page's JavaScript sees none of it.
+    const cookie = (await context.cookies(server.url)).find((candidate) => candidate.name === 'durin_token');
+    expect(cookie).toBeDefined();
+    expect(cookie!.httpOnly).toBe(true);
+    expect(cookie!.sameSite).toBe('Lax');
+    const token = cookie!.value;
+    expect(token).toMatch(/^[0-9a-f]{72}$/);
+    expect(await first.evaluate(() => document.cookie)).not.toContain(token);
+    const storage = await first.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
+    expect(storage).not.toContain(token);
+    // What the client keeps instead: the expiry, and no token.
+    const kept = JSON.parse((await first.evaluate(() => localStorage.getItem('trpc-durin'))) ?? 'null') as {
+      token: unknown;
+      expiry: string;
+    };
+    expect(kept.token).toBeNull();
+    expect(new Date(kept.expiry).getTime()).toBeGreaterThan(Date.now());
+
+    // Requests work on the cookie alone: a query, a mutation (same-origin, so the cross-site check passes).
+    await first.getByRole('button', { name: 'onlyWeb' }).click();
+    await first.locator('#try-result', { hasText: 'only the web client' }).waitFor();
+    await first.getByRole('button', { name: 'Refresh token' }).click();
+    await first.locator('#notice', { hasText: 'Token refreshed' }).waitFor();
+    await sessionRow(first, 'web').waitFor();
+
+    // A second tab of the same browser is signed in already: same cookie, same session.
+    const second = await newTab(context);
+    await second.locator('#app-view').waitFor({ state: 'visible' });
+    expect(await text(second, '#me-client')).toBe('web');
+    await sessionRow(second, 'web').waitFor();
+    expect(await tokenCount()).toBe(1);
+
+    // Logging out in the first tab signs the second out, without a click there.
+    await first.getByRole('button', { name: 'Log out', exact: true }).click();
+    await first.locator('#notice', { hasText: 'Logged out' }).waitFor();
+    await second.locator('#login-view').waitFor({ state: 'visible' });
+    expect(await second.locator('#app-view').isHidden()).toBe(true);
+    expect(await tokenCount()).toBe(0);
+    // The logout cleared the cookie.
+    expect((await context.cookies(server.url)).some((candidate) => candidate.name === 'durin_token')).toBe(false);
+
+    // And a login in the second tab reaches the first.
+    await logIn(second, 'mobile');
+    await first.locator('#app-view').waitFor({ state: 'visible' });
+    await first.locator('#notice', { hasText: 'Signed in from another tab.' }).waitFor();
+    expect(await text(first, '#me-client')).toBe('mobile');
+
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('the API keys panel in Chromium', () => {
+  it('creates a read-only key shown once, which lists posts and is refused creating one; renames and revokes it', async () => {
+    const page = await openPage();
+    await logIn(page, 'web');
+    await page.locator('#api-keys-empty').waitFor({ state: 'visible' });
+
+    // Create: a name, the posts:read ability only.
+    await page.locator('#api-key-form').getByLabel('Name').fill('Analytics export');
+    await page.locator('#api-key-form').getByLabel('posts:read').check();
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await page.locator('#api-key-new').waitFor({ state: 'visible' });
+    const key = await text(page, '#api-key-token');
+    expect(key).toMatch(/^[0-9a-f]{72}$/);
+    expect(await text(page, '#api-key-new-name')).toBe('Analytics export');
+    const row = page.locator('#api-key-rows tr');
+    await row.first().waitFor();
+    expect(await row.count()).toBe(1);
+    expect(await text(page, '#api-key-rows .api-key-name')).toBe('Analytics export');
+    expect(await row.locator('code').textContent()).toBe(`${key.slice(0, 8)}…`);
+    expect(await text(page, '#api-key-rows .api-key-abilities')).toBe('posts:read');
+    expect(await text(page, '#api-key-rows .api-key-last-used')).toBe('never');
+    expect(await row.textContent()).not.toContain(key);
+    await page.screenshot({ path: join(OUTPUT_DIR, 'api-keys.png'), fullPage: true });
+
+    // The third party holding the key: it may read posts, and not write them.
+    const list = await callWithKey(key, 'posts.list');
+    expect(list.status).toBe(200);
+    expect(list.data).toEqual([]);
+    const create = await callWithKey(key, 'posts.create', { title: 'Not allowed' });
+    expect(create.status).toBe(403);
+    expect(create.error?.message).toBe('This token lacks the ability: posts:write.');
+    expect(create.error?.data.code).toBe('FORBIDDEN');
+    expect(create.error?.data.durinCode).toBe('ABILITY_MISSING');
+
+    // Its use shows in the list (recorded off the request path, so wait for it to land).
+    const demo = await server.app.User.findOne({ where: { username: 'demo' } });
+    await expect.poll(async () => (await server.app.durin.apiKeys.list(demo!))[0]?.lastUsedAt ?? null).not.toBeNull();
+    await page.reload();
+    await page.locator('#api-key-rows .api-key-last-used', { hasText: 'from 127.0.0.1' }).waitFor();
+    // Shown once: after a reload the key itself is nowhere on the page.
+    expect(await page.locator('#api-key-new').isHidden()).toBe(true);
+    expect(await page.content()).not.toContain(key);
+
+    // Rename in place.
+    await row.getByRole('button', { name: 'Rename' }).click();
+    await row.getByLabel('New name').fill('Dashboard');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#notice', { hasText: 'renamed to "Dashboard"' }).waitFor();
+    expect(await text(page, '#api-key-rows .api-key-name')).toBe('Dashboard');
+
+    // Revoke: gone from the list, and the key no longer works.
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.locator('#notice', { hasText: 'API key "Dashboard" revoked' }).waitFor();
+    await page.locator('#api-keys-empty').waitFor({ state: 'visible' });
+    expect(await row.count()).toBe(0);
+    const revoked = await callWithKey(key, 'posts.list');
+    expect(revoked.status).toBe(401);
+    expect(revoked.error?.message).toBe('Invalid token.');
+
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('refuses a key without an ability, and keeps the form', async () => {
+    const page = await openPage();
+    await logIn(page, 'web');
+    await page.locator('#api-key-form').getByLabel('Name').fill('Nothing');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await page.locator('#error', { hasText: 'Choose at least one ability for the key.' }).waitFor({ state: 'visible' });
+    expect(await page.locator('#api-key-new').isHidden()).toBe(true);
+    expect(await server.app.durin.models.AuthToken.count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });

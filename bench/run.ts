@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Sequelize } from 'sequelize-typescript';
 import { CLIENT_NAME, USER_COUNT, benchUsername, createBenchDurin, defineUser, sha256 } from './app.js';
 import type { ServerConfig, ServerMode, ServerStats } from './server.js';
+import { tokenShape } from '../src/core/crypto.js';
 import { benchDjangoImport } from './djangoImport.js';
 import { soak } from './soak.js';
 import { benchSubscriptions } from './subscriptions.js';
@@ -37,7 +38,7 @@ const { values: args } = parseArgs({
     'spray-warmup': { type: 'string', default: '20000' },
     'spray-on': { type: 'string', default: 'sqlite' }, // sqlite | mysql | all | none
     only: { type: 'string' }, // sqlite | mysql
-    modes: { type: 'string', default: 'baseline,raw,token,cached' },
+    modes: { type: 'string', default: 'baseline,raw,token,cached,forged' },
     profile: { type: 'string', default: '' }, // modes whose server runs under node --cpu-prof
     'profile-dir': { type: 'string', default: path.join(os.tmpdir(), 'durin-bench-profiles') },
     out: { type: 'string', default: path.join(here, 'results.json') },
@@ -69,8 +70,29 @@ interface BenchDatabase {
   database: string;
   /** A valid token of a seeded user (user1). */
   token: string;
+  /** `token` with its last checksum digit changed: the right shape, a wrong CRC-32 (mode `forged`). */
+  forged: string;
+  /** An API key of user1, made by `apiKeys.create` (counted on the miss path, never loaded). */
+  apiKey: string;
   version: string;
   drop(): Promise<void>;
+}
+
+/** The client API keys are issued on (the seed's `apiAccessClientName`). */
+const API_CLIENT_NAME = 'api';
+
+/**
+ * The token a forger or a typo produces: `token` with its last character, a checksum digit, changed
+ * to another hex digit. Prefix, length and alphabet stay right, so only the CRC-32 tells it apart.
+ * Throws when the seeded token carries no checksum (tokenChecksum off): `forged` would then measure
+ * a lookup, not the refusal it is named for.
+ */
+function forge(token: string, prefix: string, characterLength: number): string {
+  const forged = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
+  if (tokenShape(token, prefix, characterLength) !== 'wellFormed' || tokenShape(forged, prefix, characterLength) !== 'badChecksum') {
+    throw new Error('the seeded token carries no checksum: the forged mode needs tokenChecksum on');
+  }
+  return forged;
 }
 
 /**
@@ -109,10 +131,13 @@ async function createDatabase(dialect: Dialect): Promise<BenchDatabase> {
   }
   try {
     const User = defineUser(sequelize);
-    const durin = createBenchDurin(sequelize, User);
+    // API keys live on the apiAccessClientName client; only the seeding creates one, so only it
+    // needs the setting (a lookup does not read it).
+    const durin = createBenchDurin(sequelize, User, { apiAccessClientName: API_CLIENT_NAME });
     await User.sync();
     await durin.sync();
     await durin.clients.create({ name: CLIENT_NAME, tokenTtl: '14d' });
+    await durin.clients.create({ name: API_CLIENT_NAME, tokenTtl: '14d' });
     const users = await User.bulkCreate(
       Array.from({ length: USER_COUNT }, (_, i) => ({
         username: benchUsername(i + 1),
@@ -125,6 +150,8 @@ async function createDatabase(dialect: Dialect): Promise<BenchDatabase> {
     // user's comes from tokens.issue; the others are rows of the same shape, inserted in one go.
     const client = (await durin.clients.get(CLIENT_NAME))!;
     const { token } = await durin.tokens.issue(users[0]!, CLIENT_NAME);
+    const forged = forge(token, durin.settings.tokenPrefix, durin.settings.tokenCharacterLength);
+    const { token: apiKey } = await durin.apiKeys.create(users[0]!, { name: 'bench key' });
     const expiry = new Date(Date.now() + 14 * 86_400_000);
     await durin.models.AuthToken.bulkCreate(
       users.slice(1).map((user) => ({
@@ -139,7 +166,7 @@ async function createDatabase(dialect: Dialect): Promise<BenchDatabase> {
       type: 'SELECT',
     })) as Array<{ v: string }>;
     await sequelize.close();
-    return { database, token, version: row!.v, drop };
+    return { database, token, forged, apiKey, version: row!.v, drop };
   } catch (error) {
     await sequelize.close().catch(() => {});
     await drop();
@@ -226,7 +253,15 @@ interface Load {
 
 const randomToken = () => randomBytes(32).toString('hex');
 
-async function load(server: BenchServer, options: { token?: string; duration?: number; amount?: number; spray?: boolean }): Promise<Load> {
+/**
+ * `refused`: every answer is expected to be a 4xx (the spray, and `forged`); the rate then counts
+ * those, and `non2xx` counts whatever else came back.
+ */
+async function load(
+  server: BenchServer,
+  options: { token?: string; duration?: number; amount?: number; spray?: boolean; refused?: boolean },
+): Promise<Load> {
+  const refused = Boolean(options.spray || options.refused);
   const before = await server.call<ServerStats>('stats');
   const result = await autocannon({
     url: `${server.url}/me`,
@@ -244,69 +279,77 @@ async function load(server: BenchServer, options: { token?: string; duration?: n
       : {}),
   });
   const after = await server.call<ServerStats>('stats');
-  const ok = options.spray ? result['4xx'] : result['2xx'];
+  const ok = refused ? result['4xx'] : result['2xx'];
   return {
     rps: ok / result.duration,
     p99: result.latency.p99,
     total: result.requests.total,
-    non2xx: options.spray ? result.requests.total - result['4xx'] : result.non2xx,
+    non2xx: refused ? result.requests.total - result['4xx'] : result.non2xx,
     errors: result.errors + result.timeouts,
     cpuUsPerRequest: (after.cpuUs - before.cpuUs) / Math.max(1, after.requests - before.requests),
   };
 }
 
-async function expectAnswer(server: BenchServer, token: string, status: number) {
+async function expectAnswer(server: BenchServer, token: string, status: number, message?: string) {
   const response = await fetch(`${server.url}/me`, { headers: { authorization: `Token ${token}` } });
-  const body = (await response.json()) as { result?: { data: { json: { username: string } } } };
-  if (response.status !== status || (status === 200 && body.result?.data.json.username !== 'user1')) {
+  const body = (await response.json()) as { result?: { data: { json: { username: string } } }; error?: { json: { message: string } } };
+  if (
+    response.status !== status ||
+    (status === 200 && body.result?.data.json.username !== 'user1') ||
+    (message !== undefined && body.error?.json.message !== message)
+  ) {
     throw new Error(`${server.mode} server answered ${response.status} ${JSON.stringify(body)}; expected ${status}`);
   }
 }
 
+type Counted = 'miss' | 'hit' | 'token' | 'raw' | 'keyMiss' | 'forged';
+
 /** SQL statements per request: Sequelize's `logging` hook, and the driver's own methods. */
-async function countStatements(servers: Map<ServerMode, BenchServer>, token: string) {
-  const get = (server: BenchServer) =>
+async function countStatements(servers: Map<ServerMode, BenchServer>, db: BenchDatabase) {
+  const get = (server: BenchServer, token = db.token) =>
     fetch(`${server.url}/me`, { headers: { authorization: `Token ${token}` } }).then((r) => r.arrayBuffer());
-  const out: {
-    miss?: number;
-    hit?: number;
-    token?: number;
-    raw?: number;
+  const out: Partial<Record<Counted, number>> & {
     /** The same, counted on the driver's methods (see ServerStats.driverStatements). */
-    driver: Partial<Record<'miss' | 'hit' | 'token' | 'raw', number>>;
+    driver: Partial<Record<Counted, number>>;
     missStatement?: string | null;
   } = { driver: {} };
+  /** Each of N requests sent alone after `prepare` (cache cleared, counters reset). */
+  const perRequest = async (server: BenchServer, token: string, N: number, what: 'miss' | 'keyMiss') => {
+    let logged = 0;
+    let driver = 0;
+    for (let i = 0; i < N; i++) {
+      await server.call('clearCache');
+      await server.call('resetStatements');
+      await get(server, token);
+      const s = await server.call<ServerStats>('stats');
+      logged += s.statements;
+      driver += s.driverStatements;
+      if (what === 'miss') out.missStatement = s.lastStatement;
+    }
+    out[what] = logged / N;
+    out.driver[what] = driver / N;
+  };
+  /** N requests in a row, counters reset once. */
+  const inARow = async (server: BenchServer, token: string, N: number, what: Counted) => {
+    await server.call('resetStatements');
+    for (let i = 0; i < N; i++) await get(server, token);
+    const s = await server.call<ServerStats>('stats');
+    out[what] = s.statements / N;
+    out.driver[what] = s.driverStatements / N;
+  };
   const cached = servers.get('cached');
   if (cached) {
-    const N = 20;
-    let misses = 0;
-    let driverMisses = 0;
-    for (let i = 0; i < N; i++) {
-      await cached.call('clearCache');
-      await cached.call('resetStatements');
-      await get(cached);
-      const s = await cached.call<ServerStats>('stats');
-      misses += s.statements;
-      driverMisses += s.driverStatements;
-      out.missStatement = s.lastStatement;
-    }
-    out.miss = misses / N;
-    out.driver.miss = driverMisses / N;
-    await cached.call('resetStatements');
-    for (let i = 0; i < 100; i++) await get(cached);
-    const hits = await cached.call<ServerStats>('stats');
-    out.hit = hits.statements / 100;
-    out.driver.hit = hits.driverStatements / 100;
+    await perRequest(cached, db.token, 20, 'miss');
+    await inARow(cached, db.token, 100, 'hit');
+    // An API key takes the same lookup as a session token: one statement on a miss.
+    await perRequest(cached, db.apiKey, 20, 'keyMiss');
   }
   for (const mode of ['token', 'raw'] as const) {
     const server = servers.get(mode);
-    if (!server) continue;
-    await server.call('resetStatements');
-    for (let i = 0; i < 50; i++) await get(server);
-    const s = await server.call<ServerStats>('stats');
-    out[mode] = s.statements / 50;
-    out.driver[mode] = s.driverStatements / 50;
+    if (server) await inARow(server, db.token, 50, mode);
   }
+  const forged = servers.get('forged');
+  if (forged) await inARow(forged, db.forged, 100, 'forged');
   return out;
 }
 
@@ -347,6 +390,17 @@ interface DialectResult {
   paired: { tokenVsRaw: number; cachedRatio: number };
   /** Median over rounds of each telemetry mode's req/s over cached's, within the same round (when both ran). */
   telemetry: { noSdkVsCached: number | null; metricsVsCached: number | null };
+  /**
+   * `forged`, when run: its median req/s, the median and range of its per-round req/s over
+   * `cached`'s (null without `cached`), and SQL per forged request (the higher of the two counts).
+   */
+  forged: {
+    rps: number;
+    vsCached: number | null;
+    vsCachedMin: number | null;
+    vsCachedMax: number | null;
+    sqlPerRequest: number;
+  } | null;
   sql: Awaited<ReturnType<typeof countStatements>>;
   spray: SprayResult | null;
   version: string;
@@ -401,9 +455,14 @@ async function release(p: Prepared) {
 async function benchDialect({ dialect, db, servers, sprayServer }: Prepared): Promise<DialectResult> {
   const started = Date.now();
   for (const server of servers.values()) await expectAnswer(server, db.token, 200);
+  const forgedServer = servers.get('forged');
+  if (forgedServer) await expectAnswer(forgedServer, db.forged, 401, 'Invalid token.');
+  if (servers.has('cached')) await expectAnswer(servers.get('cached')!, db.apiKey, 200);
   if (sprayServer) await expectAnswer(sprayServer, randomToken(), 401);
-  const sql = await countStatements(servers, db.token);
-  for (const server of servers.values()) await load(server, { token: db.token, duration: WARMUP });
+  const sql = await countStatements(servers, db);
+  // What each mode is loaded with: `forged` its bad-checksum token (every answer a 401), the rest the valid one.
+  const traffic = (mode: ServerMode) => (mode === 'forged' ? { token: db.forged, refused: true } : { token: db.token });
+  for (const server of servers.values()) await load(server, { ...traffic(server.mode), duration: WARMUP });
 
   const rps: Record<string, number[]> = Object.fromEntries(MODES.map((m) => [m, []]));
   const p99s: Record<string, number[]> = Object.fromEntries(MODES.map((m) => [m, []]));
@@ -413,8 +472,10 @@ async function benchDialect({ dialect, db, servers, sprayServer }: Prepared): Pr
     const order = MODES.map((_, i) => MODES[(i + r) % MODES.length]!);
     const line: string[] = [];
     for (const mode of order) {
-      const result = await load(servers.get(mode)!, { token: db.token, duration: DURATION });
-      if (result.non2xx || result.errors) throw new Error(`${dialect}/${mode}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      const result = await load(servers.get(mode)!, { ...traffic(mode), duration: DURATION });
+      if (result.non2xx || result.errors) {
+        throw new Error(`${dialect}/${mode}: ${result.non2xx} ${mode === 'forged' ? 'not 401' : 'non-2xx'}, ${result.errors} errors`);
+      }
       rps[mode]!.push(result.rps);
       p99s[mode]!.push(result.p99);
       cpus[mode]!.push(result.cpuUsPerRequest);
@@ -423,8 +484,9 @@ async function benchDialect({ dialect, db, servers, sprayServer }: Prepared): Pr
     console.log(`[${dialect}] round ${r + 1}/${ROUNDS} (req/s, server CPU per request): ${line.join(', ')}`);
   }
 
-  const paired = (a: ServerMode, b: ServerMode) =>
-    rps[a]?.length && rps[b]?.length ? round(median(rps[a]!.map((x, i) => x / rps[b]![i]!)), 3) : NaN;
+  const ratios = (a: ServerMode, b: ServerMode) => (rps[a]?.length && rps[b]?.length ? rps[a]!.map((x, i) => x / rps[b]![i]!) : []);
+  const paired = (a: ServerMode, b: ServerMode) => (ratios(a, b).length ? round(median(ratios(a, b)), 3) : NaN);
+  const forgedRatios = ratios('forged', 'cached');
   const med = (mode: ServerMode) => round(median(rps[mode] ?? [NaN]));
   const summary = {
     baseline: med('baseline'),
@@ -444,6 +506,15 @@ async function benchDialect({ dialect, db, servers, sprayServer }: Prepared): Pr
       noSdkVsCached: MODES.includes('telemetryNoSdk') ? paired('telemetryNoSdk', 'cached') : null,
       metricsVsCached: MODES.includes('telemetryMetrics') ? paired('telemetryMetrics', 'cached') : null,
     },
+    forged: servers.has('forged')
+      ? {
+          rps: med('forged'),
+          vsCached: forgedRatios.length ? paired('forged', 'cached') : null,
+          vsCachedMin: forgedRatios.length ? round(Math.min(...forgedRatios), 3) : null,
+          vsCachedMax: forgedRatios.length ? round(Math.max(...forgedRatios), 3) : null,
+          sqlPerRequest: Math.max(sql.forged!, sql.driver.forged!),
+        }
+      : null,
     sql,
     spray: null,
     version: db.version,
@@ -565,6 +636,11 @@ async function main() {
     mysql: results.mysql?.summary ?? null,
     sqlPerMiss: worst((r) => r.sql.miss),
     sqlPerHit: worst((r) => r.sql.hit),
+    // An API key (apiKeys.create) looked up once, uncached: the higher of the logging and driver counts.
+    sqlPerKeyMiss: worst((r) => (r.sql.keyMiss === undefined ? undefined : Math.max(r.sql.keyMiss, r.sql.driver.keyMiss!))),
+    // A well-formed token with a wrong checksum against the cached app: vsCached is the lower
+    // median ratio over the databases measured, [min, max] the widest range of its rounds.
+    forged: forgedSummary(results),
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
     djangoImport,
     soak: soaked && { requests: soaked.requests, errors5xx: soaked.errors5xx, rssStartMb: soaked.rssStartMb, rssEndMb: soaked.rssEndMb },
@@ -593,7 +669,7 @@ async function main() {
       .join(' ')}`,
   );
   console.log(
-    `${'req/s'.padEnd(7)}${pad('baseline', 10)}${pad('raw', 8)}${pad('token', 8)}${pad('cached', 8)}${pad('token/raw', 11)}${pad('cached/base', 13)}   p99 ms b/r/t/c`,
+    `${'req/s'.padEnd(7)}${pad('baseline', 10)}${pad('raw', 8)}${pad('token', 8)}${pad('cached', 8)}${pad('token/raw', 11)}${pad('cached/base', 13)}   p99 ms ${MODES.join('/')}`,
   );
   for (const [dialect, r] of Object.entries(results)) {
     const s = r.summary;
@@ -615,9 +691,18 @@ async function main() {
     );
   }
   for (const [dialect, r] of Object.entries(results)) {
+    const f = r.forged;
+    if (!f) continue;
+    const ratio =
+      f.vsCached === null
+        ? 'no cached run to compare with'
+        : `${f.vsCached.toFixed(3)} of cached (rounds ${f.vsCachedMin}-${f.vsCachedMax})`;
+    console.log(`${dialect}: forged (well-formed, wrong checksum, all 401): ${f.rps} req/s, ${ratio}, ${f.sqlPerRequest} SQL per request`);
+  }
+  for (const [dialect, r] of Object.entries(results)) {
     const d = r.sql.driver;
     console.log(
-      `${dialect}: SQL per request (logging hook / driver calls): miss ${r.sql.miss}/${d.miss}, hit ${r.sql.hit}/${d.hit}, token ${r.sql.token}/${d.token}, raw ${r.sql.raw}/${d.raw}`,
+      `${dialect}: SQL per request (logging hook / driver calls): miss ${r.sql.miss}/${d.miss}, hit ${r.sql.hit}/${d.hit}, token ${r.sql.token}/${d.token}, raw ${r.sql.raw}/${d.raw}, API key miss ${r.sql.keyMiss}/${d.keyMiss}, forged ${r.sql.forged}/${d.forged}`,
     );
     if (r.spray) {
       console.log(
@@ -647,6 +732,20 @@ main().catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });
+
+function forgedSummary(results: Partial<Record<Dialect, DialectResult>>) {
+  const byDialect = Object.fromEntries(Object.entries(results).flatMap(([dialect, r]) => (r.forged ? [[dialect, r.forged]] : [])));
+  const runs = Object.values(byDialect) as Array<NonNullable<DialectResult['forged']>>;
+  if (!runs.length) return null;
+  const mins = runs.map((f) => f.vsCachedMin).filter((x): x is number => x !== null);
+  const maxes = runs.map((f) => f.vsCachedMax).filter((x): x is number => x !== null);
+  return {
+    vsCached: lowest(runs.map((f) => f.vsCached)),
+    sqlPerRequest: Math.max(...runs.map((f) => f.sqlPerRequest)),
+    vsCachedRange: mins.length ? [Math.min(...mins), Math.max(...maxes)] : null,
+    byDialect,
+  };
+}
 
 function lowest(values: Array<number | null>): number | null {
   const xs = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));

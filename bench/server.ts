@@ -17,7 +17,11 @@ import { createBenchDurin, defineUser, sha256, type BenchUser } from './app.js';
  * `resetStatements`, `clearCache` and `exit` (a clean exit, so `--cpu-prof` writes its profile).
  */
 
-export type ServerMode = 'baseline' | 'raw' | 'token' | 'cached' | AnalysisMode | TrackedMode | TelemetryMode;
+export type ServerMode = 'baseline' | 'raw' | 'token' | 'cached' | 'forged' | AnalysisMode | TrackedMode | TelemetryMode;
+/*
+ * `forged` is `cached`'s app in a process of its own; what differs is what run.ts sends it: a
+ * well-formed token whose checksum is wrong, so every answer is a 401 decided before any lookup.
+ */
 /**
  * `cached` with `telemetry: durinTelemetry()`: `telemetryNoSdk` with no OpenTelemetry SDK registered
  * (the API's no-op meter and tracer), `telemetryMetrics` with a MeterProvider whose reader is never
@@ -216,6 +220,7 @@ function buildApp(mode: ServerMode) {
       return cachedNoMiddlewareApp();
     case 'trackedToken':
       return durinApp(false);
+    case 'forged':
     case 'trackedCached':
     case 'telemetryNoSdk':
     case 'telemetryMetrics':

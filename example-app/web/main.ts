@@ -3,6 +3,7 @@ import superjson from 'superjson';
 import { createDurinAuth, type DurinAuthState } from 'trpc-durin/client';
 import { ABILITIES } from '../abilities.js';
 import type { AppRouter } from '../app.js';
+import { createAdminPanel } from './admin.js';
 import { deviceName, sessionDetailsCell } from './sessionDetails.js';
 
 /**
@@ -75,6 +76,7 @@ function showLogin() {
   hideNewApiKey();
   $('api-key-rows').replaceChildren();
   $('try-result').textContent = '';
+  adminPanel.hide();
 }
 
 async function showApp() {
@@ -84,7 +86,7 @@ async function showApp() {
   $('me-expiry').textContent = formatDate(me.expiry);
   $('login-view').hidden = true;
   $('app-view').hidden = false;
-  await Promise.all([loadSessions(), loadApiKeys()]);
+  await Promise.all([loadSessions(), loadApiKeys(), adminPanel.show()]);
   watchSessions();
 }
 
@@ -198,6 +200,9 @@ $('api-key-abilities').append(
     return label;
   }),
 );
+
+// The administration panel (admin.ts): shown when the server answers this user as an admin.
+const adminPanel = createAdminPanel({ trpc, run, say, element, formatDate });
 
 // --- actions -----------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { Sequelize } from 'sequelize-typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startExampleServer } from '../../example-app/server.js';
+import { hashPassword } from '../../example-app/users.js';
 
 /**
  * The example app's page in headless Chromium (Debian's `chromium` package, driven by
@@ -105,10 +106,12 @@ async function newTab(context: BrowserContext): Promise<Page> {
   return page;
 }
 
-async function logIn(page: Page, client: 'web' | 'mobile' | 'cli') {
+const DEMO = { username: 'demo', password: 'demo-password' };
+
+async function logIn(page: Page, client: 'web' | 'mobile' | 'cli', as = DEMO) {
   const form = page.locator('#login-form');
-  await form.getByLabel('Username').fill('demo');
-  await form.getByLabel('Password').fill('demo-password');
+  await form.getByLabel('Username').fill(as.username);
+  await form.getByLabel('Password').fill(as.password);
   await form.getByLabel('Client').selectOption(client);
   await page.getByRole('button', { name: 'Log in' }).click();
   try {
@@ -397,5 +400,83 @@ describe('the API keys panel in Chromium', () => {
     expect(await page.locator('#api-key-new').isHidden()).toBe(true);
     expect(await server.app.durin.models.AuthToken.count()).toBe(1);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('the administration panel in Chromium', () => {
+  it("is shown to the admin only, edits a client inline, and revokes another user's key and sessions", async () => {
+    // A second, ordinary user (the app seeds only demo), with a session in a browser of its own.
+    const alice = { username: `alice-${randomBytes(3).toString('hex')}`, password: 'alice-password' };
+    const aliceUser = await server.app.User.create({ username: alice.username, passwordHash: await hashPassword(alice.password) });
+    const second = await openPage();
+    await logIn(second, 'mobile', alice);
+    // Not an admin: the server refused admin.clients.list, so the page has no panel.
+    expect(await second.locator('#admin').isHidden()).toBe(true);
+    expect(await second.locator('#error').isHidden()).toBe(true);
+    await server.app.durin.apiKeys.create(aliceUser, { name: 'Alice export', abilities: ['posts:read'] });
+
+    // demo is the admin: the panel shows, with the seeded clients.
+    const first = await openPage();
+    await logIn(first, 'web');
+    await first.locator('#admin').waitFor({ state: 'visible' });
+    const cli = first.locator('#admin-client-rows tr[data-client-name="cli"]');
+    expect(await cli.getByLabel('Token TTL of cli').inputValue()).toBe('43200');
+    expect(await cli.getByLabel('Throttle rate of cli').inputValue()).toBe('5/m');
+
+    // A bad rate: the server's message next to the row, the typed value kept, nothing saved.
+    await cli.getByLabel('Throttle rate of cli').fill('often');
+    await cli.getByRole('button', { name: 'Save' }).click();
+    const problem = cli.locator('.inline-error');
+    await expect
+      .poll(() => text(first, '#admin-client-rows tr[data-client-name="cli"] .inline-error'))
+      .toBe(
+        'Invalid throttleRate: expected "<n>/<period>" with a period of s, sec, second, m, min, minute, h, hour, d or day (e.g. "100/h") (got "often")',
+      );
+    expect(await first.locator('#error').isHidden()).toBe(true);
+    expect(await cli.getByLabel('Throttle rate of cli').inputValue()).toBe('often');
+    expect((await server.app.durin.clients.get('cli'))!.throttleRate).toBe('5/m');
+    // A good TTL and rate: saved, and the row shows what the server stored.
+    await cli.getByLabel('Token TTL of cli').fill('2h');
+    await cli.getByLabel('Throttle rate of cli').fill('20/m');
+    await cli.getByRole('button', { name: 'Save' }).click();
+    await first.locator('#notice', { hasText: 'Client cli saved: tokens last 7200 s, rate 20/m.' }).waitFor();
+    expect(await problem.count()).toBe(1);
+    expect(await text(first, '#admin-client-rows tr[data-client-name="cli"] .inline-error')).toBe('');
+    expect(await cli.getByLabel('Token TTL of cli').inputValue()).toBe('7200');
+    const stored = (await server.app.durin.clients.get('cli'))!;
+    expect([Number(stored.tokenTtl), stored.throttleRate]).toEqual([7200, '20/m']);
+
+    // alice's tokens: her session and her API key.
+    await first.locator('#admin-tokens-form').getByLabel('User id').fill(String(aliceUser.id));
+    await first.getByRole('button', { name: 'Show tokens' }).click();
+    const rows = first.locator('#admin-token-rows tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await text(first, '#admin-tokens-user')).toBe(String(aliceUser.id));
+    const key = first.locator('#admin-token-rows tr[data-kind="apiKey"]');
+    expect(await key.textContent()).toContain('Alice export');
+    expect(await key.locator('.token-kind').textContent()).toBe('API key');
+    const session = first.locator('#admin-token-rows tr[data-kind="session"]');
+    expect(await session.locator('.token-kind').textContent()).toBe('session');
+    expect(await session.textContent()).toContain('mobile');
+    await first.screenshot({ path: join(OUTPUT_DIR, 'admin-panel.png'), fullPage: true });
+
+    // Revoke the key alone, then everything alice has left.
+    await key.getByRole('button', { name: 'Revoke' }).click();
+    await first.locator('#notice', { hasText: `(api) of user ${aliceUser.id} revoked.` }).waitFor();
+    await expect.poll(() => rows.count()).toBe(1);
+    await first.getByRole('button', { name: 'Revoke all for this user' }).click();
+    await first.locator('#notice', { hasText: `1 token of user ${aliceUser.id} revoked` }).waitFor();
+    await first.locator('#admin-tokens-empty').waitFor({ state: 'visible' });
+    expect(await server.app.durin.models.AuthToken.count({ where: { userId: aliceUser.id } })).toBe(0);
+
+    // alice's browser is told at once (its live session list): "Invalid token.", back at the login form.
+    await second.locator('#error', { hasText: 'Invalid token.' }).waitFor({ state: 'visible' });
+    await second.locator('#login-view').waitFor({ state: 'visible' });
+    // demo's own session was not touched.
+    expect(await first.locator('#app-view').isVisible()).toBe(true);
+
+    expect(pageErrors).toEqual([]);
+    // The seeded client as it was, for whatever runs next on this database.
+    await server.app.durin.admin.updateClient({ id: null }, { name: 'cli', tokenTtl: '12h', throttleRate: '5/m' });
   });
 });

@@ -16,7 +16,7 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    // §12's SSE tests use tRPC's httpSubscriptionLink, which needs EventSource (global from Node 22).
+    // The SSE subscription tests use tRPC's httpSubscriptionLink, which needs EventSource (global from Node 22).
     execArgv: ['--experimental-eventsource', '--no-warnings=ExperimentalWarning'],
     projects: [
       { extends: true, test: { name: 'unit', include: unitTests } },

@@ -9,7 +9,7 @@ import { importDjangoDurin } from '../src/migrations/index.js';
 import { MARIADB_DDL, SQLITE_DDL } from '../test/django/djangoDdl.js';
 
 /**
- * How long `importDjangoDurin` takes (DESIGN §14) on a django-rest-durin database of `tokens` tokens
+ * How long `importDjangoDurin` takes on a django-rest-durin database of `tokens` tokens
  * (10 clients, tokens / 10 users, Django's exact DDL), on SQLite and, when DURIN_TEST_MYSQL_URL is
  * set, on MariaDB: the dry run (read and check every row) and the import (check, build, copy, swap).
  * `npx tsx bench/djangoImport.ts --tokens 100000` runs it alone; bench/run.ts calls it for `djangoImport`.

@@ -11,7 +11,7 @@ import { CLIENT_NAME, createBenchDurin, defineUser, sha256 } from './app.js';
 import type { RedisServerConfig } from './redisServer.js';
 
 /**
- * The §11 benchmark (`npm run bench` runs it when DURIN_TEST_REDIS_URL is set): a throttled,
+ * The several-processes benchmark (`npm run bench` runs it when DURIN_TEST_REDIS_URL is set): a throttled,
  * cached `me` with the Redis throttle store against the same with the memory store (interleaved
  * rounds, median of the per-round ratios), Redis commands sent per throttled request (MONITOR
  * around a fixed number of requests), and how long a revocation takes from A's

@@ -597,14 +597,14 @@ async function main() {
     const targets = prepared.map((p) => ({ dialect: p.dialect, database: p.db.database, token: p.db.token }));
     tracked = await benchTracked({ targets, startServer, load, rounds: ROUNDS, duration: DURATION });
     for (const p of prepared) if (p.sprayServer) results[p.dialect]!.spray = await sprayPhase(p);
-    // §11, when a Redis is configured: its own servers, on MariaDB when there is one.
+    // Several processes, when a Redis is configured: its own servers, on MariaDB when there is one.
     const redisUrl = process.env.DURIN_TEST_REDIS_URL;
     if (redisUrl) redis = await benchRedis({ redisUrl, mysqlUrl: MYSQL_URL, rounds: ROUNDS, duration: DURATION, connections: CONNECTIONS });
   } finally {
     await Promise.all(prepared.map(release));
   }
   const soaked = MYSQL_URL && Number(args.soak) > 0 ? await soak({ mysqlUrl: MYSQL_URL, durationSeconds: Number(args.soak) }) : null;
-  const subscriptions = await benchSubscriptions(); // §12, in-process, after the servers are gone
+  const subscriptions = await benchSubscriptions(); // subscriptions, in-process, after the servers are gone
 
   const cpus = os.cpus();
   const all = Object.values(results);

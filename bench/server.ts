@@ -29,7 +29,7 @@ export type ServerMode = 'baseline' | 'raw' | 'token' | 'cached' | 'forged' | An
  */
 export type TelemetryMode = 'telemetryNoSdk' | 'telemetryMetrics';
 /**
- * `token` and `cached` with usage recording at its default interval (DESIGN §13), for bench/tracked.ts;
+ * `token` and `cached` with usage recording at its default interval, for bench/tracked.ts;
  * `token` and `cached` themselves run with `lastUsedUpdateInterval: null`, the cost they always measured.
  */
 export type TrackedMode = 'trackedToken' | 'trackedCached';
@@ -194,7 +194,7 @@ function cachedNoMiddlewareApp() {
   return { router, createContext };
 }
 
-/** `token` and `cached`: wired as DESIGN §3 and test/helpers/app.ts wire an app. */
+/** `token` and `cached`: wired as the README and test/helpers/app.ts wire an app. */
 function durinApp(cached: boolean) {
   const factory = cached ? durin.createCachedDurinContext : durin.createDurinContext;
   const createContext = async (opts: CreateHTTPContextOptions) => ({ ...(await factory(opts)), db: sequelize });

@@ -9,7 +9,7 @@ import { createDurin } from '../src/index.js';
 import { benchUsername, defineUser, sha256 } from './app.js';
 
 /**
- * The soak (issue 8): a mixed load on MariaDB (or a SQLite file) for `durationSeconds` — login, me, refresh,
+ * The soak: a mixed load on MariaDB (or a SQLite file) for `durationSeconds` — login, me, refresh,
  * sessions.list, logout and logoutAll, from `clients` concurrent virtual clients, each behind its
  * own forwarded address — against a server in its own process (bench/soakServer.ts). Users are
  * fewer than logins in flight, so concurrent logins of one (user, client) and revocations racing

@@ -12,7 +12,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createBenchDurin, defineUser } from './app.js';
 
 /**
- * DESIGN §12 numbers, in one process on SQLite (in memory), over a real `ws` server and tRPC's
+ * Subscription numbers, in one process on SQLite (in memory), over a real `ws` server and tRPC's
  * wsLink: the time from a revocation (its `tokenRevoked`, i.e. after the DELETE) to the client's
  * `onError`, p50/p99 over `ends` subscriptions; and the heap per open protected subscription
  * beyond an unprotected tRPC subscription on the same connection (median of `rounds`).

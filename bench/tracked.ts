@@ -1,7 +1,7 @@
 import type { ServerMode, ServerStats } from './server.js';
 
 /**
- * DESIGN §13's cost check: usage recording (lastUsedUpdateInterval at its default, "5m") against the
+ * The cost check of session tracking: usage recording (lastUsedUpdateInterval at its default, "5m") against the
  * same authentication without it, `token` (uncached) and `cached`, in the same run and interleaved
  * rounds as run.ts's modes, with the UPDATEs the tracked servers sent per request. Target: ≥ 0.95
  * of each, and writes per request ≤ 1 / (requests per token per interval): with one token and a run

@@ -81,7 +81,7 @@ async function serveStatic(res: ServerResponse, entry: { file: string; type: str
 export async function startExampleServer(options: ExampleServerOptions = {}) {
   const { sequelize, description } = openDatabase(options.databaseUrl ?? process.env.DATABASE_URL);
   const cache = options.cache ?? process.env.DURIN_CACHE === '1';
-  // REDIS_URL: throttle counters and revocations shared with every process on that Redis (§11).
+  // REDIS_URL: throttle counters and revocations shared with every process on that Redis.
   // Loaded only then, so an app without Redis never loads ioredis.
   const redis = process.env.REDIS_URL ? new (await import('ioredis')).Redis(process.env.REDIS_URL) : null;
   const { redisThrottleStore, redisCacheBus } = redis
@@ -143,7 +143,7 @@ export async function startExampleServer(options: ExampleServerOptions = {}) {
   const trpc = createHTTPHandler({
     router: app.router,
     createContext: app.createContext,
-    // Bound what one request can ask for (issue 8): the page batches a few calls at most.
+    // Bound what one request can ask for: the page batches a few calls at most.
     maxBatchSize: 10,
     maxBodySize: 64 * 1024,
     onError: ({ error, path }) => {

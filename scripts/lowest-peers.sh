@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The suite at the lowest versions the peer ranges allow (issue 12: tokenLookup.ts reads a few
+# The suite at the lowest versions the peer ranges allow (request/lookup.ts reads a few
 # Sequelize internals on the hot path; test/request/sequelizeInternals.unit.test.ts pins them, and this run
 # proves the ranges in package.json are true). A copy of the tree in a temp folder, the repository's
 # node_modules with the peers swapped for their floors, then build + the unit and SQLite projects

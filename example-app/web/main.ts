@@ -240,7 +240,7 @@ $('refresh').addEventListener('click', () =>
 
 $('reload-sessions').addEventListener('click', () => run(loadSessions));
 
-// "Log out other sessions" (DESIGN §13): every session in the list but this page's.
+// "Log out other sessions": every session in the list but this page's.
 $('logout-others').addEventListener('click', () =>
   run(async () => {
     const { revoked } = await trpc.auth.sessions.revokeOthers.mutate();

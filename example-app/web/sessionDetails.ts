@@ -1,5 +1,5 @@
 /**
- * Session details for the example page (DESIGN §13): a name for the login derived from the
+ * Session details for the example page: a name for the login derived from the
  * browser's User-Agent, and the cell that says which device a session is, when and from where it
  * was last used, so that a stranger's session stands out.
  */

@@ -9,13 +9,30 @@ import { expect, test } from 'vitest';
 const root = resolve(import.meta.dirname, '../..');
 const CITATION = '§ ?[0-9]|[Ii]ssue #?[0-9]+|DESIGN\\.md|DESIGN §|STYLE\\.md';
 
-test('no source or test file cites a document outside the repository', () => {
+test('no source, test, example, script or bench file cites a document outside the repository', () => {
   let found = '';
   try {
-    found = execFileSync('git', ['grep', '-nE', CITATION, '--', 'src', 'test', ':!test/package/selfContainedComments.unit.test.ts'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    found = execFileSync(
+      'git',
+      [
+        'grep',
+        '-nE',
+        CITATION,
+        '--',
+        'src',
+        'test',
+        'example-app',
+        'examples',
+        'scripts',
+        'bench',
+        ':!bench/RESULTS.md',
+        ':!test/package/selfContainedComments.unit.test.ts',
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
   } catch (error) {
     // git grep exits 1 when nothing matches: that is the passing case.
     if ((error as { status?: number }).status !== 1) throw error;

@@ -6,8 +6,8 @@ describe('parseAuthorizationHeader', () => {
   test.each([
     [undefined, { kind: 'anonymous' }],
     ['', { kind: 'anonymous' }],
-    ['Bearer abc', { kind: 'anonymous' }],
-    ['Baerer abc', { kind: 'anonymous' }],
+    ['Bearer abc', { kind: 'anonymous', hint: 'HEADER_SCHEME' }],
+    ['Baerer abc', { kind: 'anonymous', hint: 'HEADER_SCHEME' }],
     ['Token', { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' }],
     ['  token  ', { kind: 'failed', error: 'HEADER_NO_CREDENTIALS' }],
     ['Token abc typo', { kind: 'failed', error: 'HEADER_HAS_SPACES' }],

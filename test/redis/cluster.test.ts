@@ -225,7 +225,8 @@ describeRedis('redisThrottleStore and redisCacheBus on a Redis Cluster', () => {
     const window = { count: 1, seconds: 60 };
     expect(await store.hit(key, window, Date.now())).toEqual({ allowed: true });
     expect(store.healthy).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // four probes (one every 250 ms)
+    // A real wait: the point is that four failing probes (one every 250 ms) report nothing more, which no poll can show.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(reports).toEqual(['degraded:throttleStore']);
     expect(await store.hit(key, window, Date.now())).toMatchObject({ allowed: false }); // counted in memory
     store.close();

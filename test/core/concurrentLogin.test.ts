@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { Sequelize } from 'sequelize-typescript';
 import { hashToken } from '../../src/core/crypto.js';
 import { createDurin } from '../../src/index.js';
 import { createTestApp, defineUser, type TestApp } from '../helpers/app.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer, type TestServer } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /** Concurrency: concurrent logins rotate one row; same-millisecond refreshes stay valid. */
 describe('concurrent logins of one (user, client)', () => {
   let app: TestApp;
   let server: TestServer;
-  beforeAll(async () => {
-    app = await createTestApp({ settings: { loginThrottleRate: null } });
-    server = await startTestServer(app);
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
+  const env = useTestServer({ settings: { loginThrottleRate: null } });
+  beforeAll(() => {
+    ({ app, server } = env);
   });
 
   test('50 at once all succeed, leave one row, and exactly one returned token works', async () => {
@@ -61,13 +57,9 @@ describe('refresh in the same millisecond', () => {
   const clock = useClock();
   let app: TestApp;
   let server: TestServer;
-  beforeAll(async () => {
-    app = await createTestApp();
-    server = await startTestServer(app);
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
+  const env = useTestServer();
+  beforeAll(() => {
+    ({ app, server } = env);
   });
 
   test('20 concurrent refreshes of one valid token all answer its new expiry', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, onTestFinished, test, vi } from 'vitest';
 import type { DurinSettings } from '../../src/index.js';
-import { createTestApp } from '../helpers/app.js';
-import { startTestServer, waitError } from '../helpers/server.js';
+import { startTestAppServer, waitError, type TestServerOptions } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /**
@@ -13,9 +12,10 @@ const clock = useClock();
 const HOUR = 3600_000;
 const MINUTE = 60_000;
 
-async function appWith(settings: DurinSettings) {
-  const app = await createTestApp({ settings: { lastUsedUpdateInterval: null, ...settings } });
-  onTestFinished(() => app.close());
+async function appWith(settings: DurinSettings, serverOptions: TestServerOptions = {}) {
+  const running = await startTestAppServer({ settings: { lastUsedUpdateInterval: null, ...settings }, ...serverOptions });
+  onTestFinished(() => running[Symbol.asyncDispose]());
+  const { app, server } = running;
   const client = await app.durin.clients.create({ name: unique('web'), tokenTtl: '1h' });
   const user = await app.createUser({ username: unique('john') });
   const at = clock.freeze();
@@ -26,14 +26,12 @@ async function appWith(settings: DurinSettings) {
     renewals.push({ tokenId: Number(renewed.id), newExpiry: newExpiry.getTime() }),
   );
   const expiryWrites = () => app.db.statements.filter((sql) => /\bUPDATE\b/.test(sql) && /`expiry`|"expiry"/.test(sql)).length;
-  return { app, token, auth, at, expiry, renewals, expiryWrites };
+  return { app, server, token, auth, at, expiry, renewals, expiryWrites };
 }
 
 describe.each([false, true])('renewOnUse (cached: %s)', (cached) => {
   test('a use moves the expiry to now + the client TTL, once per interval, firing tokenRenewed', async () => {
-    const { app, token, auth, at, expiry, renewals, expiryWrites } = await appWith({ renewOnUse: true });
-    const server = await startTestServer(app, { cached });
-    onTestFinished(() => server.close());
+    const { app, server, token, auth, at, expiry, renewals, expiryWrites } = await appWith({ renewOnUse: true }, { cached });
     app.db.statements.length = 0;
 
     clock.freeze(at + 10 * MINUTE);
@@ -45,9 +43,7 @@ describe.each([false, true])('renewOnUse (cached: %s)', (cached) => {
   });
 
   test('the next renewal waits for renewOnUseInterval', async () => {
-    const { app, token, at, expiry, renewals } = await appWith({ renewOnUse: true, renewOnUseInterval: '1m' });
-    const server = await startTestServer(app, { cached });
-    onTestFinished(() => server.close());
+    const { app, server, token, at, expiry, renewals } = await appWith({ renewOnUse: true, renewOnUseInterval: '1m' }, { cached });
     clock.freeze(at + 1000); // issuing is not a renewal: the first use renews
     await server.client(token).me.query();
     await vi.waitFor(async () => expect(await expiry()).toBe(at + 1000 + HOUR));
@@ -61,9 +57,7 @@ describe.each([false, true])('renewOnUse (cached: %s)', (cached) => {
   });
 
   test('a renewed token keeps working past its old expiry', async () => {
-    const { app, token, at, expiry } = await appWith({ renewOnUse: true });
-    const server = await startTestServer(app, { cached });
-    onTestFinished(() => server.close());
+    const { server, token, at, expiry } = await appWith({ renewOnUse: true }, { cached });
     clock.freeze(at + 50 * MINUTE);
     await server.client(token).me.query();
     await vi.waitFor(async () => expect(await expiry()).toBe(at + 50 * MINUTE + HOUR));
@@ -72,9 +66,10 @@ describe.each([false, true])('renewOnUse (cached: %s)', (cached) => {
   });
 
   test('maxTokenLifetime caps the renewal at created + maxTokenLifetime, and a capped token is not written again', async () => {
-    const { app, token, at, expiry, renewals, expiryWrites } = await appWith({ renewOnUse: true, maxTokenLifetime: '90m' });
-    const server = await startTestServer(app, { cached });
-    onTestFinished(() => server.close());
+    const { app, server, token, at, expiry, renewals, expiryWrites } = await appWith(
+      { renewOnUse: true, maxTokenLifetime: '90m' },
+      { cached },
+    );
     clock.freeze(at + 50 * MINUTE);
     await server.client(token).me.query();
     await vi.waitFor(async () => expect(await expiry()).toBe(at + 90 * MINUTE));
@@ -90,9 +85,7 @@ describe.each([false, true])('renewOnUse (cached: %s)', (cached) => {
 });
 
 test('renewOnUse off writes no expiry', async () => {
-  const { app, token, at, expiry, expiryWrites } = await appWith({});
-  const server = await startTestServer(app);
-  onTestFinished(() => server.close());
+  const { app, server, token, at, expiry, expiryWrites } = await appWith({});
   app.db.statements.length = 0;
   clock.freeze(at + 10 * MINUTE);
   await server.client(token).me.query();
@@ -103,9 +96,7 @@ test('renewOnUse off writes no expiry', async () => {
 
 describe('refresh with maxTokenLifetime', () => {
   test('answers and stores the capped expiry', async () => {
-    const { app, token, at, expiry, renewals } = await appWith({ maxTokenLifetime: '90m' });
-    const server = await startTestServer(app);
-    onTestFinished(() => server.close());
+    const { server, token, at, expiry, renewals } = await appWith({ maxTokenLifetime: '90m' });
     clock.freeze(at + 10 * MINUTE);
     expect(new Date((await server.client(token).auth.refresh.mutate()).expiry).getTime()).toBe(at + 70 * MINUTE);
     clock.freeze(at + 50 * MINUTE);
@@ -115,9 +106,7 @@ describe('refresh with maxTokenLifetime', () => {
   });
 
   test('without it, refresh is now + TTL as before', async () => {
-    const { app, token, at } = await appWith({});
-    const server = await startTestServer(app);
-    onTestFinished(() => server.close());
+    const { server, token, at } = await appWith({});
     clock.freeze(at + 50 * MINUTE);
     expect(new Date((await server.client(token).auth.refresh.mutate()).expiry).getTime()).toBe(at + 50 * MINUTE + HOUR);
   });

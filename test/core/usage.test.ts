@@ -1,7 +1,6 @@
 import { describe, expect, onTestFinished, test, vi } from 'vitest';
 import type { DurinSettings } from '../../src/index.js';
-import { createTestApp } from '../helpers/app.js';
-import { startTestServer } from '../helpers/server.js';
+import { startTestAppServer, type TestServerOptions } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /**
@@ -10,25 +9,28 @@ import { unique, useClock } from '../helpers/time.js';
  */
 const clock = useClock();
 
-async function appWith(settings: DurinSettings = {}, options: { closesItsDatabase?: boolean } = {}) {
-  const app = await createTestApp({ settings });
+async function appWith(settings: DurinSettings = {}, options: TestServerOptions & { closesItsDatabase?: boolean } = {}) {
+  const { closesItsDatabase, ...serverOptions } = options;
+  const running = await startTestAppServer({ settings, ...serverOptions });
   // SQLite's close() throws when the test already closed the database on purpose.
-  onTestFinished(() => (options.closesItsDatabase ? app.close().catch(() => {}) : app.close()));
+  onTestFinished(() => {
+    const closing = Promise.resolve(running[Symbol.asyncDispose]());
+    return closesItsDatabase ? closing.catch(() => {}) : closing;
+  });
+  const { app, server } = running;
   const client = await app.durin.clients.create({ name: unique('web') });
   const user = await app.createUser({ username: unique('john') });
   const { token, auth } = await app.durin.tokens.issue(user, client.name);
   const row = () => app.durin.models.AuthToken.findByPk(auth.id);
   const updates = () => app.db.statements.filter((sql) => /\bUPDATE\b/.test(sql)).length;
-  return { app, token, auth, row, updates };
+  return { app, server, token, auth, row, updates };
 }
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:135.0) Gecko/20100101 Firefox/135.0';
 
 describe.each([false, true])('usage recording (cached: %s)', (cached) => {
   test('50 requests with one token write lastUsedAt, lastIp and userAgent once per interval', async () => {
-    const { app, token, row, updates } = await appWith();
-    const server = await startTestServer(app, { cached });
-    onTestFinished(() => server.close());
+    const { app, server, token, row, updates } = await appWith({}, { cached });
     app.db.statements.length = 0;
     for (let i = 0; i < 50; i++) await server.client(token, { 'user-agent': UA }).me.query();
     await vi.waitFor(async () => expect((await row())!.lastUsedAt).not.toBeNull());
@@ -48,9 +50,7 @@ describe.each([false, true])('usage recording (cached: %s)', (cached) => {
   });
 
   test('lastUsedUpdateInterval: null records nothing', async () => {
-    const { app, token, row, updates } = await appWith({ lastUsedUpdateInterval: null });
-    const server = await startTestServer(app, { cached });
-    onTestFinished(() => server.close());
+    const { app, server, token, row, updates } = await appWith({ lastUsedUpdateInterval: null }, { cached });
     app.db.statements.length = 0;
     for (let i = 0; i < 50; i++) await server.client(token, { 'user-agent': UA }).me.query();
     await app.durin.close();
@@ -102,9 +102,7 @@ test('a row used recently in another process is not written again within the int
 });
 
 test('a failing write (database closed after the lookup) neither fails the request nor crashes the process', async () => {
-  const { app, token, row } = await appWith({}, { closesItsDatabase: true });
-  const server = await startTestServer(app, { cached: true });
-  onTestFinished(() => server.close());
+  const { app, server, token, row } = await appWith({}, { closesItsDatabase: true, cached: true });
   const degraded: Array<{ component: string; error: unknown }> = [];
   app.durin.events.on('degraded', (event) => degraded.push(event));
   const unhandled: unknown[] = [];

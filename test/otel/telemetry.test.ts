@@ -5,7 +5,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { durinTelemetry } from '../../src/otel/index.js';
 import { hashToken } from '../../src/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { startTestServer, useTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { connectRedis, eventually, freePort } from '../helpers/redis.js';
 import { unique, useClock } from '../helpers/time.js';
 
@@ -84,7 +84,7 @@ async function gauge(reader: TestReader, name: string): Promise<number | undefin
 const randomToken = () => randomBytes(32).toString('hex');
 
 describe('durinTelemetry over HTTP', () => {
-  let otel: Telemetry;
+  const otel = sdk();
   let app: TestApp;
   let uncached: TestServer;
   let cached: TestServer;
@@ -96,29 +96,28 @@ describe('durinTelemetry over HTTP', () => {
     return token;
   };
 
+  const env = useTestServer({
+    telemetry: otel.telemetry,
+    settings: {
+      apiAccessClientName: 'otel-api-key',
+      loginThrottleRate: '1000/h',
+      defaultThrottleRate: '1000/h',
+      lastUsedUpdateInterval: null,
+    },
+  });
   beforeAll(async () => {
-    otel = sdk();
-    app = await createTestApp({
-      telemetry: otel.telemetry,
-      settings: {
-        apiAccessClientName: 'otel-api-key',
-        loginThrottleRate: '1000/h',
-        defaultThrottleRate: '1000/h',
-        lastUsedUpdateInterval: null,
-      },
-    });
+    ({ app, server: uncached } = env);
     await app.durin.clients.create({ name: 'otel-api-key' });
-    uncached = await startTestServer(app);
+    // A second, cached server on the same app.
     cached = await startTestServer(app, { cached: true });
   });
   afterEach(() => {
     otel.spans.reset();
   });
+  // Before the app's own teardown (after hooks run last-registered first): the cached server, then durin.
   afterAll(async () => {
-    await uncached.close();
     await cached.close();
     await app.durin.close();
-    await app.close();
   });
 
   async function login(options: { throttleRate?: string } = {}) {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createDurin } from '../../src/index.js';
 import { redisCacheBus, redisThrottleStore, type DurinRedisThrottleStore } from '../../src/redis/index.js';
 import { defineUser } from '../helpers/app.js';
@@ -34,7 +34,8 @@ describeRedis('durin.close() with the Redis store and bus', () => {
   });
 
   it('opens and closes 50 instances and leaves no handle or timer behind', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 20)); // let the set-up's sockets finish closing
+    // The set-up's dead client must have let go of its socket before the count starts.
+    await vi.waitFor(() => expect(dead.stream?.closed ?? true).toBe(true));
     const before = resources();
     const instances: Array<{ durin: { close(): Promise<void> }; cacheBus: { healthy: boolean } }> = [];
     const stores: DurinRedisThrottleStore[] = [];

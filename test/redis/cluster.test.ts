@@ -1,5 +1,5 @@
 import type { Cluster } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { DurinCacheBusLink } from '../../src/core/bus.js';
 import { createDurin } from '../../src/index.js';
 import type { DurinLivenessMessage } from '../../src/core/liveness.js';
@@ -152,8 +152,16 @@ describeRedis('redisThrottleStore and redisCacheBus on a Redis Cluster', () => {
     await client.ping();
     // Its connection to each master is opened on first use: open all three before counting.
     await Promise.all(client.nodes('master').map((node) => node.ping()));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const before = process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap').length;
+    const count = () => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap').length;
+    // Handles of work just finished (sockets still closing) may still be counted: start once the count holds still.
+    let last = -1;
+    await vi.waitFor(() => {
+      const now = count();
+      const settled = now === last;
+      last = now;
+      expect(settled).toBe(true);
+    });
+    const before = last;
     const instances = Array.from({ length: 5 }, () => {
       const throttleStore = redisThrottleStore(client, { prefix: testPrefix() });
       const cacheBus = redisCacheBus(client, { prefix: testPrefix(), pingIntervalMs: 50 });
@@ -163,7 +171,6 @@ describeRedis('redisThrottleStore and redisCacheBus on a Redis Cluster', () => {
     await eventually(() => instances.every(({ cacheBus }) => cacheBus.healthy), 5000, 'five subscriptions');
     for (const { throttleStore } of instances) await throttleStore.hit('k', { count: 5, seconds: 60 }, Date.now());
     await Promise.all(instances.map(({ durin }) => durin.close()));
-    const count = () => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap').length;
     await eventually(
       () => count() <= before,
       5000,
@@ -225,7 +232,8 @@ describeRedis('redisThrottleStore and redisCacheBus on a Redis Cluster', () => {
     const window = { count: 1, seconds: 60 };
     expect(await store.hit(key, window, Date.now())).toEqual({ allowed: true });
     expect(store.healthy).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // four probes (one every 250 ms)
+    // A real wait: the point is that four failing probes (one every 250 ms) report nothing more, which no poll can show.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(reports).toEqual(['degraded:throttleStore']);
     expect(await store.hit(key, window, Date.now())).toMatchObject({ allowed: false }); // counted in memory
     store.close();

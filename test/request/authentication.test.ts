@@ -1,8 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { describe, expect, test } from 'vitest';
 import { DURIN_ERRORS, hashToken } from '../../src/index.js';
-import { createTestApp } from '../helpers/app.js';
-import { startTestServer, useTestServer, waitError } from '../helpers/server.js';
+import { startTestAppServer, useTestServer, waitError } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /**
@@ -237,8 +236,8 @@ describe.each(['standalone', 'fetch'] as const)('TokenAuthentication (%s adapter
 
 describe('a database failure', () => {
   test('is INTERNAL_SERVER_ERROR, not "Invalid token.", and public procedures stay anonymous', async () => {
-    const app = await createTestApp();
-    const server = await startTestServer(app);
+    const running = await startTestAppServer();
+    const { app, server } = running;
     try {
       const client = await app.durin.clients.create({ name: 'web' });
       const { token } = await app.durin.tokens.issue(await app.createUser(), client.name);
@@ -250,8 +249,8 @@ describe('a database failure', () => {
       expect(body.error.json.data.durinCode).toBe('AUTH_BACKEND_FAILED');
       expect(await server.client(token).hello.query()).toEqual({ user: null });
     } finally {
-      await server.close();
-      await app.close().catch(() => {});
+      // Closing the app throws once the test has closed its database on purpose.
+      await Promise.resolve(running[Symbol.asyncDispose]()).catch(() => {});
     }
   });
 });

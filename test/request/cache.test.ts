@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AUTH_TOKEN_TABLE, DURIN_ERRORS, hashToken, type DurinEventMap } from '../../src/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { startTestServer, useTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /**
@@ -29,18 +29,15 @@ describe('CachedTokenAuthentication over HTTP', () => {
   /** createDurinContext, side by side on the same durin (both may serve and share one cache). */
   let uncached: TestServer;
 
+  // These tests count the lookup's statements; usage tracking (its off-path UPDATE) is test/usage.test.ts's.
+  const env = useTestServer({ settings: { apiAccessClientName: API_CLIENT, lastUsedUpdateInterval: null }, cached: true });
   beforeAll(async () => {
-    // These tests count the lookup's statements; usage tracking (its off-path UPDATE) is test/usage.test.ts's.
-    app = await createTestApp({ settings: { apiAccessClientName: API_CLIENT, lastUsedUpdateInterval: null } });
+    ({ app, server: cached } = env);
     await app.durin.clients.create({ name: API_CLIENT });
-    cached = await startTestServer(app, { cached: true });
+    // A second server on the same app: both contexts must share one durin and one cache.
     uncached = await startTestServer(app);
   });
-  afterAll(async () => {
-    await cached.close();
-    await uncached.close();
-    await app.close();
-  });
+  afterAll(() => uncached.close());
 
   /** A user with a token on a fresh client (logged in through the cached server) and one on a second client. */
   async function setup(tokenTtl: string | number = '1d') {

@@ -1,24 +1,11 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DURIN_ERRORS } from '../../src/errors.js';
 import { memoryThrottleStore, type DurinThrottleStore } from '../../src/throttle/store.js';
-import { createTestApp, type TestApp, type TestAppOptions } from '../helpers/app.js';
-import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.js';
+import { startTestAppServer, type TestAppServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /** Client IP: which proxy may name the client, and no shared "unknown" bucket. */
-let open: Array<{ app: TestApp; server: TestServer }> = [];
-afterEach(async () => {
-  for (const { app, server } of open) {
-    await server.close();
-    await app.close();
-  }
-  open = [];
-});
-
-async function start(options: TestAppOptions, serverOptions: TestServerOptions = {}) {
-  const app = await createTestApp(options);
-  const server = await startTestServer(app, serverOptions);
-  open.push({ app, server });
+async function prepare({ app, server }: TestAppServer) {
   const user = await app.createUser();
   const client = unique('web');
   await app.durin.clients.create({ name: client });
@@ -29,7 +16,8 @@ async function start(options: TestAppOptions, serverOptions: TestServerOptions =
 
 describe('trustProxy behind an appending proxy', () => {
   test('a hop count: forged X-Forwarded-For entries share the real address budget', async () => {
-    const { login } = await start({ settings: { loginThrottleRate: '3/m', trustProxy: 1 } });
+    await using running = await startTestAppServer({ settings: { loginThrottleRate: '3/m', trustProxy: 1 } });
+    const { login } = await prepare(running);
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await login({ 'x-forwarded-for': `198.51.100.${i}, 203.0.113.5` })).status);
     expect(statuses).toEqual([400, 400, 400, 429, 429]);
@@ -37,14 +25,16 @@ describe('trustProxy behind an appending proxy', () => {
   });
 
   test('a trusted list ("loopback"): the entry the trusted proxy appended is the client', async () => {
-    const { login } = await start({ settings: { loginThrottleRate: '2/m', trustProxy: ['loopback'] } });
+    await using running = await startTestAppServer({ settings: { loginThrottleRate: '2/m', trustProxy: ['loopback'] } });
+    const { login } = await prepare(running);
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await login({ 'x-forwarded-for': `10.9.9.${i}, 203.0.113.7` })).status);
     expect(statuses).toEqual([400, 400, 429, 429]);
   });
 
   test('an IPv4-mapped forwarded address counts as its IPv4 address', async () => {
-    const { login } = await start({ settings: { loginThrottleRate: '2/m', trustProxy: 1 } });
+    await using running = await startTestAppServer({ settings: { loginThrottleRate: '2/m', trustProxy: 1 } });
+    const { login } = await prepare(running);
     expect((await login({ 'x-forwarded-for': '::ffff:203.0.113.8' })).status).toBe(400);
     expect((await login({ 'x-forwarded-for': '203.0.113.8' })).status).toBe(400);
     expect((await login({ 'x-forwarded-for': '::FFFF:203.0.113.8' })).status).toBe(429);
@@ -54,7 +44,8 @@ describe('trustProxy behind an appending proxy', () => {
     const keys: string[] = [];
     const memory = memoryThrottleStore();
     const store: DurinThrottleStore = { hit: (key, window, at) => (keys.push(key), memory.hit(key, window, at)) };
-    const { login } = await start({ settings: { trustProxy: true }, throttleStore: store });
+    await using running = await startTestAppServer({ settings: { trustProxy: true }, throttleStore: store });
+    const { login } = await prepare(running);
     for (let i = 0; i < 3; i++) await login({ 'x-forwarded-for': `${i}${'x'.repeat(8192)}` });
     expect(keys).toHaveLength(3);
     expect(new Set(keys).size).toBe(3);
@@ -67,7 +58,8 @@ describe('fetch without a client IP', () => {
     (await response.json()) as { error?: { json: { message: string; data: { durinCode?: string } } } };
 
   test('login refuses loudly instead of sharing one bucket between every caller', async () => {
-    const { login } = await start({ settings: { loginThrottleRate: '2/m' } }, { adapter: 'fetch', withoutIp: true });
+    await using running = await startTestAppServer({ settings: { loginThrottleRate: '2/m' }, adapter: 'fetch', withoutIp: true });
+    const { login } = await prepare(running);
     const response = await login({}, 'hunter2');
     expect(response.status).toBe(500);
     const error = (await body(response)).error!.json;
@@ -76,14 +68,20 @@ describe('fetch without a client IP', () => {
   });
 
   test('one caller failing does not lock another out: IPs come from the trusted proxy header', async () => {
-    const { login } = await start({ settings: { loginThrottleRate: '2/m', trustProxy: 1 } }, { adapter: 'fetch', withoutIp: true });
+    await using running = await startTestAppServer({
+      settings: { loginThrottleRate: '2/m', trustProxy: 1 },
+      adapter: 'fetch',
+      withoutIp: true,
+    });
+    const { login } = await prepare(running);
     for (let i = 0; i < 3; i++) await login({ 'x-forwarded-for': '203.0.113.66' });
     expect((await login({ 'x-forwarded-for': '203.0.113.66' })).status).toBe(429);
     expect((await login({ 'x-forwarded-for': '203.0.113.67' }, 'hunter2')).status).toBe(200);
   });
 
   test('an anonymous call to a throttled procedure refuses loudly too; with a token it is keyed by user', async () => {
-    const { app, server } = await start({ settings: { defaultThrottleRate: '5/m' } }, { adapter: 'fetch', withoutIp: true });
+    await using running = await startTestAppServer({ settings: { defaultThrottleRate: '5/m' }, adapter: 'fetch', withoutIp: true });
+    const { app, server } = await prepare(running);
     const anonymous = await server.raw('publicThrottled');
     expect(anonymous.status).toBe(500);
     expect((await body(anonymous)).error!.json.data.durinCode).toBe('CLIENT_IP_UNKNOWN');
@@ -95,7 +93,8 @@ describe('fetch without a client IP', () => {
   });
 
   test('without the login throttle no IP is needed', async () => {
-    const { login } = await start({ settings: { loginThrottleRate: null } }, { adapter: 'fetch', withoutIp: true });
+    await using running = await startTestAppServer({ settings: { loginThrottleRate: null }, adapter: 'fetch', withoutIp: true });
+    const { login } = await prepare(running);
     expect((await login({}, 'hunter2')).status).toBe(200);
   });
 });

@@ -6,7 +6,7 @@ import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { durinMessage } from '../../src/errors.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer } from '../helpers/server.js';
+import { startTestAppServer, startTestServer, useTestServer } from '../helpers/server.js';
 import { useClock } from '../helpers/time.js';
 
 /**
@@ -147,17 +147,13 @@ describe('cookie sessions: the rules', () => {
   let served: Served;
   let origin: string;
 
+  // Many logins by one user here: the login throttle is not what these tests are about.
+  const env = useTestServer({ transformer: 'none', settings: { cookie: COOKIE, loginThrottleRate: null } });
   beforeAll(async () => {
-    // Many logins by one user here: the login throttle is not what these tests are about.
-    app = await createTestApp({ transformer: 'none', settings: { cookie: COOKIE, loginThrottleRate: null } });
+    ({ app, server: served } = env);
     await app.durin.clients.create({ name: 'web', tokenTtl: '1h' });
     await app.createUser({ username: 'bob', password: 'pw' });
-    served = await startTestServer(app);
     origin = served.url;
-  });
-  afterAll(async () => {
-    await served?.close();
-    await app?.close();
   });
   const clock = useClock();
 
@@ -259,60 +255,43 @@ describe('cookie settings at work', () => {
   });
 
   test('without settings.cookie, a cookie login is COOKIE_NOT_CONFIGURED and no token is issued', async () => {
-    const app = await createTestApp({ transformer: 'none' });
-    const served = await startTestServer(app);
-    try {
-      await app.durin.clients.create({ name: 'web' });
-      await app.createUser({ username: 'cy', password: 'pw' });
-      const answer = await call(served, 'auth.login', { input: { username: 'cy', password: 'pw', client: 'web', transport: 'cookie' } });
-      expect(answer.status).toBe(400);
-      expect(answer.body.error?.message).toBe('Cookie sessions are not configured.');
-      expect(answer.body.error?.data.durinCode).toBe('COOKIE_NOT_CONFIGURED');
-      expect(await app.durin.models.AuthToken.count()).toBe(0);
-      // and a cookie is never read
-      const me = await call(served, 'me', { headers: { cookie: `durin_token=${'a'.repeat(64)}` } });
-      expect(me.body.error?.data.durinCode).toBe('NOT_AUTHENTICATED');
-    } finally {
-      await served.close();
-      await app.close();
-    }
+    await using running = await startTestAppServer({ transformer: 'none' });
+    const { app, server: served } = running;
+    await app.durin.clients.create({ name: 'web' });
+    await app.createUser({ username: 'cy', password: 'pw' });
+    const answer = await call(served, 'auth.login', { input: { username: 'cy', password: 'pw', client: 'web', transport: 'cookie' } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error?.message).toBe('Cookie sessions are not configured.');
+    expect(answer.body.error?.data.durinCode).toBe('COOKIE_NOT_CONFIGURED');
+    expect(await app.durin.models.AuthToken.count()).toBe(0);
+    // and a cookie is never read
+    const me = await call(served, 'me', { headers: { cookie: `durin_token=${'a'.repeat(64)}` } });
+    expect(me.body.error?.data.durinCode).toBe('NOT_AUTHENTICATED');
   });
 
   test('name, path, domain, SameSite and Secure come from the setting', async () => {
     const settings = { cookie: { name: 'sid', path: '/api', domain: 'example.com', sameSite: 'strict', secure: false } } as const;
-    const app = await createTestApp({ transformer: 'none', settings });
-    const served = await startTestServer(app);
-    try {
-      await app.durin.clients.create({ name: 'web', tokenTtl: '10m' });
-      await app.createUser({ username: 'di', password: 'pw' });
-      const answer = await call(served, 'auth.login', { input: { username: 'di', password: 'pw', client: 'web', transport: 'cookie' } });
-      expect(answer.setCookie[0]).toMatch(
-        /^sid=[0-9a-f]{72}; HttpOnly; SameSite=Strict; Path=\/api; Domain=example.com; Max-Age=(599|600)$/,
-      );
-    } finally {
-      await served.close();
-      await app.close();
-    }
+    await using running = await startTestAppServer({ transformer: 'none', settings });
+    const { app, server: served } = running;
+    await app.durin.clients.create({ name: 'web', tokenTtl: '10m' });
+    await app.createUser({ username: 'di', password: 'pw' });
+    const answer = await call(served, 'auth.login', { input: { username: 'di', password: 'pw', client: 'web', transport: 'cookie' } });
+    expect(answer.setCookie[0]).toMatch(/^sid=[0-9a-f]{72}; HttpOnly; SameSite=Strict; Path=\/api; Domain=example.com; Max-Age=(599|600)$/);
   });
 
   test('a renewOnUse renewal re-sends the cookie with the new Max-Age', async () => {
     const settings = { cookie: {}, renewOnUse: true, renewOnUseInterval: 1 };
-    const app = await createTestApp({ transformer: 'none', settings });
-    const served = await startTestServer(app);
-    try {
-      await app.durin.clients.create({ name: 'web', tokenTtl: '1h' });
-      await app.createUser({ username: 'ed', password: 'pw' });
-      const login = await call(served, 'auth.login', { input: { username: 'ed', password: 'pw', client: 'web', transport: 'cookie' } });
-      const token = cookieToken(login.setCookie);
-      vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(Date.now() + 1800_000);
-      const me = await call(served, 'me', { headers: { cookie: `durin_token=${token}` } });
-      expect(me.status).toBe(200);
-      expect(cookieToken(me.setCookie)).toBe(token);
-      expect(maxAgeOf(me.setCookie)).toBeGreaterThan(3590);
-    } finally {
-      await served.close();
-      await app.close();
-    }
+    await using running = await startTestAppServer({ transformer: 'none', settings });
+    const { app, server: served } = running;
+    await app.durin.clients.create({ name: 'web', tokenTtl: '1h' });
+    await app.createUser({ username: 'ed', password: 'pw' });
+    const login = await call(served, 'auth.login', { input: { username: 'ed', password: 'pw', client: 'web', transport: 'cookie' } });
+    const token = cookieToken(login.setCookie);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 1800_000);
+    const me = await call(served, 'me', { headers: { cookie: `durin_token=${token}` } });
+    expect(me.status).toBe(200);
+    expect(cookieToken(me.setCookie)).toBe(token);
+    expect(maxAgeOf(me.setCookie)).toBeGreaterThan(3590);
   });
 });

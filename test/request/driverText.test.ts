@@ -1,27 +1,17 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { initTRPC, type TRPCError } from '@trpc/server';
 import { BaseError } from 'sequelize';
 import { DURIN_ERRORS } from '../../src/errors.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestAppServer, type TestAppServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /** durin's own 500s carry durin's message, never the driver's. */
-let open: Array<{ app: TestApp; server: TestServer }> = [];
-afterEach(async () => {
-  for (const { app, server } of open) {
-    await server.close();
-    await app.close();
-  }
-  open = [];
-});
 
 type ErrorBody = { error: { json: { message: string; data: { durinCode?: string; code: string } } } };
 
-async function broken() {
-  const app = await createTestApp({ settings: { loginThrottleRate: null } });
-  const server = await startTestServer(app, { cached: true });
-  open.push({ app, server });
+const start = () => startTestAppServer({ settings: { loginThrottleRate: null }, cached: true });
+
+async function broken({ app, server }: TestAppServer) {
   const user = await app.createUser();
   const client = unique('web');
   await app.durin.clients.create({ name: client });
@@ -35,7 +25,8 @@ async function broken() {
 
 describe('a database failure inside durin procedures', () => {
   test("login answers BACKEND_FAILED with durin's text", async () => {
-    const { server, user, client } = await broken();
+    await using running = await start();
+    const { server, user, client } = await broken(running);
     const response = await server.raw('auth.login', { body: { username: user.username, password: 'hunter2', client } });
     expect(response.status).toBe(500);
     const { message, data } = ((await response.json()) as ErrorBody).error.json;
@@ -44,7 +35,8 @@ describe('a database failure inside durin procedures', () => {
   });
 
   test("logout and sessions.list answer BACKEND_FAILED with durin's text, the driver error kept as cause", async () => {
-    const { server, token } = await broken();
+    await using running = await start();
+    const { server, token } = await broken(running);
     for (const [path, body] of [
       ['auth.logout', {}],
       ['auth.sessions.list', undefined],
@@ -60,7 +52,8 @@ describe('a database failure inside durin procedures', () => {
   });
 
   test("the driver error is the cause; the app's own procedures keep their errors", async () => {
-    const { app, token } = await broken();
+    await using running = await start();
+    const { app, token } = await broken(running);
     type Ctx = Awaited<ReturnType<typeof app.durin.createCachedDurinContext>>;
     const t = initTRPC.context<Ctx>().create();
     const router = t.router({

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { useTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /** invalidTokenThrottleRate: per IP, past the rate, an unknown token answers 429 before any SQL. */
@@ -10,14 +10,10 @@ describe('invalidTokenThrottleRate', () => {
   let app: TestApp;
   let cached: TestServer;
 
+  const env = useTestServer({ settings: { invalidTokenThrottleRate: '3/m', lastUsedUpdateInterval: null }, cached: true });
   beforeAll(async () => {
-    app = await createTestApp({ settings: { invalidTokenThrottleRate: '3/m', lastUsedUpdateInterval: null } });
+    ({ app, server: cached } = env);
     await app.durin.clients.create({ name: 'web' });
-    cached = await startTestServer(app, { cached: true });
-  });
-  afterAll(async () => {
-    await cached.close();
-    await app.close();
   });
 
   const guess = () => 'f'.repeat(56) + unique('').replace(/\D/g, '').padStart(8, '0').slice(-8);

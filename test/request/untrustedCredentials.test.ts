@@ -1,7 +1,7 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { useTestServer, type TestServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /**
@@ -14,16 +14,12 @@ describe('credentials durin does not trust', () => {
   let server: TestServer;
   let token: string;
   let client: string;
+  const env = useTestServer({ transformer: 'none' });
   beforeAll(async () => {
-    app = await createTestApp({ transformer: 'none' });
-    server = await startTestServer(app);
+    ({ app, server } = env);
     client = unique('web');
     await app.durin.clients.create({ name: client });
     ({ token } = await app.durin.tokens.issue(await app.createUser({ username: 'ann' }), client));
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
   });
 
   const inUrl = () => `connectionParams=${encodeURIComponent(JSON.stringify({ authorization: `Token ${token}` }))}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDurin, DurinConfigError, type DurinAdminAction, type DurinRevokeReason } from '../../src/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { startTestServer, useTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /**
@@ -39,22 +39,17 @@ describe('admin router', () => {
   let cached: TestServer;
   let unconfiguredServer: TestServer;
 
+  // Async on purpose: isAdmin may look the user's role up.
+  const env = useTestServer({ isAdmin: async (user) => user.username.startsWith('admin'), settings: { apiAccessClientName: 'api' } });
+  const unconfiguredEnv = useTestServer();
   beforeAll(async () => {
-    // Async on purpose: isAdmin may look the user's role up.
-    app = await createTestApp({ isAdmin: async (user) => user.username.startsWith('admin'), settings: { apiAccessClientName: 'api' } });
+    ({ app, server } = env);
+    ({ app: unconfigured, server: unconfiguredServer } = unconfiguredEnv);
     await app.durin.clients.create({ name: 'api' });
-    unconfigured = await createTestApp();
-    server = await startTestServer(app);
+    // A second, cached server on the same app.
     cached = await startTestServer(app, { cached: true });
-    unconfiguredServer = await startTestServer(unconfigured);
   });
-  afterAll(async () => {
-    await server.close();
-    await cached.close();
-    await unconfiguredServer.close();
-    await app.close();
-    await unconfigured.close();
-  });
+  afterAll(() => cached.close());
 
   async function newClient(on: TestApp = app, fields: { tokenTtl?: string; throttleRate?: string } = {}) {
     const name = unique('c');

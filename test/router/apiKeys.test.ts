@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDurin, DurinConfigError } from '../../src/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { startTestServer, useTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /** Abilities, many named API keys and the checksummed token format, over HTTP with a real tRPC client. */
@@ -19,22 +19,19 @@ describe('abilities and API keys', () => {
   let server: TestServer;
   let cached: TestServer;
 
+  const env = useTestServer({
+    abilities: ABILITIES,
+    settings: { apiAccessClientName: API_CLIENT, apiKeysPerUser: 3, apiKeyMaxLifetime: '90d', lastUsedUpdateInterval: null },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      abilities: ABILITIES,
-      settings: { apiAccessClientName: API_CLIENT, apiKeysPerUser: 3, apiKeyMaxLifetime: '90d', lastUsedUpdateInterval: null },
-    });
+    ({ app, server } = env);
     await app.durin.clients.create({ name: API_CLIENT, tokenTtl: '365d' });
     await app.durin.clients.create({ name: 'web' });
     await app.durin.clients.create({ name: 'reader', abilities: ['posts:read'] });
-    server = await startTestServer(app);
+    // A second, cached server on the same app.
     cached = await startTestServer(app, { cached: true });
   });
-  afterAll(async () => {
-    await server.close();
-    await cached.close();
-    await app.close();
-  });
+  afterAll(() => cached.close());
 
   async function session(client = 'web') {
     const user = await app.createUser({ username: unique('john') });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, useTestServer, waitError, type TestServer } from '../helpers/server.js';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { useTestServer, waitError, type TestServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /** login's `name`, the metadata in `sessions.list`, and `sessions.revokeOthers`. */
@@ -82,15 +82,11 @@ describe.each([false, true])('sessions.revokeOthers (apiAccessExcludeFromSession
   let cached: TestServer;
   const apiClient = 'revokeothers_api';
 
+  // Cached, so that the test also shows the cache sees this revocation at once.
+  const env = useTestServer({ settings: { apiAccessClientName: apiClient, apiAccessExcludeFromSessions: exclude }, cached: true });
   beforeAll(async () => {
-    app = await createTestApp({ settings: { apiAccessClientName: apiClient, apiAccessExcludeFromSessions: exclude } });
+    ({ app, server: cached } = env);
     await app.durin.clients.create({ name: apiClient, tokenTtl: '365d' });
-    // Cached, so that the test also shows the cache sees this revocation at once.
-    cached = await startTestServer(app, { cached: true });
-  });
-  afterAll(async () => {
-    await cached.close();
-    await app.close();
   });
 
   test('revokes every session the list shows except the caller’s, and answers how many', async () => {

@@ -57,6 +57,8 @@ describe('expiry', () => {
     try {
       const ticks = watch<number>((input, handlers) => ws.client.ticks.subscribe(input, handlers));
       await ticks.received(1);
+      // A real wait: the end is a real timer armed from the expiry, so the token must age on the real clock (a
+      // Date-only fake clock would stand still while that timer runs) before refresh moves the deadline.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const { expiry } = await ws.client.auth.refresh.mutate();
       let ended = false;

@@ -95,7 +95,7 @@ describe.each(['uncached', 'cached'] as const)('WebSocket, %s context', (kind) =
       const error = await within(1000, ticks.error, 'the end of the subscription');
       expect(error.message).toBe('Invalid token.');
       expect(error.data).toMatchObject({ code: 'UNAUTHORIZED', durinCode: 'TOKEN_INVALID' });
-      // The stream stopped: nothing more arrives.
+      // The stream stopped: nothing more arrives. A real wait: no tick (one every 50 ms) over a window is what is shown.
       const seen = ticks.data.length;
       await new Promise((resolve) => setTimeout(resolve, 120));
       expect(ticks.data.length).toBe(seen);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { keyFromWeight, readColumnCollation, weightSql } from '../../src/throttle/loginKey.js';
 import { createTestApp, hashPassword, type TestApp } from '../helpers/app.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer, type TestServer } from '../helpers/server.js';
 import { unique } from '../helpers/time.js';
 
 /**
@@ -80,8 +80,9 @@ if (process.env.DURIN_TEST_DB === 'mysql')
 describe('login attempts through a spelling the username column equates share one budget', () => {
   let app: TestApp;
   let server: TestServer;
+  const env = useTestServer();
   beforeAll(async () => {
-    app = await createTestApp();
+    ({ app, server } = env);
     const db = app.db.sequelize;
     if (app.db.dialect === 'mysql') {
       // MariaDB's default utf8mb4 collation, which equates ß with s.
@@ -94,11 +95,6 @@ describe('login attempts through a spelling the username column equates share on
           'passwordHash VARCHAR(64) NOT NULL, isActive TINYINT(1) NOT NULL DEFAULT 1, joinedAt DATETIME)',
       );
     }
-    server = await startTestServer(app);
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
   });
 
   test('ten wrong passwords for jose, then the right one through another spelling: still 429', async () => {

@@ -2,9 +2,9 @@ import { request as httpRequest } from 'node:http';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DURIN_ERRORS, DurinConfigError, getDurinCode, type DurinSettings } from '../../src/index.js';
+import { DURIN_ERRORS, DurinConfigError, getDurinCode } from '../../src/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer, type TestServer } from '../helpers/server.js';
 import { unique, useClock } from '../helpers/time.js';
 
 /**
@@ -91,12 +91,6 @@ function expectThrottled(reply: Reply, seconds: number) {
   expect(n).toBe(reply.retryAfter);
 }
 
-async function startApp(settings: DurinSettings, adapter: 'standalone' | 'fetch') {
-  const app = await createTestApp({ settings });
-  const server = await startTestServer(app, { adapter });
-  return { app, server };
-}
-
 /** A user with a token on a fresh client (optionally with its own rate). */
 async function setup(app: TestApp, throttleRate?: string) {
   const client = await app.durin.clients.create({ name: unique('web'), ...(throttleRate ? { throttleRate } : {}) });
@@ -108,12 +102,9 @@ async function setup(app: TestApp, throttleRate?: string) {
 describe.each(['standalone', 'fetch'] as const)('throttle() on the %s adapter (defaultThrottleRate 2/m)', (adapter) => {
   let app: TestApp;
   let server: TestServer;
-  beforeAll(async () => {
-    ({ app, server } = await startApp({ defaultThrottleRate: '2/m', loginThrottleRate: '3/m' }, adapter));
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
+  const env = useTestServer({ settings: { defaultThrottleRate: '2/m', loginThrottleRate: '3/m' }, adapter });
+  beforeAll(() => {
+    ({ app, server } = env);
   });
   const throttled = (token: string) => call(server, 'throttled', { token });
 
@@ -286,12 +277,9 @@ describe.each(['standalone', 'fetch'] as const)('throttle() on the %s adapter (d
 describe('anonymous callers by socket IP (standalone)', () => {
   let app: TestApp;
   let server: TestServer;
-  beforeAll(async () => {
-    ({ app, server } = await startApp({ defaultThrottleRate: '2/m', loginThrottleRate: '3/m' }, 'standalone'));
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
+  const env = useTestServer({ settings: { defaultThrottleRate: '2/m', loginThrottleRate: '3/m' }, adapter: 'standalone' });
+  beforeAll(() => {
+    ({ app, server } = env);
   });
 
   test('an anonymous caller is throttled at the default rate, keyed by its IP', async () => {
@@ -330,12 +318,9 @@ describe('anonymous callers by socket IP (standalone)', () => {
 describe.each(['standalone', 'fetch'] as const)('trustProxy on the %s adapter', (adapter) => {
   let app: TestApp;
   let server: TestServer;
-  beforeAll(async () => {
-    ({ app, server } = await startApp({ defaultThrottleRate: '2/m', loginThrottleRate: '3/m', trustProxy: true }, adapter));
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
+  const env = useTestServer({ settings: { defaultThrottleRate: '2/m', loginThrottleRate: '3/m', trustProxy: true }, adapter });
+  beforeAll(() => {
+    ({ app, server } = env);
   });
   const forwarded = (xff: string) => call(server, 'publicThrottled', { headers: { 'x-forwarded-for': xff } });
 
@@ -366,12 +351,9 @@ describe.each(['standalone', 'fetch'] as const)('trustProxy on the %s adapter', 
 describe('rate resolution without a default rate', () => {
   let app: TestApp;
   let server: TestServer;
-  beforeAll(async () => {
-    ({ app, server } = await startApp({ defaultThrottleRate: null, loginThrottleRate: null }, 'standalone'));
-  });
-  afterAll(async () => {
-    await server.close();
-    await app.close();
+  const env = useTestServer({ settings: { defaultThrottleRate: null, loginThrottleRate: null }, adapter: 'standalone' });
+  beforeAll(() => {
+    ({ app, server } = env);
   });
 
   test('a client without a rate is not throttled', async () => {

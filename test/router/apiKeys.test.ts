@@ -158,8 +158,9 @@ describe('abilities and API keys', () => {
       const mine = await session();
       const theirs = await session();
       const key = await theirs.keys.create.mutate({ name: 'theirs' });
-      for (const call of [mine.keys.update.mutate({ id: key.id, name: 'mine' }), mine.keys.revoke.mutate({ id: key.id })]) {
-        const error = await waitError(call);
+      // One call at a time: a second promise made up front would reject while nothing awaits it yet.
+      for (const call of [() => mine.keys.update.mutate({ id: key.id, name: 'mine' }), () => mine.keys.revoke.mutate({ id: key.id })]) {
+        const error = await waitError(call());
         expect(error.data?.code).toBe('NOT_FOUND');
         expect(error.message).toBe('Not found.');
       }

@@ -277,18 +277,24 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
     async issueKey(user, client, options) {
       const token = generateToken(settings.tokenPrefix, settings.tokenCharacterLength, settings.tokenChecksum);
       const at = now();
-      const auth = (await AuthToken.create({
-        tokenHash: hashToken(token),
-        userId: userId(user),
-        clientId: client.id,
-        created: new Date(at),
-        expiry: addSeconds(at, options.ttl),
-        name: options.name,
-        abilities: options.abilities,
-        kind: 'apiKey',
-        sessionSlot: null,
-        start: tokenStart(token, settings.tokenPrefix),
-      })) as DurinAuthToken<TUser>;
+      // Bounded by writeTimeout like every other token write.
+      const auth = (await guard.transaction((transaction) =>
+        AuthToken.create(
+          {
+            tokenHash: hashToken(token),
+            userId: userId(user),
+            clientId: client.id,
+            created: new Date(at),
+            expiry: addSeconds(at, options.ttl),
+            name: options.name,
+            abilities: options.abilities,
+            kind: 'apiKey',
+            sessionSlot: null,
+            start: tokenStart(token, settings.tokenPrefix),
+          },
+          { transaction },
+        ),
+      )) as DurinAuthToken<TUser>;
       withRelations(auth, client, user);
       events.emit('tokenCreated', { auth, user });
       telemetry?.tokensIssued({ client: client.name, kind: 'apiKey' });
@@ -301,9 +307,12 @@ export function createTokens<TUser>(deps: TokenDeps<TUser>): TokenLifecycle<TUse
       if (changes.name !== undefined) values.name = changes.name;
       if (changes.abilities !== undefined) values.abilities = changes.abilities;
       const where = { id: auth.id, tokenHash: auth.tokenHash };
-      const [count] = await AuthToken.update(values, { where });
-      // MySQL counts changed rows: an update to the same values counts 0.
-      if (count !== 1 && (count !== 0 || (await AuthToken.count({ where })) !== 1)) return false;
+      const stillThere = await guard.transaction(async (transaction) => {
+        const [count] = await AuthToken.update(values, { where, transaction });
+        // MySQL counts changed rows: an update to the same values counts 0.
+        return count === 1 || (count === 0 && (await AuthToken.count({ where, transaction })) === 1);
+      });
+      if (!stillThere) return false;
       for (const [key, value] of Object.entries(values)) auth.setDataValue(key as keyof DurinAuthTokenAttributes, value as never);
       // Cached lookups hold the old abilities: the hub evicts them here and the bus in every other
       // process. Its 'renewed' (same expiry) means "re-read this row", which is all a change needs.

@@ -1,15 +1,14 @@
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Sequelize } from 'sequelize-typescript';
-import { CLIENT_NAME, USER_COUNT, benchUsername, createBenchDurin, defineUser, sha256 } from './app.js';
+import { USER_COUNT } from './app.js';
 import type { ServerConfig, ServerMode, ServerStats } from './server.js';
-import { tokenShape } from '../src/core/crypto.js';
+import { createDatabase, type BenchDatabase, type Dialect } from './database.js';
 import { benchDjangoImport } from './djangoImport.js';
 import { soak } from './soak.js';
 import { benchSubscriptions } from './subscriptions.js';
@@ -56,123 +55,10 @@ const MODES = args.modes!.split(',') as ServerMode[];
 const PROFILED = new Set(args.profile!.split(',').filter(Boolean));
 const MYSQL_URL = process.env.DURIN_TEST_MYSQL_URL;
 
-type Dialect = 'sqlite' | 'mysql';
 const dialects: Dialect[] = (['sqlite', 'mysql'] as const).filter(
   (d) => (!args.only || args.only === d) && (d === 'sqlite' || Boolean(MYSQL_URL)),
 );
 const sprays = (d: Dialect) => args['spray-on'] === 'all' || args['spray-on'] === d;
-
-// ---------------------------------------------------------------------------------------------
-// The database: created, seeded by the parent, dropped at the end.
-
-interface BenchDatabase {
-  /** What a server child connects to: the SQLite file, or the MySQL URL of the fresh database. */
-  database: string;
-  /** A valid token of a seeded user (user1). */
-  token: string;
-  /** `token` with its last checksum digit changed: the right shape, a wrong CRC-32 (mode `forged`). */
-  forged: string;
-  /** An API key of user1, made by `apiKeys.create` (counted on the miss path, never loaded). */
-  apiKey: string;
-  version: string;
-  drop(): Promise<void>;
-}
-
-/** The client API keys are issued on (the seed's `apiAccessClientName`). */
-const API_CLIENT_NAME = 'api';
-
-/**
- * The token a forger or a typo produces: `token` with its last character, a checksum digit, changed
- * to another hex digit. Prefix, length and alphabet stay right, so only the CRC-32 tells it apart.
- * Throws when the seeded token carries no checksum (tokenChecksum off): `forged` would then measure
- * a lookup, not the refusal it is named for.
- */
-function forge(token: string, prefix: string, characterLength: number): string {
-  const forged = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
-  if (tokenShape(token, prefix, characterLength) !== 'wellFormed' || tokenShape(forged, prefix, characterLength) !== 'badChecksum') {
-    throw new Error('the seeded token carries no checksum: the forged mode needs tokenChecksum on');
-  }
-  return forged;
-}
-
-/**
- * SQLite: a temp file, seeded once here and opened by every server child, so every mode reads the
- * same rows through the same kind of connection an app has (node-sqlite3 on a file; the pages stay
- * in the OS cache). An in-memory database per child would also do (each child seeding its own), but
- * a shared file keeps the parent's seeding and the children's reads on one database, like MySQL.
- */
-async function createDatabase(dialect: Dialect): Promise<BenchDatabase> {
-  let sequelize: Sequelize;
-  let database: string;
-  let drop: () => Promise<void>;
-  if (dialect === 'sqlite') {
-    database = path.join(os.tmpdir(), `durin-bench-${randomBytes(4).toString('hex')}.sqlite`);
-    sequelize = new Sequelize({ dialect: 'sqlite', storage: database, logging: false });
-    // Seeding only: no fsync per insert on this connection (the servers open their own).
-    await sequelize.query('PRAGMA synchronous = OFF');
-    const file = database;
-    drop = async () => {
-      for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-    };
-  } else {
-    const name = `durin_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new Sequelize(MYSQL_URL!, { logging: false });
-    await admin.query(`CREATE DATABASE \`${name}\``);
-    await admin.close();
-    const url = new URL(MYSQL_URL!);
-    url.pathname = `/${name}`;
-    database = url.toString();
-    sequelize = new Sequelize(database, { logging: false });
-    drop = async () => {
-      const again = new Sequelize(MYSQL_URL!, { logging: false });
-      await again.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await again.close();
-    };
-  }
-  try {
-    const User = defineUser(sequelize);
-    // API keys live on the apiAccessClientName client; only the seeding creates one, so only it
-    // needs the setting (a lookup does not read it).
-    const durin = createBenchDurin(sequelize, User, { apiAccessClientName: API_CLIENT_NAME });
-    await User.sync();
-    await durin.sync();
-    await durin.clients.create({ name: CLIENT_NAME, tokenTtl: '14d' });
-    await durin.clients.create({ name: API_CLIENT_NAME, tokenTtl: '14d' });
-    const users = await User.bulkCreate(
-      Array.from({ length: USER_COUNT }, (_, i) => ({
-        username: benchUsername(i + 1),
-        passwordHash: sha256(`password${i + 1}`),
-        isActive: true,
-        joinedAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
-      })),
-    );
-    // Every user holds a token, so the lookup searches a real index, not a one-row table. The bench
-    // user's comes from tokens.issue; the others are rows of the same shape, inserted in one go.
-    const client = (await durin.clients.get(CLIENT_NAME))!;
-    const { token } = await durin.tokens.issue(users[0]!, CLIENT_NAME);
-    const forged = forge(token, durin.settings.tokenPrefix, durin.settings.tokenCharacterLength);
-    const { token: apiKey } = await durin.apiKeys.create(users[0]!, { name: 'bench key' });
-    const expiry = new Date(Date.now() + 14 * 86_400_000);
-    await durin.models.AuthToken.bulkCreate(
-      users.slice(1).map((user) => ({
-        tokenHash: sha256(randomBytes(32).toString('hex')),
-        userId: user.id,
-        clientId: client.id,
-        created: new Date(),
-        expiry,
-      })),
-    );
-    const [row] = (await sequelize.query(dialect === 'sqlite' ? 'SELECT sqlite_version() AS v' : 'SELECT VERSION() AS v', {
-      type: 'SELECT',
-    })) as Array<{ v: string }>;
-    await sequelize.close();
-    return { database, token, forged, apiKey, version: row!.v, drop };
-  } catch (error) {
-    await sequelize.close().catch(() => {});
-    await drop();
-    throw error;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Server children.
@@ -432,7 +318,7 @@ interface SprayResult {
 }
 
 async function prepare(dialect: Dialect): Promise<Prepared> {
-  const db = await createDatabase(dialect);
+  const db = await createDatabase(dialect, MYSQL_URL);
   const servers = new Map<ServerMode, BenchServer>();
   try {
     const list = await Promise.all(MODES.map((mode) => startServer(mode, dialect, db.database)));

@@ -9,7 +9,8 @@ import { openSoakDatabase } from './soak.js';
  * The soak's server (bench/soak.ts forks it): the app as the README wires it, on the database
  * named in SOAK_DATABASE (a MySQL URL or `sqlite:<file>`), with login (sha256 passwords: the soak measures durin, not a
  * password hash), the cached context, `me` and durin's router. IPC: `ready` with the port, then
- * `rss` → the RSS in bytes, `exit`.
+ * `memory` → the RSS and heap in use (bytes), `gc` → the same after a forced full GC (the server
+ * runs with --expose-gc), `exit`.
  */
 
 process.setSourceMapsEnabled(false);
@@ -41,7 +42,11 @@ server.listen(0, '127.0.0.1', () => {
   process.send!({ type: 'ready', port: (server.address() as AddressInfo).port });
 });
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'rss') process.send!({ type: 'rss', rss: process.memoryUsage().rss });
+  if (message.type === 'memory' || message.type === 'gc') {
+    if (message.type === 'gc') (globalThis as { gc?: () => void }).gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
+    process.send!({ type: message.type, rss, heapUsed });
+  }
   if (message.type === 'exit') {
     server.close();
     void durin

@@ -18,8 +18,8 @@ import type { ServerConfig, ServerMode } from './server.js';
  *   out, and reported beside the count;
  * - requests are sent one after another on one keep-alive connection, so every request is one
  *   wake-up of the event loop with the same bytes to parse;
- * - the counters are zeroed after the warm-up and dumped after `requests` requests; start-up never
- *   enters the figure.
+ * - counting starts after the warm-up (valgrind runs the warm-up uninstrumented, several times
+ *   faster) and the counters are dumped after `requests` requests; start-up never enters the figure.
  * The count is of the server process only (all its threads: SQLite's queries run on libuv's pool
  * and count; MariaDB's own work, in its own process, does not), like the CPU µs of run.ts.
  */
@@ -42,7 +42,7 @@ export interface InstructionOptions {
   /** What a server child connects to (the SQLite file or the MySQL URL). */
   readonly database: string;
   readonly cases: readonly CountedCase[];
-  /** Requests before the counters are zeroed. */
+  /** Requests before counting starts. */
   readonly warmup: number;
   /** Requests counted. */
   readonly requests: number;
@@ -59,7 +59,7 @@ export interface CountedResult {
 }
 
 /** callgrind_control waits until valgrind has handled the command; valgrind only looks while it runs guest code. */
-function control(pid: number, flag: '-z' | '-d'): Promise<void> {
+function control(pid: number, flag: '--instr=on' | '-d'): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('callgrind_control', [flag, String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -83,6 +83,9 @@ async function startCounted(bundle: string, config: ServerConfig, outDir: string
       '--tool=callgrind',
       `--callgrind-out-file=${path.join(outDir, 'callgrind.%p')}`,
       '--dump-instr=no',
+      // No instrumentation until the warm-up is over: valgrind then runs the program several
+      // times faster, and the count starts when `callgrind_control --instr=on` says so.
+      '--instr-atstart=no',
       '--compress-strings=no',
       // The JIT writes and rewrites code: valgrind must notice, or it runs stale translations.
       '--smc-check=all-non-file',
@@ -182,7 +185,7 @@ async function countOne(bundle: string, options: InstructionOptions, counted: Co
     // callgrind_control returns once valgrind has handled the command, which it looks for while
     // running guest code: the server's idle timers (the connection pool's eviction check) wake it
     // within a second, and no request is in flight meanwhile, so the window holds exactly `requests`.
-    await control(server.child.pid!, '-z');
+    await control(server.child.pid!, '--instr=on');
     for (let i = 0; i < options.requests; i++) await send();
     await control(server.child.pid!, '-d');
     const dumps = readdirSync(outDir).filter((name) => /^callgrind\.\d+\.\d+$/.test(name));

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,20 +14,24 @@ import { soak } from './soak.js';
 import { benchSubscriptions } from './subscriptions.js';
 import { benchTracked } from './tracked.js';
 import { benchRedis, type RedisBenchResult } from './redis.js';
+import { bundleServer } from './bundle.js';
+import { countInstructions, instructionCases } from './instructions.js';
 
 /**
  * `npm run bench`: autocannon (here, in the parent) against standalone tRPC servers (each mode
  * in its own child process, so load generator and server never share an event loop), the same
- * `me` query under every mode, modes interleaved over short rounds so that drift (other tenants,
- * MariaDB shared with other work) hits all of them alike; the median round per mode is reported.
- * Then the spray, on a cached server of its own. Options: see parseArgs below. See bench/RESULTS.md
- * for a run and its reading.
+ * `me` query under every mode. Every round starts a fresh server per mode, warms each, then
+ * measures each for `duration` seconds in an order rotated per round; each mode's median round is
+ * reported with its range, and each ratio as the median of its per-round ratios with their range.
+ * Then the instruction counts under callgrind (bench/instructions.ts), the figure that repeats
+ * from run to run on a shared machine; then the spray, tracking, Redis, soak and the rest.
+ * Options: see parseArgs below. See bench/RESULTS.md for runs and their reading.
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '6' },
     duration: { type: 'string', default: '2' }, // seconds per mode per round
     warmup: { type: 'string', default: '1' }, // seconds per mode, before the first round
     connections: { type: 'string', default: '10' },
@@ -37,12 +41,19 @@ const { values: args } = parseArgs({
     'spray-warmup': { type: 'string', default: '20000' },
     'spray-on': { type: 'string', default: 'sqlite' }, // sqlite | mysql | all | none
     only: { type: 'string' }, // sqlite | mysql
-    modes: { type: 'string', default: 'baseline,raw,token,cached,forged' },
+    modes: {
+      type: 'string',
+      default: 'baseline,baselineMiddleware,raw,token,cached,cachedNoMiddleware,forged,telemetryNoSdk,telemetryMetrics',
+    },
+    // Requests counted per mode under callgrind (after `instructions-warmup` uncounted); 0 skips it.
+    instructions: { type: 'string', default: '300' },
+    'instructions-warmup': { type: 'string', default: '1000' },
+    'instruction-modes': { type: 'string', default: 'baseline,baselineMiddleware,raw,token,cached,forged' },
     profile: { type: 'string', default: '' }, // modes whose server runs under node --cpu-prof
     'profile-dir': { type: 'string', default: path.join(os.tmpdir(), 'durin-bench-profiles') },
     out: { type: 'string', default: path.join(here, 'results.json') },
     'django-tokens': { type: 'string', default: '100000' }, // bench/djangoImport.ts; 0 skips it
-    soak: { type: 'string', default: '60' }, // seconds of the MariaDB soak (bench/soak.ts); 0 skips it
+    soak: { type: 'string', default: '60' }, // seconds of each of the MariaDB soak's two phases (bench/soak.ts); 0 skips it
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -54,6 +65,12 @@ const SPRAY_WARMUP = Number(args['spray-warmup']);
 const MODES = args.modes!.split(',') as ServerMode[];
 const PROFILED = new Set(args.profile!.split(',').filter(Boolean));
 const MYSQL_URL = process.env.DURIN_TEST_MYSQL_URL;
+const INSTRUCTION_REQUESTS = Number(args.instructions);
+const INSTRUCTION_WARMUP = Number(args['instructions-warmup']);
+const INSTRUCTION_MODES = (args['instruction-modes']!.split(',') as ServerMode[]).filter((mode) => MODES.includes(mode));
+// Every server child runs bench/server.ts bundled once (bench/bundle.ts): a fresh server per mode
+// per round then starts in a fraction of a second, without tsx's loader.
+const bundled = bundleServer();
 
 const dialects: Dialect[] = (['sqlite', 'mysql'] as const).filter(
   (d) => (!args.only || args.only === d) && (d === 'sqlite' || Boolean(MYSQL_URL)),
@@ -73,11 +90,11 @@ interface BenchServer {
 
 async function startServer(mode: ServerMode, dialect: Dialect, database: string, label: string = mode): Promise<BenchServer> {
   const config: ServerConfig = { mode, dialect, database };
-  const execArgv = ['--import', 'tsx', '--expose-gc'];
+  const execArgv = ['--expose-gc'];
   // One directory per server: tsx's loader thread writes a profile too, and a fixed --cpu-prof-name
   // would let it overwrite the main thread's. The main thread's is the larger file.
   if (PROFILED.has(label)) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(args['profile-dir']!, `${dialect}-${label}`));
-  const child = fork(path.join(here, 'server.ts'), [], {
+  const child = fork(await bundled, [], {
     execArgv,
     // production: tRPC leaves stack traces out of error responses, as in a deployment.
     env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify(config) },
@@ -249,15 +266,49 @@ const MB = 1024 * 1024;
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 // ---------------------------------------------------------------------------------------------
-// One dialect: checks, SQL counts, warmup, then the interleaved rounds. The spray is a phase of
-// its own afterwards (see sprayPhase): its minutes of CPU, and the GC a server does once such a
-// burst stops, would otherwise land between the modes being compared.
+// The ratios: each a req/s ratio `a / b` (so 1 means "as fast as b"), with its goal.
+
+const RATIOS = [
+  { name: 'cachedRatio', a: 'cached', b: 'baseline', goal: 0.95 },
+  { name: 'cachedVsMiddleware', a: 'cached', b: 'baselineMiddleware', goal: 0.98 },
+  { name: 'tokenVsRaw', a: 'token', b: 'raw', goal: 0.9 },
+  { name: 'forgedVsCached', a: 'forged', b: 'cached', goal: 0.95 },
+  { name: 'telemetryNoSdkVsCached', a: 'telemetryNoSdk', b: 'cached', goal: 0.98 },
+  { name: 'telemetryMetricsVsCached', a: 'telemetryMetrics', b: 'cached', goal: 0.95 },
+] as const satisfies ReadonlyArray<{ name: string; a: ServerMode; b: ServerMode; goal: number }>;
+type RatioName = (typeof RATIOS)[number]['name'];
+
+/** Modes that never read the database: counted once under callgrind, for every dialect. */
+const DATABASE_FREE = new Set<ServerMode>(['baseline', 'baselineMiddleware']);
+
+// ---------------------------------------------------------------------------------------------
+// One dialect: checks and SQL counts on servers of their own, then the rounds, each on fresh
+// servers. The spray is a phase of its own afterwards (see sprayPhase): its minutes of CPU, and
+// the GC a server does once such a burst stops, would otherwise land between the modes compared.
 
 interface Prepared {
   dialect: Dialect;
   db: BenchDatabase;
-  servers: Map<ServerMode, BenchServer>;
-  sprayServer: BenchServer | null;
+}
+
+/** Per mode: the median over rounds and the [min, max]. */
+interface ModeFigures {
+  rps: number;
+  rpsRange: [number, number];
+  cpuUs: number;
+  cpuUsRange: [number, number];
+  p99Ms: number;
+}
+
+interface InstructionFigures {
+  /** Instructions per request (compiling left out), per mode counted. */
+  perRequest: Record<string, number>;
+  /** Instructions per request spent compiling in the counted window (left out of `perRequest`). */
+  compilePerRequest: Record<string, number>;
+  /** Each ratio from the counts: instructions of `b` / instructions of `a`, as req/s would be. */
+  ratios: Partial<Record<RatioName, number>>;
+  requests: number;
+  warmup: number;
 }
 
 interface DialectResult {
@@ -266,27 +317,25 @@ interface DialectResult {
     raw: number;
     token: number;
     cached: number;
+    /** Median over rounds of the per-round ratio (both modes measured in the same round, on fresh servers). */
     tokenVsRaw: number;
     cachedRatio: number;
+    cachedVsMiddleware: number;
+    forgedVsCached?: number;
+    telemetryNoSdkVsCached?: number;
+    telemetryMetricsVsCached?: number;
+    /** Each ratio's lowest and highest round. */
+    spread: Partial<Record<RatioName, [number, number]>>;
+    /** The same ratios from the servers' CPU time per request (b's µs / a's µs), median over rounds. */
+    cpuRatios: Partial<Record<RatioName, number>>;
+    cpuSpread: Partial<Record<RatioName, [number, number]>>;
+    modes: Record<string, ModeFigures>;
     p99Ms: Record<string, number>;
+    /** Instructions per request under callgrind, or null when not counted. */
+    instructions: InstructionFigures | null;
   };
-  /** Median server CPU µs per request, per mode. */
-  cpuUs: Record<string, number>;
-  /** Median over rounds of token/raw and cached/baseline taken within the same round. */
-  paired: { tokenVsRaw: number; cachedRatio: number };
-  /** Median over rounds of each telemetry mode's req/s over cached's, within the same round (when both ran). */
-  telemetry: { noSdkVsCached: number | null; metricsVsCached: number | null };
-  /**
-   * `forged`, when run: its median req/s, the median and range of its per-round req/s over
-   * `cached`'s (null without `cached`), and SQL per forged request (the higher of the two counts).
-   */
-  forged: {
-    rps: number;
-    vsCached: number | null;
-    vsCachedMin: number | null;
-    vsCachedMax: number | null;
-    sqlPerRequest: number;
-  } | null;
+  /** RSS of each mode's server at the end of the last round (valid tokens only), for the spray's comparison. */
+  controlRssMb: Record<string, number>;
   sql: Awaited<ReturnType<typeof countStatements>>;
   spray: SprayResult | null;
   version: string;
@@ -317,90 +366,109 @@ interface SprayResult {
   requests: number;
 }
 
-async function prepare(dialect: Dialect): Promise<Prepared> {
-  const db = await createDatabase(dialect, MYSQL_URL);
-  const servers = new Map<ServerMode, BenchServer>();
-  try {
-    const list = await Promise.all(MODES.map((mode) => startServer(mode, dialect, db.database)));
-    for (const server of list) servers.set(server.mode, server);
-    const sprayServer = sprays(dialect) && SPRAY > 0 ? await startServer('cached', dialect, db.database, 'spray') : null;
-    return { dialect, db, servers, sprayServer };
-  } catch (error) {
-    await Promise.all([...servers.values()].map((s) => s.stop().catch(() => s.child.kill())));
-    await db.drop();
-    throw error;
+async function startModes(dialect: Dialect, database: string): Promise<Map<ServerMode, BenchServer>> {
+  const started = await Promise.allSettled(MODES.map((mode) => startServer(mode, dialect, database)));
+  const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await stopAll(servers);
+    throw failed.reason;
   }
+  return new Map(servers.map((server) => [server.mode, server]));
 }
 
-async function release(p: Prepared) {
-  const all = [...p.servers.values(), ...(p.sprayServer ? [p.sprayServer] : [])];
-  await Promise.all(all.map((s) => s.stop().catch(() => s.child.kill())));
-  await p.db.drop();
+async function stopAll(servers: Iterable<BenchServer>) {
+  await Promise.all([...servers].map((s) => s.stop().catch(() => s.child.kill())));
 }
 
-async function benchDialect({ dialect, db, servers, sprayServer }: Prepared): Promise<DialectResult> {
+/** What each mode is loaded with: `forged` its bad-checksum token (every answer a 401), the rest the valid one. */
+const traffic = (mode: ServerMode, db: BenchDatabase) => (mode === 'forged' ? { token: db.forged, refused: true } : { token: db.token });
+
+const range = (xs: number[], digits = 3): [number, number] => [round(Math.min(...xs), digits), round(Math.max(...xs), digits)];
+
+async function benchDialect({ dialect, db }: Prepared): Promise<DialectResult> {
   const started = Date.now();
-  for (const server of servers.values()) await expectAnswer(server, db.token, 200);
-  const forgedServer = servers.get('forged');
-  if (forgedServer) await expectAnswer(forgedServer, db.forged, 401, 'Invalid token.');
-  if (servers.has('cached')) await expectAnswer(servers.get('cached')!, db.apiKey, 200);
-  if (sprayServer) await expectAnswer(sprayServer, randomToken(), 401);
-  const sql = await countStatements(servers, db);
-  // What each mode is loaded with: `forged` its bad-checksum token (every answer a 401), the rest the valid one.
-  const traffic = (mode: ServerMode) => (mode === 'forged' ? { token: db.forged, refused: true } : { token: db.token });
-  for (const server of servers.values()) await load(server, { ...traffic(server.mode), duration: WARMUP });
+  // Checks and SQL counts first, on servers of their own: counting clears the cache and sends
+  // requests one at a time, which the measured servers should not have behind them.
+  const probe = await startModes(dialect, db.database);
+  let sql: Awaited<ReturnType<typeof countStatements>>;
+  try {
+    for (const server of probe.values()) await expectAnswer(server, db.token, 200);
+    const forgedServer = probe.get('forged');
+    if (forgedServer) await expectAnswer(forgedServer, db.forged, 401, 'Invalid token.');
+    if (probe.has('cached')) await expectAnswer(probe.get('cached')!, db.apiKey, 200);
+    sql = await countStatements(probe, db);
+  } finally {
+    await stopAll(probe.values());
+  }
 
+  // Every round starts a fresh server per mode: what one process's JIT and heap settle into then
+  // varies from round to round, as it does between deployments, instead of being baked into
+  // every round of that mode. Each is warmed up, then measured, in an order rotated per round.
   const rps: Record<string, number[]> = Object.fromEntries(MODES.map((m) => [m, []]));
   const p99s: Record<string, number[]> = Object.fromEntries(MODES.map((m) => [m, []]));
   const cpus: Record<string, number[]> = Object.fromEntries(MODES.map((m) => [m, []]));
+  const controlRssMb: Record<string, number> = {};
   for (let r = 0; r < ROUNDS; r++) {
-    // Rotate the order each round, so no mode always goes first or always follows the same one.
-    const order = MODES.map((_, i) => MODES[(i + r) % MODES.length]!);
-    const line: string[] = [];
-    for (const mode of order) {
-      const result = await load(servers.get(mode)!, { ...traffic(mode), duration: DURATION });
-      if (result.non2xx || result.errors) {
-        throw new Error(`${dialect}/${mode}: ${result.non2xx} ${mode === 'forged' ? 'not 401' : 'non-2xx'}, ${result.errors} errors`);
+    const servers = await startModes(dialect, db.database);
+    try {
+      const order = MODES.map((_, i) => MODES[(i + r) % MODES.length]!);
+      for (const mode of order) await load(servers.get(mode)!, { ...traffic(mode, db), duration: WARMUP });
+      const line: string[] = [];
+      for (const mode of order) {
+        const result = await load(servers.get(mode)!, { ...traffic(mode, db), duration: DURATION });
+        if (result.non2xx || result.errors) {
+          throw new Error(`${dialect}/${mode}: ${result.non2xx} ${mode === 'forged' ? 'not 401' : 'non-2xx'}, ${result.errors} errors`);
+        }
+        rps[mode]!.push(result.rps);
+        p99s[mode]!.push(result.p99);
+        cpus[mode]!.push(result.cpuUsPerRequest);
+        line.push(`${mode} ${Math.round(result.rps)}/s ${Math.round(result.cpuUsPerRequest)}µs`);
       }
-      rps[mode]!.push(result.rps);
-      p99s[mode]!.push(result.p99);
-      cpus[mode]!.push(result.cpuUsPerRequest);
-      line.push(`${mode} ${Math.round(result.rps)}/s ${Math.round(result.cpuUsPerRequest)}µs`);
+      console.log(`[${dialect}] round ${r + 1}/${ROUNDS} (req/s, server CPU per request): ${line.join(', ')}`);
+      if (r === ROUNDS - 1) {
+        for (const [mode, server] of servers) controlRssMb[mode] = round((await server.call<ServerStats>('stats')).rss / MB, 1);
+      }
+    } finally {
+      await stopAll(servers.values());
     }
-    console.log(`[${dialect}] round ${r + 1}/${ROUNDS} (req/s, server CPU per request): ${line.join(', ')}`);
   }
 
-  const ratios = (a: ServerMode, b: ServerMode) => (rps[a]?.length && rps[b]?.length ? rps[a]!.map((x, i) => x / rps[b]![i]!) : []);
-  const paired = (a: ServerMode, b: ServerMode) => (ratios(a, b).length ? round(median(ratios(a, b)), 3) : NaN);
-  const forgedRatios = ratios('forged', 'cached');
-  const med = (mode: ServerMode) => round(median(rps[mode] ?? [NaN]));
-  const summary = {
-    baseline: med('baseline'),
-    raw: med('raw'),
-    token: med('token'),
-    cached: med('cached'),
-    tokenVsRaw: round(med('token') / med('raw'), 3),
-    cachedRatio: round(med('cached') / med('baseline'), 3),
-    p99Ms: Object.fromEntries(MODES.map((m) => [m, median(p99s[m]!)])),
-  };
+  const ran = RATIOS.filter((q) => MODES.includes(q.a) && MODES.includes(q.b));
+  const perRound = (a: ServerMode, b: ServerMode) => rps[a]!.map((x, i) => x / rps[b]![i]!);
+  const perRoundCpu = (a: ServerMode, b: ServerMode) => cpus[a]!.map((x, i) => cpus[b]![i]! / x);
+  const ratios = Object.fromEntries(ran.map((q) => [q.name, round(median(perRound(q.a, q.b)), 3)])) as Partial<Record<RatioName, number>>;
+  const med = (mode: ServerMode) => (rps[mode]?.length ? round(median(rps[mode]!)) : NaN);
   console.log(`[${dialect}] measured in ${seconds(started)}`);
   return {
-    summary,
-    cpuUs: Object.fromEntries(MODES.map((m) => [m, round(median(cpus[m]!))])),
-    paired: { tokenVsRaw: paired('token', 'raw'), cachedRatio: paired('cached', 'baseline') },
-    telemetry: {
-      noSdkVsCached: MODES.includes('telemetryNoSdk') ? paired('telemetryNoSdk', 'cached') : null,
-      metricsVsCached: MODES.includes('telemetryMetrics') ? paired('telemetryMetrics', 'cached') : null,
+    summary: {
+      baseline: med('baseline'),
+      raw: med('raw'),
+      token: med('token'),
+      cached: med('cached'),
+      tokenVsRaw: ratios.tokenVsRaw ?? NaN,
+      cachedRatio: ratios.cachedRatio ?? NaN,
+      cachedVsMiddleware: ratios.cachedVsMiddleware ?? NaN,
+      ...ratios,
+      spread: Object.fromEntries(ran.map((q) => [q.name, range(perRound(q.a, q.b))])),
+      cpuRatios: Object.fromEntries(ran.map((q) => [q.name, round(median(perRoundCpu(q.a, q.b)), 3)])),
+      cpuSpread: Object.fromEntries(ran.map((q) => [q.name, range(perRoundCpu(q.a, q.b))])),
+      modes: Object.fromEntries(
+        MODES.map((m) => [
+          m,
+          {
+            rps: med(m),
+            rpsRange: range(rps[m]!, 0),
+            cpuUs: round(median(cpus[m]!)),
+            cpuUsRange: range(cpus[m]!, 0),
+            p99Ms: median(p99s[m]!),
+          },
+        ]),
+      ),
+      p99Ms: Object.fromEntries(MODES.map((m) => [m, median(p99s[m]!)])),
+      instructions: null,
     },
-    forged: servers.has('forged')
-      ? {
-          rps: med('forged'),
-          vsCached: forgedRatios.length ? paired('forged', 'cached') : null,
-          vsCachedMin: forgedRatios.length ? round(Math.min(...forgedRatios), 3) : null,
-          vsCachedMax: forgedRatios.length ? round(Math.max(...forgedRatios), 3) : null,
-          sqlPerRequest: Math.max(sql.forged!, sql.driver.forged!),
-        }
-      : null,
+    controlRssMb,
     sql,
     spray: null,
     version: db.version,
@@ -408,73 +476,116 @@ async function benchDialect({ dialect, db, servers, sprayServer }: Prepared): Pr
 }
 
 /**
- * `spray`: random tokens against a cached server of its own (all 401), after a warm-up, in chunks;
- * the RSS after the warm-up and after each chunk, and the live heap (after a forced GC) at both ends.
+ * Instructions per request under callgrind (bench/instructions.ts), for the modes of the gated
+ * ratios; the two that never touch the database are counted once and serve every dialect.
  */
-async function sprayPhase({ dialect, servers, sprayServer }: Prepared): Promise<SprayResult> {
-  const started = Date.now();
-  const server = sprayServer!;
-  const cold = (await server.call<ServerStats>('stats')).rss;
-  // Warm the spray server (JIT, connection pool, heap sizing) before its first RSS reading.
-  if (SPRAY_WARMUP > 0) await load(server, { amount: SPRAY_WARMUP, spray: true });
-  const first = await server.call<ServerStats>('stats');
-  const rss = [first.rss];
-  const heapTotal = [first.heapTotal];
-  // Read the RSS first, then force a GC: the reference reading is the process as traffic left it.
-  const collectedBefore = await server.call<ServerStats>('gc');
-  const chunks = 5;
-  const chunk = Math.round(SPRAY / chunks);
-  let requests = 0;
-  const rpsList: number[] = [];
-  const cpuList: number[] = [];
-  const band: Array<[number, number]> = [];
-  for (let i = 0; i < chunks; i++) {
-    const amount = i === chunks - 1 ? SPRAY - chunk * (chunks - 1) : chunk;
-    const sampled: number[] = [];
-    const sampler = setInterval(() => void server.call<ServerStats>('stats').then((s) => sampled.push(s.rss)), 500);
-    const result = await load(server, { amount, spray: true }).finally(() => clearInterval(sampler));
-    band.push([round(Math.min(...sampled) / MB, 1), round(Math.max(...sampled) / MB, 1)]);
-    if (result.non2xx || result.errors) throw new Error(`${dialect}/spray: ${result.non2xx} not 401, ${result.errors} errors`);
-    requests += result.total;
-    rpsList.push(result.rps);
-    cpuList.push(result.cpuUsPerRequest);
-    const memory = await server.call<ServerStats>('stats');
-    rss.push(memory.rss);
-    heapTotal.push(memory.heapTotal);
-    console.log(
-      `[${dialect}] spray ${requests}/${SPRAY}: ${Math.round(result.rps)}/s ${Math.round(result.cpuUsPerRequest)}µs, rss ${(memory.rss / MB).toFixed(1)} MB, heap ${(memory.heapUsed / MB).toFixed(1)}/${(memory.heapTotal / MB).toFixed(1)} MB`,
-    );
+async function instructionPhase(prepared: Prepared[], results: Partial<Record<Dialect, DialectResult>>) {
+  if (INSTRUCTION_REQUESTS <= 0) return;
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('instructions: valgrind is not installed (apt-get install valgrind); not counted');
+    return;
   }
-  const collectedAfter = await server.call<ServerStats>('gc');
-  const controlRssMb: Record<string, number> = {};
-  for (const [mode, s] of servers) controlRssMb[mode] = round((await s.call<ServerStats>('stats')).rss / MB, 1);
-  console.log(`[${dialect}] spray done in ${seconds(started)}`);
-  return {
-    rssColdMb: round(cold / MB, 1),
-    rssBeforeMb: round(rss[0]! / MB, 1),
-    rssAfterMb: round(rss.at(-1)! / MB, 1),
-    growthMb: round((rss.at(-1)! - rss[0]!) / MB, 1),
-    rssTrailMb: rss.map((x) => round(x / MB, 1)),
-    rssBandMb: band,
-    rssAfterGcBeforeMb: round(collectedBefore.rss / MB, 1),
-    rssAfterGcAfterMb: round(collectedAfter.rss / MB, 1),
-    heapTotalTrailMb: heapTotal.map((x) => round(x / MB, 1)),
-    heapLiveBeforeMb: round(collectedBefore.heapUsed / MB, 1),
-    heapLiveAfterMb: round(collectedAfter.heapUsed / MB, 1),
-    controlRssMb,
-    rps: round(median(rpsList)),
-    cpuUsPerRequest: round(median(cpuList)),
-    requests,
-  };
+  const started = Date.now();
+  const bundle = await bundled;
+  const shared: Record<string, { perRequest: number; compilePerRequest: number }> = {};
+  for (const { dialect, db } of prepared) {
+    const modes = INSTRUCTION_MODES.filter((mode) => !(DATABASE_FREE.has(mode) && shared[mode]));
+    const counted = await countInstructions(
+      {
+        dialect,
+        database: db.database,
+        cases: instructionCases(modes, db),
+        warmup: INSTRUCTION_WARMUP,
+        requests: INSTRUCTION_REQUESTS,
+        parallel: 2,
+      },
+      bundle,
+    );
+    for (const mode of DATABASE_FREE) if (counted[mode]) shared[mode] = counted[mode];
+    const all = { ...shared, ...counted };
+    const perRequest = Object.fromEntries(INSTRUCTION_MODES.map((m) => [m, Math.round(all[m]!.perRequest)]));
+    const ratios = Object.fromEntries(
+      RATIOS.filter((q) => perRequest[q.a] && perRequest[q.b]).map((q) => [q.name, round(perRequest[q.b]! / perRequest[q.a]!, 3)]),
+    );
+    results[dialect]!.summary.instructions = {
+      perRequest,
+      compilePerRequest: Object.fromEntries(INSTRUCTION_MODES.map((m) => [m, Math.round(all[m]!.compilePerRequest)])),
+      ratios,
+      requests: INSTRUCTION_REQUESTS,
+      warmup: INSTRUCTION_WARMUP,
+    };
+    console.log(`[${dialect}] instructions per request: ${JSON.stringify(perRequest)}`);
+  }
+  console.log(`instructions counted in ${seconds(started)}`);
+}
+
+async function sprayPhase({ dialect, db }: Prepared, controlRssMb: Record<string, number>): Promise<SprayResult> {
+  const started = Date.now();
+  const server = await startServer('cached', dialect, db.database, 'spray');
+  try {
+    await expectAnswer(server, randomToken(), 401);
+    const cold = (await server.call<ServerStats>('stats')).rss;
+    // Warm the spray server (JIT, connection pool, heap sizing) before its first RSS reading.
+    if (SPRAY_WARMUP > 0) await load(server, { amount: SPRAY_WARMUP, spray: true });
+    const first = await server.call<ServerStats>('stats');
+    const rss = [first.rss];
+    const heapTotal = [first.heapTotal];
+    // Read the RSS first, then force a GC: the reference reading is the process as traffic left it.
+    const collectedBefore = await server.call<ServerStats>('gc');
+    const chunks = 5;
+    const chunk = Math.round(SPRAY / chunks);
+    let requests = 0;
+    const rpsList: number[] = [];
+    const cpuList: number[] = [];
+    const band: Array<[number, number]> = [];
+    for (let i = 0; i < chunks; i++) {
+      const amount = i === chunks - 1 ? SPRAY - chunk * (chunks - 1) : chunk;
+      const sampled: number[] = [];
+      const sampler = setInterval(() => void server.call<ServerStats>('stats').then((s) => sampled.push(s.rss)), 500);
+      const result = await load(server, { amount, spray: true }).finally(() => clearInterval(sampler));
+      band.push([round(Math.min(...sampled) / MB, 1), round(Math.max(...sampled) / MB, 1)]);
+      if (result.non2xx || result.errors) throw new Error(`${dialect}/spray: ${result.non2xx} not 401, ${result.errors} errors`);
+      requests += result.total;
+      rpsList.push(result.rps);
+      cpuList.push(result.cpuUsPerRequest);
+      const memory = await server.call<ServerStats>('stats');
+      rss.push(memory.rss);
+      heapTotal.push(memory.heapTotal);
+      console.log(
+        `[${dialect}] spray ${requests}/${SPRAY}: ${Math.round(result.rps)}/s ${Math.round(result.cpuUsPerRequest)}µs, rss ${(memory.rss / MB).toFixed(1)} MB, heap ${(memory.heapUsed / MB).toFixed(1)}/${(memory.heapTotal / MB).toFixed(1)} MB`,
+      );
+    }
+    const collectedAfter = await server.call<ServerStats>('gc');
+    console.log(`[${dialect}] spray done in ${seconds(started)}`);
+    return {
+      rssColdMb: round(cold / MB, 1),
+      rssBeforeMb: round(rss[0]! / MB, 1),
+      rssAfterMb: round(rss.at(-1)! / MB, 1),
+      growthMb: round((rss.at(-1)! - rss[0]!) / MB, 1),
+      rssTrailMb: rss.map((x) => round(x / MB, 1)),
+      rssBandMb: band,
+      rssAfterGcBeforeMb: round(collectedBefore.rss / MB, 1),
+      rssAfterGcAfterMb: round(collectedAfter.rss / MB, 1),
+      heapTotalTrailMb: heapTotal.map((x) => round(x / MB, 1)),
+      heapLiveBeforeMb: round(collectedBefore.heapUsed / MB, 1),
+      heapLiveAfterMb: round(collectedAfter.heapUsed / MB, 1),
+      controlRssMb,
+      rps: round(median(rpsList)),
+      cpuUsPerRequest: round(median(cpuList)),
+      requests,
+    };
+  } finally {
+    await server.stop().catch(() => server.child.kill());
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
   const started = Date.now();
-  // Everything starts before anything is measured: child startup (tsx, Sequelize) is CPU-heavy.
-  const prepared = await Promise.all(dialects.map(prepare));
-  console.log(`databases seeded (${USER_COUNT} users with tokens), ${prepared.length * MODES.length} servers up in ${seconds(started)}`);
+  const prepared: Prepared[] = [];
+  for (const dialect of dialects) prepared.push({ dialect, db: await createDatabase(dialect, MYSQL_URL) });
+  console.log(`databases seeded (${USER_COUNT} users with tokens) in ${seconds(started)}`);
   const results: Partial<Record<Dialect, DialectResult>> = {};
   let tracked: Awaited<ReturnType<typeof benchTracked>> | null;
   let redis: RedisBenchResult | null = null;
@@ -482,12 +593,14 @@ async function main() {
     for (const p of prepared) results[p.dialect] = await benchDialect(p);
     const targets = prepared.map((p) => ({ dialect: p.dialect, database: p.db.database, token: p.db.token }));
     tracked = await benchTracked({ targets, startServer, load, rounds: ROUNDS, duration: DURATION });
-    for (const p of prepared) if (p.sprayServer) results[p.dialect]!.spray = await sprayPhase(p);
+    for (const p of prepared)
+      if (sprays(p.dialect) && SPRAY > 0) results[p.dialect]!.spray = await sprayPhase(p, results[p.dialect]!.controlRssMb);
     // Several processes, when a Redis is configured: its own servers, on MariaDB when there is one.
     const redisUrl = process.env.DURIN_TEST_REDIS_URL;
     if (redisUrl) redis = await benchRedis({ redisUrl, mysqlUrl: MYSQL_URL, rounds: ROUNDS, duration: DURATION, connections: CONNECTIONS });
+    await instructionPhase(prepared, results);
   } finally {
-    await Promise.all(prepared.map(release));
+    await Promise.all(prepared.map((p) => p.db.drop()));
   }
   const soaked = MYSQL_URL && Number(args.soak) > 0 ? await soak({ mysqlUrl: MYSQL_URL, durationSeconds: Number(args.soak) }) : null;
   const subscriptions = await benchSubscriptions(); // subscriptions, in-process, after the servers are gone
@@ -517,6 +630,7 @@ async function main() {
       connections: CONNECTIONS,
       rounds: ROUNDS,
       secondsPerMode: DURATION,
+      freshServersPerRound: true,
     },
     sqlite: results.sqlite?.summary ?? null,
     mysql: results.mysql?.summary ?? null,
@@ -529,7 +643,15 @@ async function main() {
     forged: forgedSummary(results),
     sprayRssGrowthMb: sprayed?.growthMb ?? null,
     djangoImport,
-    soak: soaked && { requests: soaked.requests, errors5xx: soaked.errors5xx, rssStartMb: soaked.rssStartMb, rssEndMb: soaked.rssEndMb },
+    soak: soaked && {
+      requests: soaked.requests,
+      errors5xx: soaked.errors5xx,
+      rssStartMb: soaked.rssStartMb,
+      rssEndMb: soaked.rssEndMb,
+      heapAfterGcMb: soaked.heapAfterGcMb,
+      rssGrowthSecondMinutePct: soaked.rssGrowthSecondMinutePct,
+      points: soaked.points,
+    },
     subscriptions: {
       endP50Ms: subscriptions.endP50Ms,
       endP99Ms: subscriptions.endP99Ms,
@@ -539,51 +661,60 @@ async function main() {
     redis,
     // The lower ratio over the databases measured, and each one's (null: the mode was not run).
     telemetry: {
-      noSdkVsCached: lowest(all.map((r) => r.telemetry.noSdkVsCached)),
-      metricsVsCached: lowest(all.map((r) => r.telemetry.metricsVsCached)),
-      byDialect: Object.fromEntries(Object.entries(results).map(([dialect, r]) => [dialect, r.telemetry])),
+      noSdkVsCached: lowest(all.map((r) => r.summary.telemetryNoSdkVsCached ?? null)),
+      metricsVsCached: lowest(all.map((r) => r.summary.telemetryMetricsVsCached ?? null)),
+      byDialect: Object.fromEntries(
+        Object.entries(results).map(([dialect, r]) => [
+          dialect,
+          { noSdkVsCached: r.summary.telemetryNoSdkVsCached ?? null, metricsVsCached: r.summary.telemetryMetricsVsCached ?? null },
+        ]),
+      ),
     },
   };
   writeFileSync(args.out!, `${JSON.stringify(json, null, 2)}\n`);
+  report(results, soaked, subscriptions);
+  console.log(`\nwrote ${path.relative(process.cwd(), args.out!)}; whole run ${seconds(started)}`);
+  if (PROFILED.size) console.log(`CPU profiles in ${args['profile-dir']}`);
+}
 
-  // The human table.
+/** The human tables. */
+function report(
+  results: Partial<Record<Dialect, DialectResult>>,
+  soaked: Awaited<ReturnType<typeof soak>> | null,
+  subscriptions: Awaited<ReturnType<typeof benchSubscriptions>>,
+) {
   const pad = (v: string | number, n: number) => String(v).padStart(n);
+  const fixed = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
   console.log(
-    `\n${CONNECTIONS} connections, ${ROUNDS} rounds x ${DURATION} s per mode, median round; load average ${os
+    `\n${CONNECTIONS} connections, ${ROUNDS} rounds x ${DURATION} s per mode on fresh servers each round, median [min-max] over rounds; load average ${os
       .loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  console.log(
-    `${'req/s'.padEnd(7)}${pad('baseline', 10)}${pad('raw', 8)}${pad('token', 8)}${pad('cached', 8)}${pad('token/raw', 11)}${pad('cached/base', 13)}   p99 ms ${MODES.join('/')}`,
-  );
   for (const [dialect, r] of Object.entries(results)) {
     const s = r.summary;
+    console.log(`\n${dialect} (${r.version})`);
     console.log(
-      `${dialect.padEnd(7)}${pad(s.baseline, 10)}${pad(s.raw, 8)}${pad(s.token, 8)}${pad(s.cached, 8)}${pad(s.tokenVsRaw.toFixed(3), 11)}${pad(s.cachedRatio.toFixed(3), 13)}   ${MODES.map((m) => s.p99Ms[m]).join('/')}`,
+      `${'mode'.padEnd(20)}${pad('req/s', 7)}${pad('[min-max]', 14)}${pad('CPU µs', 8)}${pad('[min-max]', 12)}${pad('p99 ms', 8)}${pad('instr/req', 12)}`,
     );
-  }
-  console.log(`server CPU µs per request (median round; lower is better; ratios as req/s would be):`);
-  for (const [dialect, r] of Object.entries(results)) {
-    const c = r.cpuUs;
-    console.log(
-      `${dialect.padEnd(7)}${pad(c.baseline ?? '-', 10)}${pad(c.raw ?? '-', 8)}${pad(c.token ?? '-', 8)}${pad(c.cached ?? '-', 8)}${pad((c.raw! / c.token!).toFixed(3), 11)}${pad((c.baseline! / c.cached!).toFixed(3), 13)}`,
-    );
-  }
-  console.log('median of the per-round ratios (both modes measured within the same round):');
-  for (const [dialect, r] of Object.entries(results)) {
-    console.log(
-      `${dialect.padEnd(7)}${' '.repeat(33)}${pad(r.paired.tokenVsRaw.toFixed(3), 11)}${pad(r.paired.cachedRatio.toFixed(3), 13)}`,
-    );
-  }
-  for (const [dialect, r] of Object.entries(results)) {
-    const f = r.forged;
-    if (!f) continue;
-    const ratio =
-      f.vsCached === null
-        ? 'no cached run to compare with'
-        : `${f.vsCached.toFixed(3)} of cached (rounds ${f.vsCachedMin}-${f.vsCachedMax})`;
-    console.log(`${dialect}: forged (well-formed, wrong checksum, all 401): ${f.rps} req/s, ${ratio}, ${f.sqlPerRequest} SQL per request`);
+    for (const [mode, m] of Object.entries(s.modes)) {
+      const instructions = s.instructions?.perRequest[mode];
+      console.log(
+        `${mode.padEnd(20)}${pad(m.rps, 7)}${pad(`${m.rpsRange[0]}-${m.rpsRange[1]}`, 14)}${pad(m.cpuUs, 8)}${pad(`${m.cpuUsRange[0]}-${m.cpuUsRange[1]}`, 12)}${pad(m.p99Ms, 8)}${pad(instructions === undefined ? '-' : instructions.toLocaleString('en'), 12)}`,
+      );
+    }
+    console.log(`${'ratio (goal)'.padEnd(36)}${pad('req/s [min-max]', 22)}${pad('CPU [min-max]', 22)}${pad('instructions', 14)}`);
+    for (const q of RATIOS) {
+      const value = s[q.name];
+      if (value === undefined) continue;
+      const spread = s.spread[q.name]!;
+      const cpuSpread = s.cpuSpread[q.name]!;
+      const counted = s.instructions?.ratios[q.name];
+      const met = counted === undefined ? '' : counted >= q.goal ? '  met' : '  MISSED';
+      console.log(
+        `${`${q.a}/${q.b} (≥ ${q.goal})`.padEnd(36)}${pad(`${fixed(value)} [${fixed(spread[0])}-${fixed(spread[1])}]`, 22)}${pad(`${fixed(s.cpuRatios[q.name])} [${fixed(cpuSpread[0])}-${fixed(cpuSpread[1])}]`, 22)}${pad(fixed(counted), 14)}${met}`,
+      );
+    }
   }
   for (const [dialect, r] of Object.entries(results)) {
     const d = r.sql.driver;
@@ -596,22 +727,25 @@ async function main() {
           `  RSS ${r.spray.rssBeforeMb} -> ${r.spray.rssAfterMb} MB (growth ${r.spray.growthMb} MB); cold ${r.spray.rssColdMb} MB; after the warm-up and each chunk ${r.spray.rssTrailMb.join(', ')}\n` +
           `  RSS sampled during each chunk (min-max): ${r.spray.rssBandMb.map(([a, b]) => `${a}-${b}`).join(', ')} MB\n` +
           `  after a forced GC: RSS ${r.spray.rssAfterGcBeforeMb} -> ${r.spray.rssAfterGcAfterMb} MB, live heap ${r.spray.heapLiveBeforeMb} -> ${r.spray.heapLiveAfterMb} MB; V8 heap total ${r.spray.heapTotalTrailMb.join(', ')} MB\n` +
-          `  RSS of the valid-token servers at the end, for comparison: ${Object.entries(r.spray.controlRssMb)
+          `  RSS of the valid-token servers at the end of the last round, for comparison: ${Object.entries(r.spray.controlRssMb)
             .map(([m, x]) => `${m} ${x} MB`)
             .join(', ')}`,
       );
     }
   }
-  console.log(`miss statement: ${all[0]?.sql.missStatement ?? '-'}`);
-  if (soaked)
+  console.log(`miss statement: ${Object.values(results)[0]?.sql.missStatement ?? '-'}`);
+  if (soaked) {
     console.log(
-      `soak (MariaDB, 16 clients, ${args.soak} s): ${soaked.requests} requests, ${soaked.errors5xx} 5xx, by status ${JSON.stringify(soaked.byStatus)}, RSS ${soaked.rssStartMb} -> ${soaked.rssEndMb} MB`,
+      `soak (MariaDB, 16 clients, ${soaked.points.length - 1} x ${args.soak} s): ${soaked.requests} requests, ${soaked.errors5xx} 5xx, by status ${JSON.stringify(soaked.byStatus)}\n` +
+        soaked.points
+          .map((p) => `  ${p.at.padEnd(12)} RSS ${p.rssMb} MB; after a forced GC: heap ${p.heapAfterGcMb} MB, RSS ${p.rssAfterGcMb} MB`)
+          .join('\n') +
+        `\n  heap after GC ${soaked.heapAfterGcMb[0]} -> ${soaked.heapAfterGcMb[1]} MB, RSS growth over the last phase ${soaked.rssGrowthSecondMinutePct} %`,
     );
+  }
   console.log(
     `subscriptions: revocation → end p50 ${subscriptions.endP50Ms} ms, p99 ${subscriptions.endP99Ms} ms (${subscriptions.ends}); ${subscriptions.bytesPerSubscription} B per open subscription beyond tRPC's own`,
   );
-  console.log(`\nwrote ${path.relative(process.cwd(), args.out!)}; whole run ${seconds(started)}`);
-  if (PROFILED.size) console.log(`CPU profiles in ${args['profile-dir']}`);
 }
 
 main().catch((error) => {
@@ -620,8 +754,26 @@ main().catch((error) => {
 });
 
 function forgedSummary(results: Partial<Record<Dialect, DialectResult>>) {
-  const byDialect = Object.fromEntries(Object.entries(results).flatMap(([dialect, r]) => (r.forged ? [[dialect, r.forged]] : [])));
-  const runs = Object.values(byDialect) as Array<NonNullable<DialectResult['forged']>>;
+  const byDialect = Object.fromEntries(
+    Object.entries(results).flatMap(([dialect, r]) =>
+      r.summary.modes.forged
+        ? [
+            [
+              dialect,
+              {
+                rps: r.summary.modes.forged.rps,
+                vsCached: r.summary.forgedVsCached ?? null,
+                vsCachedMin: r.summary.spread.forgedVsCached?.[0] ?? null,
+                vsCachedMax: r.summary.spread.forgedVsCached?.[1] ?? null,
+                instructionsVsCached: r.summary.instructions?.ratios.forgedVsCached ?? null,
+                sqlPerRequest: Math.max(r.sql.forged!, r.sql.driver.forged!),
+              },
+            ],
+          ]
+        : [],
+    ),
+  );
+  const runs = Object.values(byDialect);
   if (!runs.length) return null;
   const mins = runs.map((f) => f.vsCachedMin).filter((x): x is number => x !== null);
   const maxes = runs.map((f) => f.vsCachedMax).filter((x): x is number => x !== null);

@@ -7,7 +7,7 @@ import type { ServerMode } from './server.js';
  * Instructions per request of chosen modes under callgrind (bench/instructions.ts), without the
  * rest of `npm run bench`: the quick check of a change to the request path.
  *
- *   npx tsx bench/count.ts --dialect sqlite --modes baseline,cached,forged
+ *   npx tsx bench/count.ts --dialect sqlite --modes baseline,cached,forged [--keep-dumps]
  */
 
 const { values: args } = parseArgs({
@@ -17,6 +17,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '1000' },
     requests: { type: 'string', default: '300' },
     parallel: { type: 'string', default: '2' },
+    // Keep the callgrind dumps, for `callgrind_annotate --inclusive=yes DUMP` (functions by instructions).
+    'keep-dumps': { type: 'boolean', default: false },
   },
 });
 const dialect = args.dialect as Dialect;
@@ -30,10 +32,11 @@ try {
     warmup: Number(args.warmup),
     requests: Number(args.requests),
     parallel: Number(args.parallel),
+    keepDumps: args['keep-dumps'],
   });
   for (const [name, count] of Object.entries(counts)) {
     console.log(
-      `${name.padEnd(20)} ${Math.round(count.perRequest).toLocaleString('en')} instructions per request (compiling ${Math.round(count.compilePerRequest).toLocaleString('en')})`,
+      `${name.padEnd(20)} ${Math.round(count.perRequest).toLocaleString('en')} instructions per request (left out: compiling ${Math.round(count.compilePerRequest).toLocaleString('en')}, mark-compact ${Math.round(count.majorGcPerRequest).toLocaleString('en')})`,
     );
   }
   console.log(

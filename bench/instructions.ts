@@ -14,8 +14,10 @@ import type { ServerConfig, ServerMode } from './server.js';
  *   installed and the heap collected at the same points in every run;
  * - a lower `--interrupt-budget` makes hot functions reach optimized code within the warm-up
  *   (with the default, a server still compiles after thousands of requests, and the count would
- *   measure the compiler); whatever compiling is left in the window is read from the dump and left
- *   out, and reported beside the count;
+ *   measure the compiler); whatever compiling is left in the window is read from the dump, left
+ *   out and reported beside the count, and so is a mark-compact of the old generation (see
+ *   `attributed`). No GC is forced: a forced full GC drops compiled code, which the window would
+ *   then spend compiling again;
  * - requests are sent one after another on one keep-alive connection, so every request is one
  *   wake-up of the event loop with the same bytes to parse;
  * - counting starts after the warm-up (valgrind runs the warm-up uninstrumented, several times
@@ -48,13 +50,17 @@ export interface InstructionOptions {
   readonly requests: number;
   /** How many valgrind servers run at once (they do not disturb each other's counts). */
   readonly parallel: number;
+  /** Keep each server's callgrind dump (its directory is printed), to read where the instructions went. */
+  readonly keepDumps?: boolean;
 }
 
 export interface CountedResult {
-  /** Instructions per request, compiling left out. */
+  /** Instructions per request, compiling and the old generation's mark-compact left out. */
   readonly perRequest: number;
   /** Instructions per request spent compiling within the counted window. */
   readonly compilePerRequest: number;
+  /** Instructions per request of the old generation's mark-compact within the window (0 when none landed there). */
+  readonly majorGcPerRequest: number;
   readonly requests: number;
 }
 
@@ -135,10 +141,14 @@ async function startCounted(bundle: string, config: ServerConfig, outDir: string
 }
 
 /**
- * Instructions spent compiling (bytecode, baseline and optimized code) in a dump: the inclusive
- * cost of V8's compile entry points, read with callgrind_annotate.
+ * What a dump's window spent on work that is not this request's own and lands in lumps: compiling
+ * (bytecode, baseline and optimized code; it dies out as the JIT settles) and the old generation's
+ * mark-compact (its cost follows the whole heap, and one lands every few thousand requests: a
+ * window of a few hundred either catches one or not). Read as the inclusive cost of V8's entry
+ * points with callgrind_annotate. The young generation's scavenges, which every request's garbage
+ * pays for, stay in the count.
  */
-async function compileInstructions(file: string): Promise<number> {
+async function attributed(file: string): Promise<{ compile: number; majorGc: number }> {
   const text = await new Promise<string>((resolve, reject) => {
     const child = spawn('callgrind_annotate', ['--inclusive=yes', '--threshold=100', '--auto=no', file], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -148,17 +158,16 @@ async function compileInstructions(file: string): Promise<number> {
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`callgrind_annotate ${file}: exit ${code}`))));
   });
-  let sum = 0;
+  const sums = { compile: 0, majorGc: 0 };
   for (const line of text.split('\n')) {
-    const match =
-      /^\s*([\d,]+)\s+\(.*\)\s+\S*:v8::internal::(Runtime_Compile(?:Lazy|Optimized\w*|Baseline)|BaselineBatchCompiler::CompileBatch)\(/.exec(
-        line,
-      );
-    if (match) {
-      sum += Number(match[1]!.replace(/,/g, ''));
-    }
+    const match = /^\s*([\d,]+)\s+\(.*\)\s+\S*:v8::internal::([\w:]+)\(/.exec(line);
+    if (!match) continue;
+    const name = match[2]!;
+    const cost = Number(match[1]!.replace(/,/g, ''));
+    if (/^(Runtime_Compile(Lazy|Optimized\w*|Baseline)|BaselineBatchCompiler::CompileBatch)$/.test(name)) sums.compile += cost;
+    else if (/^(IncrementalMarking::Step|Heap::MarkCompact|Heap::StartIncrementalMarking)$/.test(name)) sums.majorGc += cost;
   }
-  return sum;
+  return sums;
 }
 
 /** The `totals:` (or `summary:`) line of a callgrind dump: instructions executed. */
@@ -182,9 +191,6 @@ async function countOne(bundle: string, options: InstructionOptions, counted: Co
   };
   try {
     for (let i = 0; i < options.warmup; i++) await send();
-    // callgrind_control returns once valgrind has handled the command, which it looks for while
-    // running guest code: the server's idle timers (the connection pool's eviction check) wake it
-    // within a second, and no request is in flight meanwhile, so the window holds exactly `requests`.
     await control(server.child.pid!, '--instr=on');
     for (let i = 0; i < options.requests; i++) await send();
     await control(server.child.pid!, '-d');
@@ -192,11 +198,18 @@ async function countOne(bundle: string, options: InstructionOptions, counted: Co
     if (dumps.length !== 1) throw new Error(`expected one callgrind dump in ${outDir}, found ${dumps.join(', ') || 'none'}`);
     const file = path.join(outDir, dumps[0]!);
     const total = readTotal(file);
-    const compile = await compileInstructions(file);
-    return { perRequest: (total - compile) / options.requests, compilePerRequest: compile / options.requests, requests: options.requests };
+    const { compile, majorGc } = await attributed(file);
+    return {
+      perRequest: (total - compile - majorGc) / options.requests,
+      compilePerRequest: compile / options.requests,
+      majorGcPerRequest: majorGc / options.requests,
+      requests: options.requests,
+    };
   } finally {
     await server.stop().catch(() => server.child.kill());
-    rmSync(outDir, { recursive: true, force: true });
+    if (options.keepDumps)
+      console.log(`${options.dialect}/${counted.name}: callgrind dump kept in ${outDir} (callgrind_annotate --inclusive=yes)`);
+    else rmSync(outDir, { recursive: true, force: true });
   }
 }
 

@@ -181,7 +181,9 @@ export class DurinError extends Error {
 }
 
 /** The message of an error id, with `{name}` placeholders filled in. */
-export function durinMessage(id: DurinErrorId, params: Record<string, string | number> = {}): string {
+export function durinMessage(id: DurinErrorId, params?: Record<string, string | number>): string {
+  // Without params every placeholder would be kept as written: the message is the table's text.
+  if (params === undefined) return DURIN_ERRORS[id].message;
   return DURIN_ERRORS[id].message.replace(/\{(\w+)\}/g, (_, key: string) => String(params[key] ?? `{${key}}`));
 }
 
@@ -190,25 +192,52 @@ export function formatWait(seconds: number): string {
   return seconds === 1 ? '1 second' : `${seconds} seconds`;
 }
 
+/**
+ * Builds the TRPCError (and its DurinError cause) of a refusal the caller brought on itself (a
+ * 4xx: a bad token, a missing ability, throttling) without stack traces. Such a stack always
+ * points at the durin middleware that refused, so it tells no one anything, and capturing the two
+ * traces costs more than the rest of a refusal: a flood of forged tokens should be cheap to turn
+ * away. A server-side failure (INTERNAL_SERVER_ERROR: the database, a missing context) keeps its
+ * stack, which is what its log needs.
+ */
+function refusal(code: TRPC_ERROR_CODE_KEY, build: () => TRPCError): TRPCError {
+  if (code === 'INTERNAL_SERVER_ERROR') return build();
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return build();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** The TRPCError for an error id: `throw durinError('TOKEN_EXPIRED')`. */
 export function durinError(id: DurinErrorId, params?: Record<string, string | number>, cause?: unknown): TRPCError {
   const entry = DURIN_ERRORS[id];
   const message = durinMessage(id, params);
-  return new TRPCError({
-    code: entry.code,
-    message,
-    cause: new DurinError(entry.durinCode, message, cause === undefined ? undefined : { cause }),
-  });
+  return refusal(
+    entry.code,
+    () =>
+      new TRPCError({
+        code: entry.code,
+        message,
+        cause: new DurinError(entry.durinCode, message, cause === undefined ? undefined : { cause }),
+      }),
+  );
 }
 
 /** THROTTLED with the wait in seconds, which `durinErrorFormatter` shows as `data.retryAfter`. */
 export function throttledError(waitSeconds: number): TRPCError {
   const message = durinMessage('THROTTLED', { wait: formatWait(waitSeconds) });
-  return new TRPCError({
-    code: DURIN_ERRORS.THROTTLED.code,
-    message,
-    cause: new DurinError('THROTTLED', message, { retryAfter: waitSeconds }),
-  });
+  return refusal(
+    DURIN_ERRORS.THROTTLED.code,
+    () =>
+      new TRPCError({
+        code: DURIN_ERRORS.THROTTLED.code,
+        message,
+        cause: new DurinError('THROTTLED', message, { retryAfter: waitSeconds }),
+      }),
+  );
 }
 
 /**
@@ -218,11 +247,15 @@ export function throttledError(waitSeconds: number): TRPCError {
 export function notAuthenticatedError(hint: DurinErrorHint | undefined): TRPCError {
   if (hint === undefined) return durinError('NOT_AUTHENTICATED');
   const message = durinMessage('NOT_AUTHENTICATED');
-  return new TRPCError({
-    code: DURIN_ERRORS.NOT_AUTHENTICATED.code,
-    message,
-    cause: new DurinError(DURIN_ERRORS.NOT_AUTHENTICATED.durinCode, message, { hint }),
-  });
+  return refusal(
+    DURIN_ERRORS.NOT_AUTHENTICATED.code,
+    () =>
+      new TRPCError({
+        code: DURIN_ERRORS.NOT_AUTHENTICATED.code,
+        message,
+        cause: new DurinError(DURIN_ERRORS.NOT_AUTHENTICATED.durinCode, message, { hint }),
+      }),
+  );
 }
 
 /** The durin code behind a TRPCError durin threw, or `null` for any other error. */

@@ -192,16 +192,18 @@ export function formatWait(seconds: number): string {
   return seconds === 1 ? '1 second' : `${seconds} seconds`;
 }
 
+/** The refusals of a caller's credentials or rights (401, 403, 429): see `refusal`. */
+const REFUSAL_CODES: ReadonlySet<TRPC_ERROR_CODE_KEY> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_REQUESTS']);
+
 /**
- * Builds the TRPCError (and its DurinError cause) of a refusal the caller brought on itself (a
- * 4xx: a bad token, a missing ability, throttling) without stack traces. Such a stack always
- * points at the durin middleware that refused, so it tells no one anything, and capturing the two
- * traces costs more than the rest of a refusal: a flood of forged tokens should be cheap to turn
- * away. A server-side failure (INTERNAL_SERVER_ERROR: the database, a missing context) keeps its
- * stack, which is what its log needs.
+ * Builds the TRPCError (and its DurinError cause) of a refusal the caller brought on itself (a bad
+ * or expired token, a missing right, throttling) without stack traces. Such a stack always points
+ * at the durin middleware that refused, so it tells no one anything, and capturing the two traces
+ * costs more than the rest of the refusal: a flood of forged tokens should be cheap to turn away.
+ * Every other error (a backend failure above all) keeps its stack, which is what its log needs.
  */
 function refusal(code: TRPC_ERROR_CODE_KEY, build: () => TRPCError): TRPCError {
-  if (code === 'INTERNAL_SERVER_ERROR') return build();
+  if (!REFUSAL_CODES.has(code)) return build();
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {

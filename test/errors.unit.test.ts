@@ -47,6 +47,24 @@ describe('errors', () => {
       `);
   });
 
+  test('a refusal of the caller (401, 403, 429) carries no stack frames; every other error keeps its stack', () => {
+    const frames = (error: Error | undefined) =>
+      (error?.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).length;
+    for (const id of ['TOKEN_INVALID', 'CLIENT_FORBIDDEN', 'THROTTLED'] as const) {
+      const error = durinError(id, { wait: formatWait(3) });
+      expect(error.message).toBe(DURIN_ERRORS[id].message.replace('{wait}', '3 seconds'));
+      expect(frames(error)).toBe(0);
+      expect(frames(error.cause)).toBe(0);
+    }
+    for (const id of ['AUTH_BACKEND_FAILED', 'SESSION_NOT_FOUND', 'API_ACCESS_NOT_CONFIGURED'] as const) {
+      const error = durinError(id, { client: 'api' });
+      expect(frames(error)).toBeGreaterThan(0);
+      expect(frames(error.cause)).toBeGreaterThan(0);
+    }
+    // The limit is put back: errors made afterwards, by anyone, have their frames.
+    expect(frames(new Error('after'))).toBeGreaterThan(0);
+  });
+
   test('durinError builds a TRPCError whose cause carries the durin code', () => {
     const error = durinError('THROTTLED', { wait: formatWait(1) });
     expect(error).toBeInstanceOf(TRPCError);

@@ -52,3 +52,22 @@ export function createBenchDurin(
 }
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/**
+ * The `raw` mode's query (bench/server.ts, bench/micro.ts), the floor for any SQL-backed check: the
+ * token row by token_hash joined with its user and client, one parametrized statement bound the way
+ * durin binds (`bind`, prepared on mysql2). It selects the same columns durin's lookup does (every
+ * column of the three tables, as the lookup returns whole model instances): keep the two in step
+ * when a migration adds a column, or the comparison charges durin for reading it.
+ */
+export const RAW_SQL =
+  'SELECT t.id AS t_id, t.token_hash AS t_token_hash, t.created AS t_created, t.expiry AS t_expiry,' +
+  ' t.user_id AS t_user_id, t.client_id AS t_client_id, t.name AS t_name, t.last_used_at AS t_last_used_at,' +
+  ' t.last_ip AS t_last_ip, t.user_agent AS t_user_agent, t.abilities AS t_abilities, t.kind AS t_kind,' +
+  ' t.session_slot AS t_session_slot, t.start AS t_start,' +
+  ' c.id AS c_id, c.name AS c_name, c.token_ttl AS c_token_ttl, c.throttle_rate AS c_throttle_rate, c.abilities AS c_abilities,' +
+  ' u.id AS u_id, u.username AS u_username, u.passwordHash AS u_passwordHash, u.isActive AS u_isActive, u.joinedAt AS u_joinedAt' +
+  ' FROM durin_authtoken t' +
+  ' INNER JOIN durin_client c ON c.id = t.client_id' +
+  ' INNER JOIN app_user u ON u.id = t.user_id' +
+  ' WHERE t.token_hash = $1';

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleServer } from './bundle.js';
+import { connectServer } from './channel.js';
 import type { ServerConfig, ServerMode } from './server.js';
 
 /**
@@ -78,7 +79,6 @@ function control(pid: number, flag: '--instr=on' | '-d'): Promise<void> {
 interface CountedServer {
   readonly child: ChildProcess;
   readonly url: string;
-  call(cmd: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -109,34 +109,11 @@ async function startCounted(bundle: string, config: ServerConfig, outDir: string
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  let nextId = 0;
-  const pending = new Map<number, (value: unknown) => void>();
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`callgrind server ${config.mode} exited with ${code}: ${stderr}`)));
-    child.on('message', (message: { ready?: boolean; port?: number; id?: number; result?: unknown }) => {
-      if (message.ready) resolve(message.port!);
-      else if (message.id !== undefined) {
-        pending.get(message.id)?.(message.result);
-        pending.delete(message.id);
-      }
-    });
-  });
-  const call = (cmd: string) =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      child.send({ id, cmd });
-    });
+  const channel = await connectServer(child, `callgrind server ${config.mode}`, () => `: ${stderr}`);
   return {
     child,
-    url: `http://127.0.0.1:${port}/me`,
-    call,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await call('exit');
-      await exited;
-    },
+    url: `http://127.0.0.1:${channel.port}/me`,
+    stop: () => channel.exit(),
   };
 }
 

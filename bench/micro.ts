@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QueryTypes } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
-import { CLIENT_NAME, createBenchDurin, defineUser, sha256 } from './app.js';
+import { CLIENT_NAME, RAW_SQL, createBenchDurin, defineUser, sha256 } from './app.js';
 
 /**
  * In-process companion to run.ts for profiling work (not part of `npm run bench`): the CPU time per
@@ -44,16 +44,6 @@ await durin.clients.create({ name: CLIENT_NAME });
 const user = await User.create({ username: 'user1', passwordHash: sha256('x'), isActive: true, joinedAt: new Date() });
 const { token } = await durin.tokens.issue(user, CLIENT_NAME);
 const headers = { authorization: `Token ${token}` };
-
-const RAW_SQL =
-  'SELECT t.id AS t_id, t.token_hash AS t_token_hash, t.created AS t_created, t.expiry AS t_expiry,' +
-  ' t.user_id AS t_user_id, t.client_id AS t_client_id, t.name AS t_name, t.last_used_at AS t_last_used_at,' +
-  ' t.last_ip AS t_last_ip, t.user_agent AS t_user_agent, t.abilities AS t_abilities, t.kind AS t_kind,' +
-  ' t.session_slot AS t_session_slot, t.start AS t_start,' +
-  ' c.id AS c_id, c.name AS c_name, c.token_ttl AS c_token_ttl, c.throttle_rate AS c_throttle_rate, c.abilities AS c_abilities,' +
-  ' u.id AS u_id, u.username AS u_username, u.passwordHash AS u_passwordHash, u.isActive AS u_isActive, u.joinedAt AS u_joinedAt' +
-  ' FROM durin_authtoken t INNER JOIN durin_client c ON c.id = t.client_id INNER JOIN app_user u ON u.id = t.user_id' +
-  ' WHERE t.token_hash = $1';
 
 const cases: Record<string, () => Promise<unknown>> = {
   raw: async () => {

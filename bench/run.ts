@@ -15,6 +15,7 @@ import { benchSubscriptions } from './subscriptions.js';
 import { benchTracked } from './tracked.js';
 import { benchRedis, type RedisBenchResult } from './redis.js';
 import { bundleServer } from './bundle.js';
+import { connectServer } from './channel.js';
 import { countInstructions, instructionCases } from './instructions.js';
 
 /**
@@ -91,8 +92,8 @@ interface BenchServer {
 async function startServer(mode: ServerMode, dialect: Dialect, database: string, label: string = mode): Promise<BenchServer> {
   const config: ServerConfig = { mode, dialect, database };
   const execArgv = ['--expose-gc'];
-  // One directory per server: tsx's loader thread writes a profile too, and a fixed --cpu-prof-name
-  // would let it overwrite the main thread's. The main thread's is the larger file.
+  // One directory per mode: each of its servers (one per round, and the checks' one) writes its
+  // own file there, named after its pid.
   if (PROFILED.has(label)) execArgv.push('--cpu-prof', '--cpu-prof-dir', path.join(args['profile-dir']!, `${dialect}-${label}`));
   const child = fork(await bundled, [], {
     execArgv,
@@ -100,32 +101,11 @@ async function startServer(mode: ServerMode, dialect: Dialect, database: string,
     env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  let nextId = 0;
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  child.on('exit', (code) => {
-    for (const { reject } of pending.values()) reject(new Error(`${label} server (${dialect}) exited with ${code}`));
-    pending.clear();
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${label} server (${dialect}) exited with ${code} before it was ready`)));
-    child.on('message', (message: { ready?: boolean; port?: number; id?: number; result?: unknown }) => {
-      if (message.ready) resolve(message.port!);
-      else if (message.id !== undefined) {
-        pending.get(message.id)?.resolve(message.result);
-        pending.delete(message.id);
-      }
-    });
-  });
-  const call = <T>(cmd: string) =>
-    new Promise<T>((resolve, reject) => {
-      if (child.exitCode !== null) return reject(new Error(`${label} server (${dialect}) has exited`));
-      const id = nextId++;
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      child.send({ id, cmd });
-    });
+  const channel = await connectServer(child, `${label} server (${dialect})`);
+  const { call } = channel;
   return {
     mode,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${channel.port}`,
     child,
     call,
     async stop() {
@@ -134,9 +114,7 @@ async function startServer(mode: ServerMode, dialect: Dialect, database: string,
         const { requests } = await call<ServerStats>('stats');
         console.log(`profile of ${dialect}/${label}: ${requests} requests served (bench/profile.ts FILE --per ${requests})`);
       }
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await call('exit');
-      await exited;
+      await channel.exit();
     },
   };
 }

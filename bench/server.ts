@@ -8,7 +8,7 @@ import superjson from 'superjson';
 import { durinErrorFormatter } from '../src/index.js';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { durinTelemetry } from '../src/otel/index.js';
-import { createBenchDurin, defineUser, sha256, type BenchUser } from './app.js';
+import { RAW_SQL, createBenchDurin, defineUser, sha256, type BenchUser } from './app.js';
 
 /**
  * One benchmark server: a standalone tRPC server on 127.0.0.1 serving the same query, `me`,
@@ -137,24 +137,9 @@ function baselineApp() {
 }
 
 /**
- * `raw`, the floor for any SQL-backed check: hash the header's token, run one parametrized query
- * joining the token row (by token_hash) with its user and client, and nothing else. It selects the
- * same columns durin's lookup does (every column of the three tables, as the lookup returns whole
- * model instances: keep the two in step when a migration adds a column), and binds the same way
- * (`bind`, prepared on mysql2).
+ * `raw`, the floor for any SQL-backed check: hash the header's token, run RAW_SQL (bench/app.ts),
+ * and nothing else.
  */
-const RAW_SQL =
-  'SELECT t.id AS t_id, t.token_hash AS t_token_hash, t.created AS t_created, t.expiry AS t_expiry,' +
-  ' t.user_id AS t_user_id, t.client_id AS t_client_id, t.name AS t_name, t.last_used_at AS t_last_used_at,' +
-  ' t.last_ip AS t_last_ip, t.user_agent AS t_user_agent, t.abilities AS t_abilities, t.kind AS t_kind,' +
-  ' t.session_slot AS t_session_slot, t.start AS t_start,' +
-  ' c.id AS c_id, c.name AS c_name, c.token_ttl AS c_token_ttl, c.throttle_rate AS c_throttle_rate, c.abilities AS c_abilities,' +
-  ' u.id AS u_id, u.username AS u_username, u.passwordHash AS u_passwordHash, u.isActive AS u_isActive, u.joinedAt AS u_joinedAt' +
-  ' FROM durin_authtoken t' +
-  ' INNER JOIN durin_client c ON c.id = t.client_id' +
-  ' INNER JOIN app_user u ON u.id = t.user_id' +
-  ' WHERE t.token_hash = $1';
-
 interface RawRow {
   u_id: number;
   u_username: string;

@@ -683,10 +683,11 @@ function report(
     }
     console.log(`${'ratio (goal)'.padEnd(36)}${pad('req/s [min-max]', 22)}${pad('CPU [min-max]', 22)}${pad('instructions', 14)}`);
     for (const q of RATIOS) {
+      // Only the ratios whose two modes both ran (`--modes` may leave some out).
+      const spread = s.spread[q.name];
+      const cpuSpread = s.cpuSpread[q.name];
+      if (!spread || !cpuSpread) continue;
       const value = s[q.name];
-      if (value === undefined) continue;
-      const spread = s.spread[q.name]!;
-      const cpuSpread = s.cpuSpread[q.name]!;
       const counted = s.instructions?.ratios[q.name];
       const met = counted === undefined ? '' : counted >= q.goal ? '  met' : '  MISSED';
       console.log(
